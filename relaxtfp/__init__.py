@@ -1,0 +1,14 @@
+"""relaxtfp: relaxed and straight-through discrete distributions for TFP.
+
+Every distribution is a `tfp.distributions.Distribution` subclass with
+reparameterized (or straight-through) sampling, stateless seeds and a
+`log_prob` that agrees with its sampler.
+"""
+
+from relaxtfp import distributions
+from relaxtfp._version import __version__
+
+__all__ = [
+    "__version__",
+    "distributions",
+]

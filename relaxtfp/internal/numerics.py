@@ -1,0 +1,79 @@
+"""Log-space formulas shared by several distributions.
+
+Each formula is written once here and reused, so that its numerical
+reasoning is in one place.
+"""
+
+import functools
+
+import numpy as np
+import tensorflow as tf
+
+__all__ = [
+    "binary_concrete_log_cdf",
+    "binary_concrete_log_prob",
+    "binary_concrete_log_survival",
+    "gauss_legendre",
+    "log_sigmoid",
+    "logit",
+]
+
+
+def log_sigmoid(x):
+    """`log(sigmoid(x)) = -softplus(-x)`, exact in both tails."""
+    return -tf.math.softplus(-x)
+
+
+def logit(x):
+    """`log(x) - log1p(-x)`: two logarithms, so that x near 0 and x near 1
+    both keep full relative precision (a single `log(x / (1 - x))` would be as
+    good, but `x` here is a user value, not a generator draw, so we cannot
+    rely on `1 - x` being exact)."""
+    return tf.math.log(x) - tf.math.log1p(-x)
+
+
+def _binary_concrete_arg(x, logits, temperature):
+    # The binary Concrete variable is X = sigmoid((logits + L) / temperature)
+    # with L standard logistic, so P(X <= x) = sigmoid(a) with
+    # a = temperature * logit(x) - logits.
+    return temperature * logit(x) - logits
+
+
+def binary_concrete_log_prob(x, logits, temperature):
+    """Log density of the binary Concrete (relaxed Bernoulli) law at `x`.
+
+    With a = temperature * logit(x) - logits,
+
+        log p(x) = log(temperature) + log sigmoid(a) + log sigmoid(-a)
+                   - log(x) - log(1 - x).
+
+    Both log-sigmoids are computed as `-softplus(-.)`, which never
+    overflows: for |a| large one of them is ~ -|a| and the other ~ 0, so the
+    result is finite for any finite `a`. The raw-power form
+    temperature * alpha * x^(-t-1) (1-x)^(-t-1) / (alpha x^-t + (1-x)^-t)^2
+    overflows already at temperature ~ 20 in float32.
+    """
+    a = _binary_concrete_arg(x, logits, temperature)
+    return (tf.math.log(temperature) + log_sigmoid(a) + log_sigmoid(-a)
+            - tf.math.log(x) - tf.math.log1p(-x))
+
+
+def binary_concrete_log_cdf(x, logits, temperature):
+    """`log P(X <= x) = log sigmoid(temperature * logit(x) - logits)`."""
+    return log_sigmoid(_binary_concrete_arg(x, logits, temperature))
+
+
+def binary_concrete_log_survival(x, logits, temperature):
+    """`log P(X > x) = log sigmoid(logits - temperature * logit(x))`."""
+    return log_sigmoid(-_binary_concrete_arg(x, logits, temperature))
+
+
+@functools.lru_cache(maxsize=None)
+def _gauss_legendre_np(n):
+    return np.polynomial.legendre.leggauss(n)
+
+
+def gauss_legendre(n, dtype):
+    """Nodes and weights of the `n`-point Gauss-Legendre rule on [-1, 1]."""
+    nodes, weights = _gauss_legendre_np(n)
+    return (tf.constant(nodes, dtype=dtype), tf.constant(weights, dtype=dtype))

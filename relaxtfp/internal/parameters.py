@@ -1,0 +1,84 @@
+"""Shared handling of distribution parameters: `logits`/`probs` pairs and
+validity assertions with messages that name the argument and the rule."""
+
+import tensorflow as tf
+
+from relaxtfp.internal.tfp_internal import assert_util
+from relaxtfp.internal.tfp_internal import tensor_util
+
+__all__ = [
+    "LogitsProbsMixin",
+    "assert_in_unit_interval",
+    "assert_positive",
+    "check_exactly_one",
+]
+
+
+def check_exactly_one(**kwargs):
+    """Raises `ValueError` unless exactly one keyword argument is not None."""
+    given = [k for k, v in kwargs.items() if v is not None]
+    if len(given) != 1:
+        names = " or ".join(f"`{k}`" for k in kwargs)
+        raise ValueError(f"Must pass exactly one of {names}; got "
+                         f"{'none' if not given else ', '.join(given)}.")
+
+
+def assert_positive(x, name):
+    return assert_util.assert_positive(
+        x, message=f"Argument `{name}` must be positive.")
+
+
+def assert_in_unit_interval(x, name):
+    one = tf.ones([], dtype=x.dtype)
+    return [
+        assert_util.assert_non_negative(
+            x, message=f"Argument `{name}` must be in [0, 1]; it has components "
+            "less than 0."),
+        assert_util.assert_less_equal(
+            x, one, message=f"Argument `{name}` must be in [0, 1]; it has "
+            "components greater than 1."),
+    ]
+
+
+class LogitsProbsMixin:
+    """`logits`/`probs` accessors for distributions given either of them.
+
+    The subclass sets `self._logits` and `self._probs` (one of them `None`).
+    """
+
+    @property
+    def logits(self):
+        """Input argument `logits` (`None` if `probs` was given)."""
+        return self._logits
+
+    @property
+    def probs(self):
+        """Input argument `probs` (`None` if `logits` was given)."""
+        return self._probs
+
+    def logits_parameter(self, name=None):
+        """Logits computed from whichever of `logits` or `probs` was given."""
+        with self._name_and_control_scope(name or "logits_parameter"):
+            return self._logits_parameter_no_checks()
+
+    def probs_parameter(self, name=None):
+        """Probs computed from whichever of `logits` or `probs` was given."""
+        with self._name_and_control_scope(name or "probs_parameter"):
+            return self._probs_parameter_no_checks()
+
+    def _logits_parameter_no_checks(self):
+        if self._logits is None:
+            probs = tf.convert_to_tensor(self._probs)
+            return tf.math.log(probs) - tf.math.log1p(-probs)
+        return tensor_util.identity_as_tensor(self._logits)
+
+    def _probs_parameter_no_checks(self):
+        if self._logits is None:
+            return tensor_util.identity_as_tensor(self._probs)
+        return tf.math.sigmoid(self._logits)
+
+    def _logits_probs_assertions(self, is_init):
+        """Assertions on `probs` (logits are unconstrained)."""
+        if self._probs is None or is_init == tensor_util.is_ref(self._probs):
+            return []
+        return assert_in_unit_interval(tf.convert_to_tensor(self._probs), "probs")

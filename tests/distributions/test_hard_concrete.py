@@ -1,0 +1,325 @@
+"""Tests for relaxtfp.distributions.HardConcrete."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from scipy import integrate
+from scipy import special
+
+from relaxtfp.distributions import HardConcrete
+from tests import utils
+from tests.distributions.contract import DistributionContract
+
+NUM_SAMPLES = 100_000
+FALSE_FAIL_RATE = 1e-6
+
+
+def reference_log_prob(x, temperature, logits, low=-0.1, high=1.1):
+    """Louizos et al.'s density written directly (float64, moderate params)."""
+    x = np.asarray(x, np.float64)
+    alpha = np.exp(logits)
+    width = high - low
+    s = (x - low) / width
+    q = (temperature * alpha * s ** (-temperature - 1) * (1 - s) ** (-temperature - 1)
+         / (alpha * s ** -temperature + (1 - s) ** -temperature) ** 2) / width
+
+    def cdf_s(v):
+        return special.expit(temperature * special.logit(v) - logits)
+
+    p0 = cdf_s(-low / width)
+    p1 = 1. - cdf_s((1. - low) / width)
+    with np.errstate(divide="ignore"):
+        return np.where(x == 0, np.log(p0), np.where(x == 1, np.log(p1), np.log(q)))
+
+
+class TestHardConcreteContract(DistributionContract):
+
+    def make(self, dtype):
+        return HardConcrete(
+            temperature=tf.constant([[0.5], [2.]], dtype),
+            logits=tf.constant([-1., 0., 1.5], dtype),
+            low=tf.constant(-0.2, dtype))
+
+    def make_iid(self, n, dtype):
+        return HardConcrete(temperature=tf.constant(0.7, dtype),
+                            logits=tf.zeros([n], dtype))
+
+    def extreme_cases(self, dtype):
+        cases = []
+        for t in (1e-3, 1e-2, 1., 1e2, 1e3):
+            temperature = tf.Variable(tf.constant(t, dtype))
+            logits = tf.Variable(tf.constant([-50., -5., 0., 5., 50.], dtype))
+            cases.append((HardConcrete(temperature, logits=logits),
+                          [temperature, logits]))
+        return cases
+
+    def variables(self, dtype):
+        variables = [tf.Variable(tf.constant([[0.5], [2.]], dtype)),
+                     tf.Variable(tf.constant([-1., 0., 1.5], dtype)),
+                     tf.Variable(tf.constant(-0.2, dtype)),
+                     tf.Variable(tf.constant(1.3, dtype))]
+        t, lg, lo, hi = variables
+        return HardConcrete(t, logits=lg, low=lo, high=hi), variables
+
+
+# -- analytic values ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("temperature,logits", [(0.5, -1.), (0.7, 0.3), (2., 1.)])
+def test_log_prob_matches_closed_form(temperature, logits):
+    x = np.array([0., 1e-4, 0.05, 0.3, 0.5, 0.91, 0.9999, 1.])
+    d = HardConcrete(tf.constant(temperature, tf.float64),
+                     logits=tf.constant(logits, tf.float64))
+    np.testing.assert_allclose(d.log_prob(x), reference_log_prob(x, temperature, logits),
+                               rtol=1e-10)
+
+
+def test_probs_and_logits_parameterizations_agree():
+    x = tf.constant([0., 0.25, 1.], tf.float64)
+    a = HardConcrete(0.5, logits=tf.constant(0.4, tf.float64))
+    b = HardConcrete(0.5, probs=tf.constant(special.expit(0.4), tf.float64))
+    np.testing.assert_allclose(a.log_prob(x), b.log_prob(x), rtol=1e-12)
+    np.testing.assert_allclose(b.logits_parameter(), 0.4, rtol=1e-12)
+
+
+@pytest.mark.parametrize("temperature,logits,low,high",
+                         [(0.3, -1., -0.1, 1.1), (1.5, 2., -0.5, 1.2), (20., 0.5, -0.1, 1.1)])
+def test_normalization_and_cdf(temperature, logits, low, high):
+    """Atoms plus the integrated density sum to one; `cdf` is their integral."""
+    d = HardConcrete(tf.constant(temperature, tf.float64),
+                     logits=tf.constant(logits, tf.float64), low=low, high=high)
+    p0, p1 = np.exp(d.log_prob([0., 1.]).numpy())
+    interior, _ = integrate.quad(lambda x: np.exp(d.log_prob(x).numpy()), 0., 1.,
+                                 epsabs=1e-12, limit=200)
+    np.testing.assert_allclose(p0 + interior + p1, 1., atol=1e-9)
+    for t in (0.1, 0.5, 0.9):
+        part, _ = integrate.quad(lambda x: np.exp(d.log_prob(x).numpy()), 0., t,
+                                 epsabs=1e-12, limit=200)
+        np.testing.assert_allclose(d.cdf(t), p0 + part, atol=1e-9)
+    np.testing.assert_allclose(d.cdf([-0.5, 0., 1., 2.]), [0., p0, 1., 1.], atol=1e-12)
+
+
+@pytest.mark.parametrize("temperature,logits", [(0.01, 3.), (0.3, -1.), (1., 0.),
+                                                (1.5, 2.), (20., -0.5), (300., 1.)])
+def test_mean_and_variance_against_quadrature(temperature, logits):
+    d = HardConcrete(tf.constant(temperature, tf.float64),
+                     logits=tf.constant(logits, tf.float64))
+    p1 = np.exp(d.log_prob(1.).numpy())
+
+    def moment(k):
+        val, _ = integrate.quad(lambda x: x ** k * np.exp(d.log_prob(x).numpy()),
+                                0., 1., epsabs=1e-13, limit=500)
+        return val + p1
+
+    m1, m2 = moment(1), moment(2)
+    np.testing.assert_allclose(d.mean(), m1, atol=1e-9)
+    np.testing.assert_allclose(d.variance(), m2 - m1 ** 2, atol=1e-9)
+
+
+def test_prob_nonzero_closed_form():
+    temperature, logits, low, high = 2. / 3., np.array([-3., 0., 2.]), -0.1, 1.1
+    d = HardConcrete(tf.constant(temperature, tf.float64), logits=logits)
+    expected = special.expit(logits - temperature * np.log(-low / high))
+    np.testing.assert_allclose(d.prob_nonzero(), expected, rtol=1e-12)
+    np.testing.assert_allclose(d.prob_nonzero(), 1. - np.exp(d.log_prob(np.zeros(3))),
+                               rtol=1e-12)
+
+
+def test_zero_temperature_limit_is_bernoulli():
+    logits = np.array([-2., 0., 1.])
+    d = HardConcrete(tf.constant(1e-3, tf.float64), logits=logits)
+    np.testing.assert_allclose(np.exp(d.log_prob(np.ones(3))), special.expit(logits),
+                               atol=2e-3)
+    np.testing.assert_allclose(d.mean(), special.expit(logits), atol=2e-3)
+
+
+def test_log_prob_outside_support_is_minus_inf():
+    d = HardConcrete(0.5, logits=0.)
+    assert np.all(d.log_prob([-0.1, 1.01, -1e-7]).numpy() == -np.inf)
+
+
+# -- gradients -------------------------------------------------------------------
+
+
+def test_pathwise_gradients_match_finite_differences():
+    """d sample / d parameter with the noise held fixed (same seed)."""
+    params = dict(temperature=0.6, logits=0.3, low=-0.15, high=1.2)
+    seed = (11, 12)
+
+    def total(**kw):
+        p = {k: tf.constant(v, tf.float64) for k, v in {**params, **kw}.items()}
+        return tf.reduce_sum(HardConcrete(**p).sample(500, seed=seed))
+
+    variables = {k: tf.Variable(tf.constant(v, tf.float64)) for k, v in params.items()}
+    with tf.GradientTape() as tape:
+        value = tf.reduce_sum(HardConcrete(**variables).sample(500, seed=seed))
+    grads = tape.gradient(value, variables)
+    h = 1e-6
+    for k, v in params.items():
+        fd = (total(**{k: v + h}) - total(**{k: v - h})) / (2 * h)
+        np.testing.assert_allclose(grads[k], fd, rtol=1e-5, err_msg=k)
+
+
+def test_gradient_of_mean_matches_finite_differences():
+    t = tf.Variable(tf.constant(0.8, tf.float64))
+    lg = tf.Variable(tf.constant(-0.4, tf.float64))
+    with tf.GradientTape() as tape:
+        m = HardConcrete(t, logits=lg).mean()
+    g_t, g_l = tape.gradient(m, [t, lg])
+    h = 1e-6
+
+    def mean(tt, ll):
+        return HardConcrete(tf.constant(tt, tf.float64), logits=tf.constant(ll, tf.float64)).mean()
+    np.testing.assert_allclose(g_t, (mean(0.8 + h, -0.4) - mean(0.8 - h, -0.4)) / (2 * h), rtol=1e-6)
+    np.testing.assert_allclose(g_l, (mean(0.8, -0.4 + h) - mean(0.8, -0.4 - h)) / (2 * h), rtol=1e-6)
+
+
+def test_reparameterized_gradient_is_unbiased_for_d_mean():
+    """Per-sample pathwise gradients of z average to d E[z] / d parameter."""
+    n = 20_000
+    t = tf.Variable(tf.constant(0.8, tf.float64))
+    lg = tf.Variable(tf.constant(-0.4, tf.float64) * tf.ones([n], tf.float64))
+    with tf.GradientTape() as tape:
+        z = HardConcrete(t, logits=lg).sample(seed=(21, 22))
+    per_sample = tape.gradient(z, lg).numpy()   # dz_i / dlogits_i
+    with tf.GradientTape() as tape:
+        m = HardConcrete(t, logits=lg[0]).mean()
+    exact = tape.gradient(m, lg).numpy()[0]
+    utils.assert_mean_within_clt(per_sample, exact, FALSE_FAIL_RATE)
+
+
+def test_prob_nonzero_gradient_closed_form():
+    lg = tf.Variable(tf.constant([-1., 0.5], tf.float64))
+    with tf.GradientTape() as tape:
+        p = HardConcrete(tf.constant(0.5, tf.float64), logits=lg).prob_nonzero()
+        total = tf.reduce_sum(p)
+    g = tape.gradient(total, lg)
+    np.testing.assert_allclose(g, p * (1. - p), rtol=1e-12)
+
+
+# -- statistics ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("temperature,logits", [(0.5, -0.5), (2. / 3., 1.), (3., 0.)])
+def test_samples_agree_with_log_prob(temperature, logits, seed):
+    """DKWM test of the sampler against the CDF obtained from `log_prob`.
+
+    False-failure rate FALSE_FAIL_RATE per test. Power: with NUM_SAMPLES
+    samples the test rejects a 10% error in the temperature (and separately
+    an error of 0.1 in the logits), shown by `assert_detectable`.
+    """
+    def cdf_of(t, lg):
+        d = HardConcrete(tf.constant(t, tf.float64), logits=tf.constant(lg, tf.float64))
+        grid = np.concatenate([[0.], np.linspace(1e-6, 1. - 1e-6, 399)])
+        p0 = np.exp(d.log_prob(0.).numpy())
+        cdf, mass = utils.cdf_from_density_on_unit_interval(
+            lambda x: d.log_prob(x).numpy(), grid, atom_at_zero=p0)
+        # Interior mass plus both atoms integrates to one.
+        np.testing.assert_allclose(mass + p0 + np.exp(d.log_prob(1.).numpy()), 1., atol=1e-7)
+        return d, grid, cdf
+
+    d, grid, cdf = cdf_of(temperature, logits)
+    x = d.sample(NUM_SAMPLES, seed=seed).numpy()
+    utils.assert_cdf_matches(x, grid, cdf, FALSE_FAIL_RATE, atol=1e-6)
+    for wrong in (cdf_of(1.1 * temperature, logits)[2], cdf_of(temperature, logits + 0.1)[2]):
+        utils.assert_detectable(cdf, wrong, NUM_SAMPLES, FALSE_FAIL_RATE, atol=1e-6)
+
+
+def test_atoms_against_frequencies(seed):
+    d = HardConcrete(tf.constant(0.5, tf.float64),
+                     logits=tf.constant([-1., 0., 1.], tf.float64))
+    x = d.sample(NUM_SAMPLES, seed=seed).numpy()
+    p0 = np.exp(d.log_prob(np.zeros(3)).numpy())
+    p1 = np.exp(d.log_prob(np.ones(3)).numpy())
+    for j in range(3):
+        utils.assert_proportion_matches((x[:, j] == 0).sum(), NUM_SAMPLES, p0[j],
+                                        FALSE_FAIL_RATE, num_tests=6)
+        utils.assert_proportion_matches((x[:, j] == 1).sum(), NUM_SAMPLES, p1[j],
+                                        FALSE_FAIL_RATE, num_tests=6)
+
+
+def test_sample_moments_match_mean_and_variance(seed):
+    d = HardConcrete(tf.constant([0.2, 1., 5.], tf.float64),
+                     logits=tf.constant([0.5, -1., 2.], tf.float64))
+    x = d.sample(NUM_SAMPLES, seed=seed).numpy()
+    utils.assert_mean_within_clt(x, d.mean().numpy(), FALSE_FAIL_RATE)
+    centered = (x - d.mean().numpy()) ** 2
+    utils.assert_mean_within_clt(centered, d.variance().numpy(), FALSE_FAIL_RATE)
+
+
+# -- validation ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    (dict(temperature=0., logits=0.), "Argument `temperature` must be positive."),
+    (dict(temperature=-1., logits=0.), "Argument `temperature` must be positive."),
+    (dict(temperature=1., probs=1.5), "Argument `probs` must be in [0, 1]"),
+    (dict(temperature=1., probs=-0.1), "Argument `probs` must be in [0, 1]"),
+    (dict(temperature=1., logits=0., low=0.), "Argument `low` must be negative."),
+    (dict(temperature=1., logits=0., high=1.), "Argument `high` must be greater than 1."),
+])
+def test_invalid_parameters_raise(kwargs, message):
+    with pytest.raises(tf.errors.InvalidArgumentError, match=message.replace("[", r"\[")
+                       .replace("]", r"\]")):
+        HardConcrete(validate_args=True, **kwargs)
+
+
+def test_invalid_variable_assignment_is_caught():
+    t = tf.Variable(1.)
+    d = HardConcrete(t, logits=0., validate_args=True)
+    d.sample(seed=(1, 2))
+    t.assign(-1.)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="`temperature` must be positive"):
+        d.sample(seed=(1, 2))
+
+
+def test_logits_and_probs_are_exclusive():
+    with pytest.raises(ValueError, match="exactly one of `logits` or `probs`"):
+        HardConcrete(1., logits=0., probs=0.5)
+    with pytest.raises(ValueError, match="exactly one of `logits` or `probs`"):
+        HardConcrete(1.)
+
+
+def test_log_prob_validates_support():
+    d = HardConcrete(1., logits=0., validate_args=True)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Sample must be in"):
+        d.log_prob(1.5)
+
+
+# -- regressions for the reference library's defects (relaxit-review.md §9) -------
+
+
+def test_regression_no_shared_noise_across_batch():
+    """§9.16: relaxit drew one uniform of shape sample_shape + (1,) for the
+    whole batch, so every gate of a (3, 4) batch took the same value."""
+    d = HardConcrete(0.5, logits=tf.zeros([3, 4]))
+    x = d.sample(5, seed=(1, 2)).numpy()
+    assert x.shape == (5, 3, 4)
+    interior = x[(x > 0) & (x < 1)]
+    assert len(np.unique(interior)) == interior.size > 20
+
+
+def test_regression_log_prob_finite_at_high_temperature():
+    """§9.20: the raw-power density gave log_prob(1) = -inf at beta = 20 and NaN
+    inside (0, 1) at beta = 60."""
+    for t in (20., 60., 1000.):
+        lp = HardConcrete(t, logits=0.).log_prob([0., 0.25, 0.5, 1.]).numpy()
+        assert np.all(np.isfinite(lp)), (t, lp)
+
+
+def test_regression_float64_is_kept():
+    """§9.23: relaxit cast parameters to float32 with `.float()`."""
+    d = HardConcrete(tf.constant(0.5, tf.float64), logits=0.)
+    assert d.sample(seed=(1, 2)).dtype == tf.float64
+    assert d.mean().dtype == tf.float64
+
+
+def test_regression_mean_exists_and_support_is_unit_interval():
+    """§9.27 and §1: relaxit declared support `real` and had no `mean`."""
+    d = HardConcrete(0.5, logits=[-1., 1.])
+    x = d.sample(1000, seed=(1, 2)).numpy()
+    assert x.min() >= 0. and x.max() <= 1.
+    assert np.all(np.isfinite(d.mean().numpy()))
+    bij = d.experimental_default_event_space_bijector()
+    y = bij(tf.constant([-30., 30.]))
+    assert np.all((y.numpy() >= 0.) & (y.numpy() <= 1.))
