@@ -6,9 +6,13 @@ reparameterized (or straight-through) sampling, stateless seeds and a
 """
 
 from relaxtfp import distributions
+from relaxtfp import estimators
+from relaxtfp import laplace_bridge  # Registers KL(Dirichlet || LogisticNormalSoftmax).
 from relaxtfp._version import __version__
 
 __all__ = [
     "__version__",
     "distributions",
+    "estimators",
+    "laplace_bridge",
 ]

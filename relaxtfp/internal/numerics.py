@@ -5,18 +5,24 @@ reasoning is in one place.
 """
 
 import functools
+import math
 
 import numpy as np
 import tensorflow as tf
+import tensorflow_probability as tfp
 
 __all__ = [
     "binary_concrete_log_cdf",
     "binary_concrete_log_prob",
     "binary_concrete_log_survival",
     "gauss_legendre",
+    "log_ndtr",
     "log_sigmoid",
     "logit",
+    "ndtr",
 ]
+
+_INV_SQRT_TWO = 1. / math.sqrt(2.)
 
 
 def log_sigmoid(x):
@@ -77,3 +83,25 @@ def gauss_legendre(n, dtype):
     """Nodes and weights of the `n`-point Gauss-Legendre rule on [-1, 1]."""
     nodes, weights = _gauss_legendre_np(n)
     return (tf.constant(nodes, dtype=dtype), tf.constant(weights, dtype=dtype))
+
+
+def ndtr(x):
+    """Standard normal CDF; `erfc` keeps full relative precision for x < 0."""
+    return 0.5 * tf.math.erfc(-x * _INV_SQRT_TWO)
+
+
+def log_ndtr(x):
+    """`log Phi(x)`, finite and accurate in both tails.
+
+    For x <= 0 it is `log erfc(-x / sqrt(2)) - log 2`, where `tfp.math.logerfc`
+    goes through the scaled `erfcx` and so stays finite down to x = -1e300.
+    For x > 0 it is `log1p(-Phi(-x))`, which keeps the tiny negative value
+    `-Phi(-x)` that `log(1 - Phi(-x))` rounds to zero. Both branches are
+    evaluated at safe arguments so that `tf.where` passes no NaN gradient.
+    """
+    neg = x <= 0.
+    x_neg = tf.where(neg, x, tf.zeros_like(x))
+    x_pos = tf.where(neg, tf.ones_like(x), x)
+    left = tfp.math.logerfc(-x_neg * _INV_SQRT_TWO) - math.log(2.)
+    right = tf.math.log1p(-ndtr(-x_pos))
+    return tf.where(neg, left, right)

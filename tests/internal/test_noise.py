@@ -41,3 +41,23 @@ def test_xla_matches_eager():
                     jit_compile=True)
     np.testing.assert_allclose(f(), noise.logistic([1000], seed=(5, 6), dtype=tf.float32),
                                rtol=1e-6)
+
+
+def test_int64_seeds_from_keras_seed_generator_are_accepted():
+    import keras
+    gen = keras.random.SeedGenerator(3)
+    seed = gen.next()
+    assert seed.dtype == tf.int64 or "int64" in str(seed.dtype)
+    x = noise.uniform([4], seed=seed, dtype=tf.float32)
+    np.testing.assert_array_equal(x, noise.uniform([4], seed=tf.cast(seed, tf.int32),
+                                                   dtype=tf.float32))
+
+
+def test_split_seeds_give_independent_streams():
+    """Correlation between streams of split seeds is within the CLT bound
+    (false-failure rate FALSE_FAIL_RATE); a shared stream would give 1."""
+    s1, s2 = noise.split_seed((7, 8), n=2)
+    a = noise.uniform([N], s1, tf.float64).numpy()
+    b = noise.uniform([N], s2, tf.float64).numpy()
+    r = np.corrcoef(a, b)[0, 1]
+    assert abs(r) < utils.clt_halfwidth(1., N, FALSE_FAIL_RATE)

@@ -1,0 +1,262 @@
+"""The stochastic-times-smooth unit (Bengio, Leonard and Courville, 2013)."""
+
+import numpy as np
+import tensorflow as tf
+import tensorflow_probability as tfp
+
+from relaxtfp.internal import noise
+from relaxtfp.internal import numerics
+from relaxtfp.internal.parameters import LogitsProbsMixin
+from relaxtfp.internal.parameters import check_exactly_one
+from relaxtfp.internal.tfp_internal import assert_util
+from relaxtfp.internal.tfp_internal import dtype_util
+from relaxtfp.internal.tfp_internal import parameter_properties
+from relaxtfp.internal.tfp_internal import ps
+from relaxtfp.internal.tfp_internal import reparameterization
+from relaxtfp.internal.tfp_internal import tensor_util
+
+tfb = tfp.bijectors
+tfd = tfp.distributions
+
+__all__ = ["StochasticTimesSmooth"]
+
+# A value within this many units of roundoff (relative) of sqrt(p) is scored
+# as the atom at sqrt(p); see `StochasticTimesSmooth._log_prob`.
+_ATOM_ULPS = 4.
+
+
+class StochasticTimesSmooth(LogitsProbsMixin, tfd.AutoCompositeTensorDistribution):
+    """Stochastic-times-smooth unit: `sqrt(p) * b` with `b ~ Bernoulli(sqrt(p))`.
+
+    A binary stochastic gate times a smooth factor (Bengio et al., 2013):
+    with `p = sigmoid(logits)` (or `probs`) and `s = sqrt(p)`,
+    a sample is `z = s * b`, where `b` is a Bernoulli draw with probability
+    `s` of being 1. The law of `z` has two atoms, at `s` (probability `s`)
+    and at 0 (probability `1 - s`), and mean `E[z] = s * s = p`.
+
+    Gradients flow only through the smooth factor `s`; the gate `b` is
+    treated as a constant. The per-sample gradient is therefore
+    `dz/dp = b / (2 sqrt(p))`, whose expectation is `1/2`: half the true
+    `d E[z] / dp = 1`. The estimator is biased by design, and
+    `reparameterization_type = FULLY_REPARAMETERIZED` only says that samples
+    carry a gradient (as for the straight-through classes).
+
+    `sample` has a single law, the one above, whether or not a gradient is
+    taken, and `log_prob` is the log-pmf of that law.
+
+    #### Mathematical Details
+
+    Sampler, with `u ~ Uniform(0, 1)` drawn independently for every element:
+
+    ```none
+    s = sqrt(p) = sqrt(sigmoid(logits))
+    b = 1[u < s]                          # no gradient
+    z = b * s                             # gradient only through s
+    ```
+
+    Log-pmf, stable for logits of any size because
+    `1 - s = (1 - p) / (1 + s)`:
+
+    ```none
+    log P(z = s) = log_sigmoid(logits) / 2
+    log P(z = 0) = log_sigmoid(-logits) - log1p(s)
+    log P(z = x) = -inf for any other x
+    mean = p,   variance = p * s - p^2 = p * s * (1 - p) / (1 + s)
+    ```
+
+    A value `x` counts as the atom `s` when `|x - s| <= 4 * eps * s` (`eps`
+    the machine epsilon of the dtype). A sample scored in the same execution
+    mode equals `s` bit for bit; the tolerance absorbs the roundoff by which
+    the `sigmoid` kernels of eager and XLA execution differ (at most 2.1
+    units of roundoff in `s` over logits in [-150, 50], measured in float32
+    and float64; `sqrt` is correctly rounded in both). If `s` underflows to 0
+    the two atoms coincide and `log_prob(0) = 0`.
+
+    #### Examples
+
+    ```python
+    import tensorflow as tf
+    import relaxtfp
+
+    logits = tf.Variable([-1., 0., 2.])
+    with tf.GradientTape() as tape:
+        dist = relaxtfp.distributions.StochasticTimesSmooth(logits=logits)
+        z = dist.sample(1000, seed=(1, 2))    # Values 0 or sqrt(p).
+        loss = tf.reduce_mean(z)
+    grad = tape.gradient(loss, logits)        # Gradient through sqrt(p) only.
+    lp = dist.log_prob(z)                     # Finite: z is in the support.
+    ```
+
+    #### References
+
+    [1]: Yoshua Bengio, Nicholas Leonard and Aaron Courville. Estimating or
+         Propagating Gradients Through Stochastic Neurons for Conditional
+         Computation. _arXiv preprint arXiv:1308.3432_, 2013.
+         https://arxiv.org/abs/1308.3432
+    """
+
+    def __init__(self,
+                 logits=None,
+                 probs=None,
+                 validate_args=False,
+                 allow_nan_stats=True,
+                 name="StochasticTimesSmooth"):
+        """Constructs a batch of stochastic-times-smooth units.
+
+        Args:
+          logits: Float `Tensor`, `logit(p)`. Exactly one of `logits` and
+            `probs`.
+          probs: Float `Tensor` in [0, 1], `p`, the mean of the unit (the gate
+            opens with probability `sqrt(p)`). Exactly one of `logits` and
+            `probs`.
+          validate_args: Python `bool`, default `False`. When `True`
+            distribution parameters are checked for validity despite possibly
+            degrading runtime performance. When `False` invalid inputs may
+            silently render incorrect outputs.
+          allow_nan_stats: Python `bool`, default `True`. When `True`,
+            statistics (e.g., mean, mode, variance) use the value "`NaN`" to
+            indicate the result is undefined. When `False`, an exception is
+            raised if one or more of the statistic's batch members are
+            undefined.
+          name: Python `str` name prefixed to Ops created by this class.
+
+        Raises:
+          ValueError: If both or neither of `logits` and `probs` are given.
+        """
+        parameters = dict(locals())
+        check_exactly_one(logits=logits, probs=probs)
+        with tf.name_scope(name) as name:
+            dtype = dtype_util.common_dtype([logits, probs], dtype_hint=tf.float32)
+            self._logits = tensor_util.convert_nonref_to_tensor(
+                logits, dtype=dtype, name="logits")
+            self._probs = tensor_util.convert_nonref_to_tensor(
+                probs, dtype=dtype, name="probs")
+            super().__init__(
+                dtype=dtype,
+                reparameterization_type=reparameterization.FULLY_REPARAMETERIZED,
+                validate_args=validate_args,
+                allow_nan_stats=allow_nan_stats,
+                parameters=parameters,
+                name=name)
+
+    @classmethod
+    def _parameter_properties(cls, dtype, num_classes=None):
+        return dict(
+            logits=parameter_properties.ParameterProperties(),
+            probs=parameter_properties.ParameterProperties(
+                default_constraining_bijector_fn=tfb.Sigmoid,
+                is_preferred=False),
+        )
+
+    def _event_shape(self):
+        return tf.TensorShape([])
+
+    def _event_shape_tensor(self):
+        return tf.constant([], dtype=tf.int32)
+
+    def _sqrt_where(self, condition, probs):
+        """`sqrt(probs)` where `condition`, 0 elsewhere, with finite gradients.
+
+        d sqrt(p) / dp is infinite at p = 0, and the zero gradient that
+        `tf.where` sends to the unselected branch would meet it as
+        0 * inf = NaN; the root is therefore taken of `probs` only where
+        `condition` holds (there p > 0) and of 1 elsewhere. The selected
+        values equal `sqrt(probs)` bit for bit.
+        """
+        safe = tf.where(condition, probs, tf.ones([], self.dtype))
+        return tf.where(condition, tf.math.sqrt(safe), tf.zeros([], self.dtype))
+
+    def _atom(self):
+        """`s = sqrt(p)`: the formula of the atom shared by `sample`,
+        `log_prob` and `mode`, so that they agree bit for bit. (Computing it
+        as `exp(log_sigmoid(logits) / 2)` is as precise, but XLA's and
+        eager's kernels then differ by up to 17 units of roundoff.)"""
+        return tf.math.sqrt(self._probs_parameter_no_checks())
+
+    def _smooth_sqrt_probs(self):
+        """`sqrt(p)` with a finite derivative at every logit (value within a
+        few units of roundoff of `_atom()`); used where `s` enters a
+        formula rather than marks the atom."""
+        if self._logits is None:
+            return tf.math.sqrt(tf.convert_to_tensor(self._probs))
+        return tf.math.exp(0.5 * numerics.log_sigmoid(
+            tf.convert_to_tensor(self._logits)))
+
+    def _log_masses(self):
+        """`(log P(z = s), log P(z = 0))`."""
+        s = self._smooth_sqrt_probs()
+        # log(1 - s) = log(1 - p) - log(1 + s): no cancellation as s -> 1.
+        if self._logits is None:
+            probs = tf.convert_to_tensor(self._probs)
+            return 0.5 * tf.math.log(probs), tf.math.log1p(-probs) - tf.math.log1p(s)
+        logits = tf.convert_to_tensor(self._logits)
+        return (0.5 * numerics.log_sigmoid(logits),
+                numerics.log_sigmoid(-logits) - tf.math.log1p(s))
+
+    def _sample_n(self, n, seed=None):
+        probs = self._probs_parameter_no_checks()
+        shape = ps.concat([[n], ps.shape(probs)], axis=0)
+        # Full-shape noise: every element of every sample gets its own draw.
+        u = noise.uniform(shape, seed=seed, dtype=self.dtype)
+        # A comparison: no gradient flows through the gate. Where it is open,
+        # p > u >= tiny > 0.
+        gate = u < tf.math.sqrt(probs)
+        return self._sqrt_where(gate, tf.broadcast_to(probs, shape))
+
+    def _log_prob(self, x):
+        s = self._atom()
+        log_p_atom, log_p_zero = self._log_masses()
+        tol = _ATOM_ULPS * np.finfo(self.dtype.as_numpy_dtype).eps
+        at_atom = tf.math.abs(x - s) <= tol * s
+        neg_inf = tf.constant(float("-inf"), self.dtype)
+        # Zero first: if s underflows to 0, both atoms are at 0 with total
+        # mass 1, and log P(z = 0) = log_sigmoid(-logits) - log1p(0) = 0.
+        return tf.where(tf.equal(x, 0.), log_p_zero,
+                        tf.where(at_atom, log_p_atom, neg_inf))
+
+    def _mean(self):
+        return self._probs_parameter_no_checks()
+
+    def _variance(self):
+        # E[z^2] - E[z]^2 = p * s - p^2 = p * s * (1 - s), and
+        # 1 - s = (1 - p) / (1 + s) avoids cancellation as p -> 1.
+        s = self._smooth_sqrt_probs()
+        if self._logits is None:
+            probs = tf.convert_to_tensor(self._probs)
+            return probs * s * (1. - probs) / (1. + s)
+        logits = tf.convert_to_tensor(self._logits)
+        return (tf.math.sigmoid(logits) * s * tf.math.sigmoid(-logits)
+                / (1. + s))
+
+    def _entropy(self):
+        log_p_atom, log_p_zero = self._log_masses()
+        # 0 * log(0) = 0 via multiply_no_nan.
+        return -(tf.math.multiply_no_nan(log_p_atom, tf.math.exp(log_p_atom))
+                 + tf.math.multiply_no_nan(log_p_zero, tf.math.exp(log_p_zero)))
+
+    def _mode(self):
+        # The atom at s is the more likely one when s > 1/2 (p > 1/4); ties go
+        # to 0, as in `tfd.Bernoulli`.
+        probs = self._probs_parameter_no_checks()
+        return self._sqrt_where(probs > 0.25, probs)
+
+    def _default_event_space_bijector(self):
+        # The law is discrete; like `tfd.Bernoulli`, no bijector.
+        return
+
+    def _parameter_control_dependencies(self, is_init):
+        if not self.validate_args:
+            return []
+        return self._logits_probs_assertions(is_init)
+
+    def _sample_control_dependencies(self, x):
+        if not self.validate_args:
+            return []
+        return [
+            assert_util.assert_non_negative(
+                x, message="Sample must be in [0, 1]; it has components less "
+                "than 0."),
+            assert_util.assert_less_equal(
+                x, tf.ones([], x.dtype), message="Sample must be in [0, 1]; it "
+                "has components greater than 1."),
+        ]

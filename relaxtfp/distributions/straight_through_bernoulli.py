@@ -1,0 +1,225 @@
+"""The straight-through Bernoulli distribution (Bengio, Leonard and Courville,
+2013)."""
+
+import tensorflow as tf
+import tensorflow_probability as tfp
+
+from relaxtfp.internal import noise
+from relaxtfp.internal import numerics
+from relaxtfp.internal.parameters import LogitsProbsMixin
+from relaxtfp.internal.parameters import check_exactly_one
+from relaxtfp.internal.tfp_internal import assert_util
+from relaxtfp.internal.tfp_internal import dtype_util
+from relaxtfp.internal.tfp_internal import parameter_properties
+from relaxtfp.internal.tfp_internal import ps
+from relaxtfp.internal.tfp_internal import reparameterization
+from relaxtfp.internal.tfp_internal import tensor_util
+
+tfb = tfp.bijectors
+tfd = tfp.distributions
+
+__all__ = ["StraightThroughBernoulli"]
+
+
+class _ForwardBernoulliMixin:
+    """Statistics of a straight-through class whose forward value is 0 or 1.
+
+    The forward (hard) value of the sample has the law Bernoulli(p) with
+    p = sigmoid(logits); `log_prob`, `mean`, `variance`, `entropy` and `mode`
+    are those of that law. The class mixes in `LogitsProbsMixin`.
+    """
+
+    def _outcome_log_probs(self):
+        """`(log P(x = 1), log P(x = 0))`, each in full precision.
+
+        From logits, `log sigmoid(+-logits) = -softplus(-+logits)` is exact in
+        both tails (a `log(1 - sigmoid(logits))` would round to `log(0)` at
+        logits ~ 17 in float32). From probs, `log1p(-probs)` keeps full
+        precision for small probs.
+        """
+        if self._logits is None:
+            probs = tf.convert_to_tensor(self._probs)
+            return tf.math.log(probs), tf.math.log1p(-probs)
+        logits = tf.convert_to_tensor(self._logits)
+        return numerics.log_sigmoid(logits), numerics.log_sigmoid(-logits)
+
+    def _log_prob(self, x):
+        log_p1, log_p0 = self._outcome_log_probs()
+        neg_inf = tf.constant(float("-inf"), self.dtype)
+        # The forward value is exactly 0. or 1. (see `_sample_n`), so exact
+        # comparisons are right; any other value has probability zero.
+        return tf.where(tf.equal(x, 1.), log_p1,
+                        tf.where(tf.equal(x, 0.), log_p0, neg_inf))
+
+    def _mean(self):
+        return self._probs_parameter_no_checks()
+
+    def _variance(self):
+        if self._logits is None:
+            probs = tf.convert_to_tensor(self._probs)
+            return probs * (1. - probs)
+        # sigmoid(l) * sigmoid(-l): no cancellation in 1 - p for large logits.
+        logits = tf.convert_to_tensor(self._logits)
+        return tf.math.sigmoid(logits) * tf.math.sigmoid(-logits)
+
+    def _entropy(self):
+        log_p1, log_p0 = self._outcome_log_probs()
+        # multiply_no_nan gives 0 * log(0) = 0 when a probability is zero.
+        return -(tf.math.multiply_no_nan(log_p1, tf.math.exp(log_p1))
+                 + tf.math.multiply_no_nan(log_p0, tf.math.exp(log_p0)))
+
+    def _mode(self):
+        # Ties (p = 1/2) go to 0, as in `tfd.Bernoulli`.
+        if self._logits is None:
+            return tf.cast(tf.convert_to_tensor(self._probs) > 0.5, self.dtype)
+        return tf.cast(tf.convert_to_tensor(self._logits) > 0., self.dtype)
+
+    def _default_event_space_bijector(self):
+        # The forward law is discrete; like `tfd.Bernoulli`, no bijector.
+        return
+
+    def _sample_control_dependencies(self, x):
+        if not self.validate_args:
+            return []
+        return [assert_util.assert_equal(
+            x * (1. - x), tf.zeros([], x.dtype),
+            message="Sample must be 0 or 1.")]
+
+
+class StraightThroughBernoulli(_ForwardBernoulliMixin, LogitsProbsMixin,
+                               tfd.AutoCompositeTensorDistribution):
+    """Straight-through Bernoulli: hard 0/1 samples that pass gradients to `probs`.
+
+    The forward value of a sample is a Bernoulli draw `b` in {0, 1} with
+    probability `p = sigmoid(logits)` (or `probs`) of being 1. The backward
+    pass treats the sample as if it were `p` itself: `d sample / d probs = 1`,
+    so that `d sample / d logits = p * (1 - p)` (the "sigmoid-adjusted"
+    straight-through estimator of Bengio et al., 2013).
+
+    The gradient is a surrogate and it is biased: for a loss `f`,
+    `E[f'(b)]` is not `d/dp E[f(b)] = f(1) - f(0)` unless `f` is linear.
+    The class nevertheless reports
+    `reparameterization_type = FULLY_REPARAMETERIZED`, because its samples
+    carry a gradient to the parameters and code that checks the flag (e.g.
+    `tfp.vi`) must let it through; Pyro labels its straight-through classes
+    the same way. Use it knowing the gradient is that of the relaxed surrogate
+    `p`, not of the discrete law.
+
+    #### Mathematical Details
+
+    Sampler, with `u ~ Uniform(0, 1)` drawn independently for every element:
+
+    ```none
+    b = 1[u < p]                      # exactly 0. or 1.
+    sample = b + (p - stop_gradient(p))
+    ```
+
+    The parenthesised difference is exactly zero in the forward pass, so the
+    sample is exactly 0. or 1. (computing `(b + p) - p` instead would round
+    `1 + p - p` away from 1 for some `p`). `log_prob`, `mean`, `variance`,
+    `entropy` and `mode` are those of the forward law Bernoulli(p):
+
+    ```none
+    log_prob(1) = log sigmoid(logits) = -softplus(-logits)
+    log_prob(0) = log sigmoid(-logits) = -softplus(logits)
+    log_prob(x) = -inf for x not in {0, 1}
+    mean = p,   variance = p * (1 - p)
+    ```
+
+    #### Examples
+
+    ```python
+    import tensorflow as tf
+    import relaxtfp
+
+    logits = tf.Variable([-1., 0., 2.])
+    with tf.GradientTape() as tape:
+        dist = relaxtfp.distributions.StraightThroughBernoulli(logits=logits)
+        b = dist.sample(1000, seed=(1, 2))     # Values exactly 0. or 1.
+        loss = tf.reduce_mean(tf.square(b - 0.3))
+    grad = tape.gradient(loss, logits)         # Straight-through surrogate.
+    lp = dist.log_prob([1., 0., 1.])           # Bernoulli log-pmf.
+    ```
+
+    #### References
+
+    [1]: Yoshua Bengio, Nicholas Leonard and Aaron Courville. Estimating or
+         Propagating Gradients Through Stochastic Neurons for Conditional
+         Computation. _arXiv preprint arXiv:1308.3432_, 2013.
+         https://arxiv.org/abs/1308.3432
+    """
+
+    def __init__(self,
+                 logits=None,
+                 probs=None,
+                 validate_args=False,
+                 allow_nan_stats=True,
+                 name="StraightThroughBernoulli"):
+        """Constructs a batch of straight-through Bernoulli distributions.
+
+        Args:
+          logits: Float `Tensor`, the log-odds of a 1. Exactly one of
+            `logits` and `probs`.
+          probs: Float `Tensor` in [0, 1], the probability of a 1. Exactly one
+            of `logits` and `probs`.
+          validate_args: Python `bool`, default `False`. When `True`
+            distribution parameters are checked for validity despite possibly
+            degrading runtime performance. When `False` invalid inputs may
+            silently render incorrect outputs.
+          allow_nan_stats: Python `bool`, default `True`. When `True`,
+            statistics (e.g., mean, mode, variance) use the value "`NaN`" to
+            indicate the result is undefined. When `False`, an exception is
+            raised if one or more of the statistic's batch members are
+            undefined.
+          name: Python `str` name prefixed to Ops created by this class.
+
+        Raises:
+          ValueError: If both or neither of `logits` and `probs` are given.
+        """
+        parameters = dict(locals())
+        check_exactly_one(logits=logits, probs=probs)
+        with tf.name_scope(name) as name:
+            dtype = dtype_util.common_dtype([logits, probs], dtype_hint=tf.float32)
+            self._logits = tensor_util.convert_nonref_to_tensor(
+                logits, dtype=dtype, name="logits")
+            self._probs = tensor_util.convert_nonref_to_tensor(
+                probs, dtype=dtype, name="probs")
+            super().__init__(
+                dtype=dtype,
+                reparameterization_type=reparameterization.FULLY_REPARAMETERIZED,
+                validate_args=validate_args,
+                allow_nan_stats=allow_nan_stats,
+                parameters=parameters,
+                name=name)
+
+    @classmethod
+    def _parameter_properties(cls, dtype, num_classes=None):
+        return dict(
+            logits=parameter_properties.ParameterProperties(),
+            probs=parameter_properties.ParameterProperties(
+                default_constraining_bijector_fn=tfb.Sigmoid,
+                is_preferred=False),
+        )
+
+    def _event_shape(self):
+        return tf.TensorShape([])
+
+    def _event_shape_tensor(self):
+        return tf.constant([], dtype=tf.int32)
+
+    def _sample_n(self, n, seed=None):
+        probs = self._probs_parameter_no_checks()
+        shape = ps.concat([[n], ps.shape(probs)], axis=0)
+        # Full-shape noise: every element of every sample gets its own draw.
+        u = noise.uniform(shape, seed=seed, dtype=self.dtype)
+        # u >= tiny > 0, so probs = 0 never gives a 1 and probs = 1 (u < 1)
+        # always does.
+        hard = tf.cast(u < probs, self.dtype)
+        # The difference is exactly 0. in the forward pass; adding it to an
+        # exact 0. or 1. keeps the value exact. Do not reassociate.
+        return hard + (probs - tf.stop_gradient(probs))
+
+    def _parameter_control_dependencies(self, is_init):
+        if not self.validate_args:
+            return []
+        return self._logits_probs_assertions(is_init)

@@ -1,0 +1,439 @@
+"""Tests for relaxtfp.distributions.GaussianRelaxedBernoulli."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+import tensorflow_probability as tfp
+from scipy import integrate
+from scipy import special
+from scipy import stats
+
+from relaxtfp.distributions import GaussianRelaxedBernoulli
+from tests import utils
+from tests.distributions.contract import DistributionContract
+
+NUM_SAMPLES = 100_000
+FALSE_FAIL_RATE = 1e-6
+
+
+def _f64(v):
+    return tf.constant(v, tf.float64)
+
+
+def reference_log_prob(x, loc, scale):
+    """The mixed law written with scipy (float64)."""
+    x = np.asarray(x, np.float64)
+    with np.errstate(divide="ignore"):
+        inside = np.where((x > 0) & (x < 1), stats.norm.logpdf(x, loc, scale), -np.inf)
+    return np.where(x == 0, special.log_ndtr(-loc / scale),
+                    np.where(x == 1, special.log_ndtr((loc - 1.) / scale), inside))
+
+
+def quadrature_moments(loc, scale):
+    """E[z] and Var[z] from E[z^k] = integral_0^1 k t^(k-1) P(X > t) dt."""
+    points = [p for p in (loc - scale, loc, loc + scale) if 0. < p < 1.]
+
+    def survival(t):
+        return special.ndtr((loc - t) / scale)
+
+    kw = dict(epsabs=1e-15, epsrel=1e-13, limit=500, points=points or None)
+    m1, _ = integrate.quad(survival, 0., 1., **kw)
+    m2, _ = integrate.quad(lambda t: 2. * t * survival(t), 0., 1., **kw)
+    return m1, m2 - m1 ** 2
+
+
+class TestGaussianRelaxedBernoulliContract(DistributionContract):
+
+    def make(self, dtype):
+        return GaussianRelaxedBernoulli(
+            loc=tf.constant([-0.3, 0.4, 1.2], dtype),
+            scale=tf.constant([[0.5], [2.]], dtype))
+
+    def make_iid(self, n, dtype):
+        # Scalar scale next to a vector loc: the reference library drew one
+        # noise value for the whole batch in exactly this case (§9.16).
+        return GaussianRelaxedBernoulli(loc=tf.fill([n], tf.constant(0.4, dtype)),
+                                        scale=tf.constant(0.5, dtype))
+
+    def extreme_cases(self, dtype):
+        cases = []
+        for s in (1e-3, 1e-2, 1., 1e2, 1e3):
+            scale = tf.Variable(tf.constant(s, dtype))
+            loc = tf.Variable(tf.constant([-50., -5., 0., 0.5, 1., 5., 50.], dtype))
+            cases.append((GaussianRelaxedBernoulli(loc, scale), [loc, scale]))
+        return cases
+
+    def variables(self, dtype):
+        variables = [tf.Variable(tf.constant([-0.3, 0.4, 1.2], dtype)),
+                     tf.Variable(tf.constant([[0.5], [2.]], dtype))]
+        return GaussianRelaxedBernoulli(*variables), variables
+
+
+# -- analytic values ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("loc,scale", [(0.3, 0.2), (-0.4, 1.), (1.5, 0.7), (0.5, 30.)])
+def test_log_prob_matches_closed_form(loc, scale):
+    x = np.array([-0.2, 0., 1e-9, 0.05, 0.3, 0.5, 0.91, 1. - 1e-9, 1., 1.5])
+    d = GaussianRelaxedBernoulli(_f64(loc), _f64(scale))
+    np.testing.assert_allclose(d.log_prob(x), reference_log_prob(x, loc, scale),
+                               rtol=1e-12)
+
+
+def integrate_density(d, lo, hi, loc, scale):
+    """integral_lo^hi exp(log_prob(x)) dx by a composite 20-point
+    Gauss-Legendre rule on pieces no wider than scale / 4, split at loc: on
+    such pieces the Gaussian density is integrated to machine precision."""
+    pieces = int(np.ceil((hi - lo) / (0.25 * scale)))
+    edges = np.linspace(lo, hi, pieces + 1)
+    if lo < loc < hi:
+        edges = np.sort(np.append(edges, loc))
+    nodes, weights = np.polynomial.legendre.leggauss(20)
+    half = np.diff(edges)[:, None] / 2.
+    x = (edges[:-1, None] + edges[1:, None]) / 2. + half * nodes
+    return float(np.sum(np.exp(d.log_prob(x.ravel()).numpy()).reshape(x.shape)
+                        * weights * half))
+
+
+@pytest.mark.parametrize("loc,scale", [(0.3, 0.2), (-0.4, 1.), (1.2, 0.1), (0.5, 30.),
+                                       (0.4, 1e-3)])
+def test_normalization_and_cdf(loc, scale):
+    """Atoms plus the integrated density sum to one; `cdf` is their integral."""
+    d = GaussianRelaxedBernoulli(_f64(loc), _f64(scale))
+    p0, p1 = np.exp(d.log_prob([0., 1.]).numpy())
+    interior = integrate_density(d, 0., 1., loc, scale)
+    np.testing.assert_allclose(p0 + interior + p1, 1., atol=1e-13)
+    for t in (0.1, 0.5, 0.9):
+        part = integrate_density(d, 0., t, loc, scale)
+        np.testing.assert_allclose(d.cdf(t), p0 + part, atol=1e-13)
+        np.testing.assert_allclose(d.survival_function(t), 1. - p0 - part, atol=1e-13)
+        if p0 + part > 1e-290:   # Beyond that, log_cdf is checked in the tails test.
+            np.testing.assert_allclose(d.log_cdf(t), np.log(p0 + part), rtol=1e-9,
+                                       atol=1e-13)
+    np.testing.assert_allclose(d.cdf([-0.5, 0., 1., 2.]), [0., p0, 1., 1.], atol=1e-15)
+    np.testing.assert_allclose(d.survival_function([-0.5, 0., 1., 2.]),
+                               [1., 1. - p0, 0., 0.], atol=1e-15)
+
+
+def test_log_cdf_and_log_survival_in_the_tails():
+    """Far tails in log space, against scipy's log_ndtr (float64)."""
+    loc, scale = 0.5, 1e-3
+    x = np.array([0., 0.2, 0.45, 0.55, 0.8])
+    d = GaussianRelaxedBernoulli(_f64(loc), _f64(scale))
+    np.testing.assert_allclose(d.log_cdf(x), special.log_ndtr((x - loc) / scale),
+                               rtol=1e-12)
+    np.testing.assert_allclose(d.log_survival_function(x),
+                               special.log_ndtr((loc - x) / scale), rtol=1e-12)
+    assert np.all(np.isfinite(d.log_cdf(x).numpy()))
+
+
+@pytest.mark.parametrize("scale", [1e-3, 0.05, 0.3, 1., 1.999, 2., 7., 1e3])
+@pytest.mark.parametrize("loc", [-50., -2., -0.3, 0., 0.25, 0.5, 0.9, 1., 1.4, 3., 50.])
+def test_mean_and_variance_against_quadrature(loc, scale):
+    """Closed form (scale < 2) and series (scale >= 2) against scipy, float64.
+
+    The docstring promises an absolute error of a few eps; measured against
+    50-digit quadrature it is below 6e-16. scipy's quadrature is itself good to
+    about 1e-14 here.
+    """
+    d = GaussianRelaxedBernoulli(_f64(loc), _f64(scale))
+    m, v = quadrature_moments(loc, scale)
+    np.testing.assert_allclose(d.mean(), m, atol=1e-13)
+    np.testing.assert_allclose(d.variance(), v, atol=1e-13)
+
+
+def test_float32_moments_agree_with_float64():
+    loc = np.array([-50., -2., -0.3, 0., 0.25, 0.5, 0.9, 1., 1.4, 3., 50.])
+    for scale in (1e-3, 0.05, 1., 1.99, 2., 7., 1e3):
+        d32 = GaussianRelaxedBernoulli(tf.constant(loc, tf.float32),
+                                       tf.constant(scale, tf.float32))
+        d64 = GaussianRelaxedBernoulli(_f64(loc), _f64(scale))
+        np.testing.assert_allclose(d32.mean(), d64.mean(), atol=5e-7, err_msg=scale)
+        np.testing.assert_allclose(d32.variance(), d64.variance(), atol=5e-7,
+                                   err_msg=scale)
+
+
+def test_mean_and_variance_limits():
+    """scale -> 0: z -> clip(loc, 0, 1), and inside (0, 1) Var = scale^2
+    up to tails of size Phi(-0.2 / 1e-3) = 0."""
+    loc = np.array([-1., 0.2, 0.5, 0.8, 2.])
+    d = GaussianRelaxedBernoulli(_f64(loc), _f64(1e-3))
+    np.testing.assert_allclose(d.mean(), np.clip(loc, 0., 1.), atol=1e-15)
+    np.testing.assert_allclose(d.variance(), [0., 1e-6, 1e-6, 1e-6, 0.], rtol=1e-12,
+                               atol=1e-300)
+    # scale -> infinity: a fair coin on {0, 1}, mean 1/2 and variance 1/4.
+    d = GaussianRelaxedBernoulli(_f64(0.5), _f64(1e8))
+    np.testing.assert_allclose([d.mean(), d.variance()], [0.5, 0.25], atol=1e-15)
+
+
+def test_prob_nonzero_closed_form():
+    loc, scale = np.array([-3., 0., 0.4, 2.]), np.array([0.5, 1., 0.1, 3.])
+    d = GaussianRelaxedBernoulli(_f64(loc), _f64(scale))
+    np.testing.assert_allclose(d.prob_nonzero(), special.ndtr(loc / scale), rtol=1e-14)
+    np.testing.assert_allclose(d.prob_nonzero(), -np.expm1(d.log_prob(np.zeros(4))),
+                               rtol=1e-12)
+
+
+def test_log_prob_outside_support_is_minus_inf():
+    d = GaussianRelaxedBernoulli(0.5, 1.)
+    assert np.all(d.log_prob([-0.1, 1.01, -1e-7, 7.]).numpy() == -np.inf)
+
+
+# -- gradients -------------------------------------------------------------------
+
+
+def test_pathwise_gradients_match_finite_differences():
+    """d sample / d parameter with the noise held fixed (same seed)."""
+    params = dict(loc=0.3, scale=0.4)
+    seed = (11, 12)
+
+    def total(**kw):
+        p = {k: _f64(v) for k, v in {**params, **kw}.items()}
+        return tf.reduce_sum(GaussianRelaxedBernoulli(**p).sample(500, seed=seed))
+
+    variables = {k: tf.Variable(_f64(v)) for k, v in params.items()}
+    with tf.GradientTape() as tape:
+        value = tf.reduce_sum(
+            GaussianRelaxedBernoulli(**variables).sample(500, seed=seed))
+    grads = tape.gradient(value, variables)
+    h = 1e-7
+    for k, v in params.items():
+        fd = (total(**{k: v + h}) - total(**{k: v - h})) / (2 * h)
+        np.testing.assert_allclose(grads[k], fd, rtol=1e-6, err_msg=k)
+    # The pathwise gradient is exact: d z / d loc = 1 and d z / d scale = eps
+    # for the samples inside (0, 1), and 0 for the clipped ones.
+    z = GaussianRelaxedBernoulli(_f64(0.3), _f64(0.4)).sample(500, seed=seed).numpy()
+    inside = (z > 0) & (z < 1)
+    np.testing.assert_allclose(grads["loc"], inside.sum(), rtol=1e-14)
+    np.testing.assert_allclose(grads["scale"], ((z - 0.3) / 0.4)[inside].sum(),
+                               rtol=1e-12)
+
+
+@pytest.mark.parametrize("loc,scale", [(-0.4, 0.8), (0.3, 0.2), (0.7, 1.5), (2., 1.),
+                                       (0.2, 5.), (0.5, 0.01)])
+def test_gradient_of_mean_matches_finite_differences_and_closed_form(loc, scale):
+    """d E[z] / d loc = Phi(b) - Phi(a) = P(0 < z < 1) and
+    d E[z] / d scale = phi(b) - phi(a), with a = (loc - 1) / scale and
+    b = loc / scale; the closed form is also differenced numerically."""
+    lv, sv = tf.Variable(_f64(loc)), tf.Variable(_f64(scale))
+    with tf.GradientTape(persistent=True) as tape:
+        d = GaussianRelaxedBernoulli(lv, sv)
+        m, v = d.mean(), d.variance()
+    g_l, g_s = tape.gradient(m, [lv, sv])
+    gv_l, gv_s = tape.gradient(v, [lv, sv])
+    a, b = (loc - 1.) / scale, loc / scale
+    np.testing.assert_allclose(g_l, special.ndtr(b) - special.ndtr(a), rtol=1e-12,
+                               atol=1e-15)
+    np.testing.assert_allclose(g_s, stats.norm.pdf(b) - stats.norm.pdf(a), rtol=1e-11,
+                               atol=1e-15)
+
+    def moments(ll, ss):
+        dd = GaussianRelaxedBernoulli(_f64(ll), _f64(ss))
+        return np.array([dd.mean().numpy(), dd.variance().numpy()])
+
+    h = 1e-5 * min(scale, 1.)
+    fd_l = (moments(loc + h, scale) - moments(loc - h, scale)) / (2 * h)
+    fd_s = (moments(loc, scale + h) - moments(loc, scale - h)) / (2 * h)
+    np.testing.assert_allclose([g_l, gv_l], fd_l, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose([g_s, gv_s], fd_s, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("loc,scale", [(0.3, 0.5), (-0.2, 1.5)])
+def test_reparameterized_gradient_is_unbiased_for_d_mean(loc, scale):
+    """Per-sample pathwise gradients of z average to d E[z] / d parameter
+    (CLT z-test at FALSE_FAIL_RATE, both parameters)."""
+    n = 20_000
+    lv = tf.Variable(tf.fill([n], _f64(loc)))
+    sv = tf.Variable(tf.fill([n], _f64(scale)))
+    with tf.GradientTape() as tape:
+        z = GaussianRelaxedBernoulli(lv, sv).sample(seed=(21, 22))
+    per_loc, per_scale = tape.gradient(z, [lv, sv])   # dz_i / d(param_i)
+    l0, s0 = tf.Variable(_f64(loc)), tf.Variable(_f64(scale))
+    with tf.GradientTape() as tape:
+        m = GaussianRelaxedBernoulli(l0, s0).mean()
+    exact = [g.numpy() for g in tape.gradient(m, [l0, s0])]
+    per_sample = np.stack([per_loc.numpy(), per_scale.numpy()], axis=1)
+    utils.assert_mean_within_clt(per_sample, np.array(exact), FALSE_FAIL_RATE)
+
+
+def test_prob_nonzero_gradient_closed_form():
+    lv, sv = tf.Variable(_f64([-1., 0.5])), tf.Variable(_f64([0.5, 2.]))
+    with tf.GradientTape() as tape:
+        total = tf.reduce_sum(GaussianRelaxedBernoulli(lv, sv).prob_nonzero())
+    g_l, g_s = tape.gradient(total, [lv, sv])
+    b = np.array([-1., 0.5]) / np.array([0.5, 2.])
+    np.testing.assert_allclose(g_l, stats.norm.pdf(b) / np.array([0.5, 2.]), rtol=1e-12)
+    np.testing.assert_allclose(g_s, -stats.norm.pdf(b) * b / np.array([0.5, 2.]),
+                               rtol=1e-12)
+
+
+# -- statistics ------------------------------------------------------------------
+
+
+def _cdf_from_log_prob(loc, scale, grid):
+    """The CDF obtained by integrating exp(log_prob) inside plus the atom at 0."""
+    d = GaussianRelaxedBernoulli(_f64(loc), _f64(scale))
+    p0, p1 = np.exp(d.log_prob([0., 1.]).numpy())
+    cdf, mass = utils.cdf_from_density_on_unit_interval(
+        lambda x: d.log_prob(x).numpy(), grid, atom_at_zero=p0)
+    np.testing.assert_allclose(mass + p0 + p1, 1., atol=1e-7)
+    return d, cdf
+
+
+@pytest.mark.parametrize("loc,scale", [(0.3, 0.4), (0.8, 0.2), (-0.1, 0.5)])
+def test_samples_agree_with_log_prob(loc, scale, seed):
+    """DKWM test of the sampler against the CDF obtained from `log_prob`.
+
+    False-failure rate FALSE_FAIL_RATE per test. Power: with NUM_SAMPLES
+    samples the test rejects a 10% error in the scale and (separately) an
+    error of 0.05 in the loc, shown by `assert_detectable`.
+    """
+    grid = np.concatenate([[0.], np.linspace(1e-6, 1. - 1e-6, 399)])
+    d, cdf = _cdf_from_log_prob(loc, scale, grid)
+    # The integrated density agrees with the class's own `cdf`.
+    np.testing.assert_allclose(cdf, d.cdf(grid), atol=1e-7)
+    x = d.sample(NUM_SAMPLES, seed=seed).numpy()
+    utils.assert_cdf_matches(x, grid, cdf, FALSE_FAIL_RATE, atol=1e-6)
+    for wrong in (_cdf_from_log_prob(loc, 1.1 * scale, grid)[1],
+                  _cdf_from_log_prob(loc + 0.05, scale, grid)[1]):
+        utils.assert_detectable(cdf, wrong, NUM_SAMPLES, FALSE_FAIL_RATE, atol=1e-6)
+
+
+def test_atoms_against_frequencies(seed):
+    """Hoeffding, union-bounded over the 6 proportions."""
+    d = GaussianRelaxedBernoulli(_f64([-0.2, 0.5, 1.1]), _f64(0.5))
+    x = d.sample(NUM_SAMPLES, seed=seed).numpy()
+    p0 = np.exp(d.log_prob(np.zeros(3)).numpy())
+    p1 = np.exp(d.log_prob(np.ones(3)).numpy())
+    for j in range(3):
+        utils.assert_proportion_matches((x[:, j] == 0).sum(), NUM_SAMPLES, p0[j],
+                                        FALSE_FAIL_RATE, num_tests=6)
+        utils.assert_proportion_matches((x[:, j] == 1).sum(), NUM_SAMPLES, p1[j],
+                                        FALSE_FAIL_RATE, num_tests=6)
+    # Power: a 10% error in scale moves an atom by more than the Hoeffding
+    # half-width, so it would be caught.
+    eps = utils.hoeffding_epsilon(NUM_SAMPLES, FALSE_FAIL_RATE, num_tests=6)
+    wrong = GaussianRelaxedBernoulli(_f64([-0.2, 0.5, 1.1]), _f64(0.55))
+    shift = np.abs(np.exp(wrong.log_prob(np.zeros(3)).numpy()) - p0)
+    assert shift.max() >= 2. * eps, (shift, eps)
+
+
+def test_sample_moments_match_mean_and_variance(seed):
+    d = GaussianRelaxedBernoulli(_f64([0.5, -1., 0.2, 0.9]), _f64([0.2, 1., 5., 0.05]))
+    x = d.sample(NUM_SAMPLES, seed=seed).numpy()
+    utils.assert_mean_within_clt(x, d.mean().numpy(), FALSE_FAIL_RATE)
+    centered = (x - d.mean().numpy()) ** 2
+    utils.assert_mean_within_clt(centered, d.variance().numpy(), FALSE_FAIL_RATE)
+
+
+# -- validation ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("scale", [0., -1.])
+def test_invalid_scale_raises(scale):
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match="Argument `scale` must be positive."):
+        GaussianRelaxedBernoulli(0., scale, validate_args=True)
+
+
+def test_invalid_variable_assignment_is_caught():
+    s = tf.Variable(1.)
+    d = GaussianRelaxedBernoulli(0., s, validate_args=True)
+    d.sample(seed=(1, 2))
+    s.assign(-1.)
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match="`scale` must be positive"):
+        d.sample(seed=(1, 2))
+
+
+def test_log_prob_validates_support():
+    d = GaussianRelaxedBernoulli(0., 1., validate_args=True)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Sample must be in"):
+        d.log_prob(1.5)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Sample must be in"):
+        d.log_prob(-0.5)
+
+
+def test_parameter_properties_and_reparameterization():
+    props = GaussianRelaxedBernoulli.parameter_properties(tf.float32)
+    scale_bij = props["scale"].default_constraining_bijector_fn()
+    assert np.all(scale_bij(tf.constant([-100., 0., 3.])).numpy() > 0.)
+    loc_bij = props["loc"].default_constraining_bijector_fn()
+    np.testing.assert_array_equal(loc_bij(tf.constant([-7., 0., 7.])), [-7., 0., 7.])
+    d = GaussianRelaxedBernoulli(0., 1.)
+    assert d.reparameterization_type == tfp.distributions.FULLY_REPARAMETERIZED
+
+
+# -- regressions for the reference library's defects (relaxit-review.md §9) -------
+
+
+@pytest.mark.parametrize("scale", [0.5, [0.5]])
+def test_regression_no_shared_noise_with_small_scale(scale):
+    """§9.16: relaxit drew the noise with the shape of `scale`, so with a
+    scalar or shape-(1,) scale and a (3, 4) loc every gate took the same
+    value (and sample_shape failed to broadcast)."""
+    d = GaussianRelaxedBernoulli(tf.fill([3, 4], 0.5), tf.constant(scale))
+    x = d.sample(5, seed=(1, 2)).numpy()
+    assert x.shape == (5, 3, 4)
+    interior = x[(x > 0) & (x < 1)]
+    assert len(np.unique(interior)) == interior.size > 20
+
+
+def test_regression_gradient_reaches_scale():
+    """§9.17: relaxit sampled Normal(0, scale) without reparameterization, so
+    `scale` got no gradient. Here d z / d scale = (z - loc) / scale inside
+    (0, 1)."""
+    loc, s = tf.Variable(0.5), tf.Variable(0.3)
+    with tf.GradientTape() as tape:
+        z = GaussianRelaxedBernoulli(loc, s).sample(1000, seed=(3, 4))
+    g = tape.gradient(z, s)
+    assert g is not None
+    zn = z.numpy()
+    inside = (zn > 0) & (zn < 1)
+    np.testing.assert_allclose(g, ((zn[inside] - 0.5) / 0.3).sum(), rtol=1e-4,
+                               atol=1e-3)
+    assert abs(g.numpy()) > 1.
+
+
+def test_regression_float64_is_kept():
+    """§9.23: relaxit cast both parameters to float32 with `.float()`."""
+    d = GaussianRelaxedBernoulli(_f64(0.5), _f64(1e-3))
+    x = d.sample(seed=(1, 2))
+    for t in (x, d.log_prob(x), d.mean(), d.variance(), d.prob_nonzero(), d.cdf(0.3)):
+        assert t.dtype == tf.float64
+    # A difference of 1e-12 in loc, invisible in float32, shows in float64.
+    other = GaussianRelaxedBernoulli(_f64(0.5 + 1e-12), _f64(1e-3))
+    assert d.mean().numpy() != other.mean().numpy()
+
+
+def test_regression_support_is_unit_interval():
+    """§9.27: relaxit declared support `real`; samples live in [0, 1], the
+    density is -inf outside, and the event-space bijector maps into (0, 1)."""
+    d = GaussianRelaxedBernoulli([-0.5, 0.5, 1.5], 2.)
+    x = d.sample(1000, seed=(1, 2)).numpy()
+    assert x.min() == 0. and x.max() == 1.
+    assert np.all(d.log_prob([-0.01, 1.01, 2.]).numpy() == -np.inf)
+    bij = d.experimental_default_event_space_bijector()
+    y = bij(tf.constant([-30., 0., 30.])).numpy()
+    assert np.all((y >= 0.) & (y <= 1.))
+    np.testing.assert_allclose(bij.inverse(tf.constant(0.25)), special.logit(0.25),
+                               rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [tf.float32, tf.float64])
+def test_regression_atom_log_probs_finite_in_the_tails(dtype):
+    """§2.2: relaxit scored z = 1 with log(1 - Phi((1 - loc) / scale)), -inf from
+    about 5.4 standard deviations in float32 (8.3 in float64). log_ndtr keeps
+    the atoms finite and accurate."""
+    loc = np.array([-50., -2., 0.5, 3., 50.])
+    scale = 1e-2
+    d = GaussianRelaxedBernoulli(tf.constant(loc, dtype), tf.constant(scale, dtype))
+    got = np.stack([d.log_prob(tf.zeros(5, dtype)).numpy(),
+                    d.log_prob(tf.ones(5, dtype)).numpy()])
+    want = np.stack([special.log_ndtr(-loc / scale),
+                     special.log_ndtr((loc - 1.) / scale)])
+    assert np.all(np.isfinite(got))
+    np.testing.assert_allclose(got, want, rtol=1e-5 if dtype == tf.float32 else 1e-12)
+    with np.errstate(divide="ignore"):
+        relaxit_style = np.log(1. - special.ndtr((1. - loc) / scale))
+    assert np.isneginf(relaxit_style[1])

@@ -1,0 +1,296 @@
+"""Tests for relaxtfp.distributions.StochasticTimesSmooth."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+import tensorflow_probability as tfp
+from scipy import special
+
+from relaxtfp.distributions import StochasticTimesSmooth
+from tests import utils
+from tests.distributions.contract import DistributionContract
+
+tfd = tfp.distributions
+
+NUM_SAMPLES = 400_000
+FALSE_FAIL_RATE = 1e-6
+# The frequency tests must detect an error of this size in a probability.
+DETECTABLE_ERROR = 0.01
+
+
+class TestStochasticTimesSmoothContract(DistributionContract):
+
+    def make(self, dtype):
+        return StochasticTimesSmooth(
+            logits=tf.constant([[-1., 0., 1.5], [2., -0.3, 0.7]], dtype))
+
+    def make_iid(self, n, dtype):
+        return StochasticTimesSmooth(probs=tf.fill([n], tf.constant(0.3, dtype)))
+
+    def extreme_cases(self, dtype):
+        logits = tf.Variable(tf.constant([-50., -5., 0., 5., 50.], dtype))
+        probs = tf.Variable(tf.constant([1e-30, 1e-6, 0.5, 1. - 1e-6], dtype))
+        return [(StochasticTimesSmooth(logits=logits), [logits]),
+                (StochasticTimesSmooth(probs=probs), [probs])]
+
+    def variables(self, dtype):
+        logits = tf.Variable(tf.constant([[-1., 0., 1.5], [2., -0.3, 0.7]], dtype))
+        return StochasticTimesSmooth(logits=logits), [logits]
+
+
+def sts_reference(p):
+    """The two-point law in float64: atom location, log-masses, moments."""
+    s = np.sqrt(p)
+    return dict(atom=s, log_p_atom=np.log(s), log_p_zero=np.log1p(-s),
+                mean=p, variance=p ** 1.5 - p ** 2)
+
+
+# -- analytic values ----------------------------------------------------------
+
+
+LOGITS = np.array([-12., -3., -0.5, 0., 0.3, 2., 6.])
+
+
+@pytest.mark.parametrize("use_logits", [True, False])
+def test_log_prob_and_moments_match_closed_form(use_logits):
+    p = special.expit(LOGITS)
+    kw = (dict(logits=tf.constant(LOGITS, tf.float64)) if use_logits
+          else dict(probs=tf.constant(p, tf.float64)))
+    d = StochasticTimesSmooth(**kw)
+    ref = sts_reference(p)
+    np.testing.assert_allclose(d.log_prob(ref["atom"]), ref["log_p_atom"], rtol=1e-12)
+    np.testing.assert_allclose(d.log_prob(np.zeros_like(p)), ref["log_p_zero"],
+                               rtol=1e-9)
+    np.testing.assert_allclose(d.mean(), ref["mean"], rtol=1e-12)
+    np.testing.assert_allclose(d.variance(), ref["variance"], rtol=1e-9)
+    s = ref["atom"]
+    np.testing.assert_allclose(d.entropy(), -(s * np.log(s) + (1 - s) * np.log1p(-s)),
+                               rtol=1e-9)
+    np.testing.assert_allclose(d.mode(), np.where(s > 0.5, s, 0.), rtol=1e-15)
+    # The two masses sum to one.
+    np.testing.assert_allclose(np.exp(d.log_prob(ref["atom"])) +
+                               np.exp(d.log_prob(np.zeros_like(p))), 1., rtol=1e-12)
+
+
+def test_log_prob_of_zero_is_precise_for_large_logits():
+    """log(1 - sqrt(sigmoid(l))) = log sigmoid(-l) - log1p(sqrt(sigmoid(l)));
+    at l = 30 in float32 a direct log1p(-sqrt(p)) gives log(0) = -inf."""
+    for dtype in (tf.float32, tf.float64):
+        d = StochasticTimesSmooth(logits=tf.constant([30., 50.], dtype))
+        expected = -np.array([30., 50.]) - np.log(2.)
+        np.testing.assert_allclose(d.log_prob([0., 0.]), expected, rtol=1e-6)
+        np.testing.assert_allclose(d.variance(), np.exp(-np.array([30., 50.])) / 2.,
+                                   rtol=1e-5)
+
+
+def test_atom_tolerance():
+    """A value is the atom iff within 4 ulps (relative) of sqrt(p)."""
+    for dtype in (tf.float32, tf.float64):
+        eps = np.finfo(dtype.as_numpy_dtype).eps
+        p = np.array([0.04, 0.3, 0.81])
+        d = StochasticTimesSmooth(probs=tf.constant(p, dtype))
+        s = np.sqrt(p).astype(dtype.as_numpy_dtype)
+        near = s * (1. + 3. * eps)
+        far = s * (1. + 16. * eps)
+        np.testing.assert_allclose(d.log_prob(near), 0.5 * np.log(p), rtol=1e-6)
+        assert np.all(d.log_prob(far).numpy() == -np.inf)
+        assert np.all(d.log_prob([0.5 * s[0], 1., -0.1]).numpy() == -np.inf)
+
+
+def test_log_prob_when_atom_underflows():
+    """sqrt(p) = 0: both atoms are at 0, which has all the mass."""
+    d = StochasticTimesSmooth(probs=tf.constant([0., 1.], tf.float64))
+    np.testing.assert_array_equal(d.log_prob([0., 1.]), [0., 0.])
+    np.testing.assert_array_equal(d.log_prob([1e-3, 0.]), [-np.inf, -np.inf])
+    x = d.sample(100, seed=(1, 2)).numpy()
+    np.testing.assert_array_equal(x, np.tile([0., 1.], (100, 1)))
+
+
+# -- the sampler and log_prob describe one law (relaxit §9.8) -------------------
+
+
+@pytest.mark.parametrize("dtype", [tf.float32, tf.float64])
+@pytest.mark.parametrize("use_logits", [True, False])
+def test_samples_score_exactly(dtype, use_logits):
+    """Sampled values are 0 or sqrt(p) bit for bit and score their masses."""
+    p = np.array([0.01, 0.2, 0.5, 0.9])
+    kw = (dict(logits=tf.constant(special.logit(p), dtype)) if use_logits
+          else dict(probs=tf.constant(p, dtype)))
+    d = StochasticTimesSmooth(**kw)
+    x = d.sample(2000, seed=(3, 4)).numpy()
+    atom = d._atom().numpy()
+    assert np.all((x == 0.) | (x == atom))
+    lp = d.log_prob(x).numpy()
+    expected = np.where(x == 0., np.log1p(-np.sqrt(p)), 0.5 * np.log(p))
+    rtol = 1e-5 if dtype == tf.float32 else 1e-12
+    np.testing.assert_allclose(lp, expected, rtol=rtol)
+
+
+def test_xla_samples_score_finite_eagerly():
+    """XLA's sigmoid differs from the eager one by up to ~2 ulps; the 4-ulp
+    tolerance keeps samples drawn under XLA in the support."""
+    logits = tf.constant(np.random.default_rng(0).normal(0., 8., 5000), tf.float32)
+    x = tf.function(lambda: StochasticTimesSmooth(logits=logits).sample(
+        20, seed=(5, 6)), jit_compile=True)()
+    lp = StochasticTimesSmooth(logits=logits).log_prob(x).numpy()
+    assert np.all(np.isfinite(lp))
+
+
+def test_frequencies_match_log_prob(seed):
+    """Frequencies of the atom sqrt(p) and of 0 against exp(log_prob).
+
+    Hoeffding, union-bounded over the 4 parameters: false-failure rate
+    FALSE_FAIL_RATE. Power: an error of DETECTABLE_ERROR >= 2 eps in a
+    probability would be rejected with probability >= 1 - FALSE_FAIL_RATE.
+    relaxit's `sample()` law (values {0, 1} with P(1) = p) differs by far
+    more: P(z = 0) = 1 - p instead of 1 - sqrt(p).
+    """
+    p = np.array([0.01, 0.2, 0.5, 0.9])
+    eps = utils.hoeffding_epsilon(NUM_SAMPLES, FALSE_FAIL_RATE, num_tests=4)
+    assert 2. * eps <= DETECTABLE_ERROR
+    assert np.min(np.abs((1. - p) - (1. - np.sqrt(p)))) > 2. * eps
+    d = StochasticTimesSmooth(probs=tf.constant(p, tf.float64))
+    x = d.sample(NUM_SAMPLES, seed=seed).numpy()
+    atom = np.sqrt(p)
+    assert np.all((x == 0.) | (x == atom))
+    p_atom = np.exp(d.log_prob(atom).numpy())
+    for j in range(4):
+        utils.assert_proportion_matches((x[:, j] == atom[j]).sum(), NUM_SAMPLES,
+                                        p_atom[j], FALSE_FAIL_RATE, num_tests=4)
+
+
+def test_sample_mean_and_variance(seed):
+    d = StochasticTimesSmooth(logits=tf.constant([-2., 0.4, 3.], tf.float64))
+    x = d.sample(100_000, seed=seed).numpy()
+    utils.assert_mean_within_clt(x, d.mean().numpy(), FALSE_FAIL_RATE)
+    utils.assert_mean_within_clt((x - d.mean().numpy()) ** 2, d.variance().numpy(),
+                                 FALSE_FAIL_RATE)
+
+
+# -- gradients -------------------------------------------------------------------
+
+
+def test_pathwise_gradient_closed_form():
+    """dz/dp = b / (2 sqrt(p)) and dz/dlogits = b sqrt(p) (1 - p) / 2 per
+    sample, with b = 1[z > 0]: the gradient passes through sqrt(p) only."""
+    p = np.array([0.05, 0.3, 0.6, 0.95])
+    probs = tf.Variable(tf.constant(p, tf.float64))
+    logits = tf.Variable(tf.constant(special.logit(p), tf.float64))
+    for param, closed_form in ((probs, lambda b: b / (2. * np.sqrt(p))),
+                               (logits, lambda b: b * np.sqrt(p) * (1. - p) / 2.)):
+        kw = {"probs" if param is probs else "logits": param}
+        with tf.GradientTape() as tape:
+            z = StochasticTimesSmooth(**kw).sample(9, seed=(7, 8))
+        jac = tape.jacobian(z, param).numpy()      # [9, 4, 4]
+        b = (z.numpy() > 0.).astype(np.float64)
+        assert 0. < b.mean() < 1.
+        expected = np.einsum("ij,jk->ijk", closed_form(b), np.eye(4))
+        np.testing.assert_allclose(jac, expected, rtol=1e-12, atol=0.)
+
+
+def test_pathwise_gradient_is_biased_by_one_half(seed):
+    """E[dz/dp] = E[b] / (2 sqrt(p)) = 1/2, while d E[z] / dp = 1.
+
+    The STS estimator is biased; this measures the bias. CLT test of the
+    mean per-sample gradient against the closed form 1/2 at false-failure
+    rate FALSE_FAIL_RATE; the half-width is far below 1/2, so the test would
+    reject the unbiased value 1.
+    """
+    n, p = 100_000, 0.3
+    probs = tf.Variable(tf.fill([n], tf.constant(p, tf.float64)))
+    with tf.GradientTape() as tape:
+        z = StochasticTimesSmooth(probs=probs).sample(seed=seed)
+    per_sample = tape.gradient(z, probs).numpy()    # dz_i / dp_i
+    utils.assert_mean_within_clt(per_sample, 0.5, FALSE_FAIL_RATE)
+    half = utils.clt_halfwidth(per_sample.std(ddof=1), n, FALSE_FAIL_RATE)
+    assert half < 0.05
+    with tf.GradientTape() as tape:
+        m = StochasticTimesSmooth(probs=probs[:1]).mean()
+    np.testing.assert_allclose(tape.gradient(m, probs).numpy()[0], 1.)
+
+
+def test_gradients_finite_at_zero_and_one_probs():
+    """At p = 0 the gate never opens and d sqrt(p)/dp is infinite; the
+    gradient of a closed gate must be 0, not 0 * inf = NaN."""
+    probs = tf.Variable(tf.constant([0., 1e-30, 1.], tf.float64))
+    logits = tf.Variable(tf.constant([-800., -100., 800.], tf.float64))
+    for kw, v in ((dict(probs=probs), probs), (dict(logits=logits), logits)):
+        with tf.GradientTape() as tape:
+            d = StochasticTimesSmooth(**kw)
+            total = tf.reduce_sum(d.sample(50, seed=(1, 2))) + tf.reduce_sum(d.mode())
+        g = tape.gradient(total, v).numpy()
+        assert np.all(np.isfinite(g)), (kw, g)
+
+
+# -- validation ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("probs,message", [
+    (1.5, "Argument `probs` must be in [0, 1]; it has components greater than 1."),
+    (-0.1, "Argument `probs` must be in [0, 1]; it has components less than 0."),
+])
+def test_invalid_probs_raise(probs, message):
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match=message.replace("[", r"\[").replace("]", r"\]")):
+        StochasticTimesSmooth(probs=probs, validate_args=True)
+
+
+def test_invalid_variable_assignment_is_caught():
+    probs = tf.Variable(0.5)
+    d = StochasticTimesSmooth(probs=probs, validate_args=True)
+    d.sample(seed=(1, 2))
+    probs.assign(-0.5)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="`probs` must be in"):
+        d.sample(seed=(1, 2))
+
+
+def test_logits_and_probs_are_exclusive():
+    with pytest.raises(ValueError, match="exactly one of `logits` or `probs`"):
+        StochasticTimesSmooth(logits=0., probs=0.5)
+
+
+def test_log_prob_validates_support():
+    d = StochasticTimesSmooth(logits=0., validate_args=True)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Sample must be in"):
+        d.log_prob(1.5)
+
+
+# -- regressions for the reference library's defects (relaxit-review.md) ------------
+
+
+def test_regression_sample_has_one_law_and_log_prob_accepts_it():
+    """§9.8 / §2.7: relaxit's `sample()` drew Bernoulli(p) in {0, 1} while
+    `rsample()` drew {0, sqrt(p)}, and `log_prob(rsample())` raised under
+    validation. Here a sample drawn with or without a gradient tape is the
+    same draw, takes values in {0, sqrt(p)}, and scores under validation."""
+    logits = tf.Variable(tf.constant([-1., 0.5, 2.], tf.float64))
+    d = StochasticTimesSmooth(logits=logits, validate_args=True)
+    plain = d.sample(500, seed=(1, 2))
+    with tf.GradientTape() as tape:
+        taped = d.sample(500, seed=(1, 2))
+        total = tf.reduce_sum(taped)
+    assert tape.gradient(total, logits) is not None
+    np.testing.assert_array_equal(plain, taped)
+    x = plain.numpy()
+    atom = np.sqrt(special.expit(logits.numpy()))
+    assert np.all((x == 0.) | (np.abs(x - atom) <= 4e-16 * atom))
+    assert np.any(x == 0.) and np.any(x > 0.) and not np.any(x == 1.)
+    assert np.all(np.isfinite(d.log_prob(plain).numpy()))
+
+
+def test_regression_variance_is_that_of_the_sampled_law():
+    """§2.7: relaxit inherited Bernoulli's variance p (1 - p); the law of
+    z = sqrt(p) b has variance p^1.5 - p^2."""
+    p = np.array([0.1, 0.5, 0.8])
+    v = StochasticTimesSmooth(probs=tf.constant(p, tf.float64)).variance().numpy()
+    np.testing.assert_allclose(v, p ** 1.5 - p ** 2, rtol=1e-12)
+    assert np.all(np.abs(v - p * (1. - p)) > 0.04)
+
+
+def test_regression_batch_can_be_expanded():
+    """§9.15: relaxit's Bernoulli subclasses could not `expand`."""
+    d = StochasticTimesSmooth(logits=[-1., 0., 1.])
+    wide = tfd.BatchBroadcast(d, [4, 3])
+    x = wide.sample(2, seed=(1, 2))
+    assert tuple(x.shape) == (2, 4, 3)
+    assert np.all(np.isfinite(wide.log_prob(x).numpy()))

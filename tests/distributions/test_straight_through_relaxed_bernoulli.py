@@ -1,0 +1,275 @@
+"""Tests for relaxtfp.distributions.StraightThroughRelaxedBernoulli."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+import tensorflow_probability as tfp
+from scipy import special
+
+from relaxtfp.distributions import StraightThroughRelaxedBernoulli
+from relaxtfp.internal import noise
+from tests import utils
+from tests.distributions.contract import DistributionContract
+
+tfd = tfp.distributions
+
+NUM_SAMPLES = 400_000
+FALSE_FAIL_RATE = 1e-6
+# The frequency tests must detect an error of this size in a probability.
+DETECTABLE_ERROR = 0.01
+
+TEMPERATURES = (1e-3, 1e-2, 1., 1e2, 1e3)
+
+
+class TestStraightThroughRelaxedBernoulliContract(DistributionContract):
+
+    def make(self, dtype):
+        return StraightThroughRelaxedBernoulli(
+            temperature=tf.constant([[0.5], [2.]], dtype),
+            logits=tf.constant([-1., 0., 1.5], dtype))
+
+    def make_iid(self, n, dtype):
+        return StraightThroughRelaxedBernoulli(
+            temperature=tf.constant(0.7, dtype), logits=tf.zeros([n], dtype))
+
+    def extreme_cases(self, dtype):
+        # `log_prob` does not depend on `temperature`, so its gradient there
+        # is None by design; the temperature gradient of samples at these
+        # extremes is checked in `test_temperature_gradient_finite_at_extremes`.
+        cases = []
+        for t in TEMPERATURES:
+            logits = tf.Variable(tf.constant([-50., -5., 0., 5., 50.], dtype))
+            cases.append((StraightThroughRelaxedBernoulli(t, logits=logits), [logits]))
+        return cases
+
+    def variables(self, dtype):
+        variables = [tf.Variable(tf.constant([[0.5], [2.]], dtype)),
+                     tf.Variable(tf.constant([-1., 0., 1.5], dtype))]
+        t, lg = variables
+        return StraightThroughRelaxedBernoulli(t, logits=lg), variables
+
+
+# -- analytic values ----------------------------------------------------------
+
+
+LOGITS = np.array([-30., -4., -0.5, 0., 0.3, 2., 17., 40.])
+
+
+@pytest.mark.parametrize("temperature", [0.1, 1., 10.])
+def test_log_prob_is_bernoulli_of_forward_value(temperature):
+    """`log_prob` scores the hard value under Bernoulli(sigmoid(logits)),
+    whatever the temperature; relaxed values are off its support."""
+    d = StraightThroughRelaxedBernoulli(tf.constant(temperature, tf.float64),
+                                        logits=tf.constant(LOGITS, tf.float64))
+    np.testing.assert_allclose(d.log_prob(np.ones(8)), special.log_expit(LOGITS),
+                               rtol=1e-12)
+    np.testing.assert_allclose(d.log_prob(np.zeros(8)), special.log_expit(-LOGITS),
+                               rtol=1e-12)
+    p = special.expit(LOGITS)
+    np.testing.assert_allclose(d.mean(), p, rtol=1e-12)
+    np.testing.assert_allclose(d.variance(), p * special.expit(-LOGITS), rtol=1e-12)
+    log_p1, log_p0 = special.log_expit(LOGITS), special.log_expit(-LOGITS)
+    np.testing.assert_allclose(d.entropy(), -(np.exp(log_p1) * log_p1
+                                              + np.exp(log_p0) * log_p0), rtol=1e-10)
+    np.testing.assert_array_equal(d.mode(), (LOGITS > 0).astype(np.float64))
+    assert np.all(d.log_prob(np.full(8, 0.3)).numpy() == -np.inf)
+    # The relaxed density is tfd.RelaxedBernoulli's, and it is not this one.
+    relaxed = tfd.RelaxedBernoulli(tf.constant(temperature, tf.float64),
+                                   logits=tf.constant(LOGITS, tf.float64))
+    assert np.all(np.isfinite(relaxed.log_prob(np.full(8, 0.3)).numpy()))
+
+
+def test_probs_and_logits_parameterizations_agree():
+    a = StraightThroughRelaxedBernoulli(0.5, logits=tf.constant(0.4, tf.float64))
+    b = StraightThroughRelaxedBernoulli(
+        0.5, probs=tf.constant(special.expit(0.4), tf.float64))
+    np.testing.assert_allclose(a.log_prob([0., 1.]), b.log_prob([0., 1.]), rtol=1e-12)
+    np.testing.assert_allclose(b.logits_parameter(), 0.4, rtol=1e-12)
+    np.testing.assert_array_equal(a.sample(100, seed=(1, 2)),
+                                  b.sample(100, seed=(1, 2)))
+
+
+# -- forward values are exactly 0 and 1 ------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", [tf.float32, tf.float64])
+@pytest.mark.parametrize("mode", ["eager", "xla"])
+def test_forward_values_are_exactly_zero_or_one(dtype, mode):
+    temperature = tf.constant([[1e-3], [0.3], [1.], [7.], [1e3]], dtype)
+    logits = tf.constant(np.linspace(-5., 5., 41), dtype)
+
+    def run():
+        return StraightThroughRelaxedBernoulli(temperature, logits=logits).sample(
+            500, seed=(3, 4))
+
+    x = (run() if mode == "eager" else tf.function(run, jit_compile=True)()).numpy()
+    assert set(np.unique(x)) == {0., 1.}
+
+
+def test_hard_value_is_decided_on_the_logistic_not_on_rounded_soft():
+    """At temperature 1e3 in float32, sigmoid(y / 1e3) rounds to exactly 1/2
+    for 0 < y < ~1e-4; those samples must still be 1 (y > 0)."""
+    temperature, n = 1e3, 1_000_000
+    d = StraightThroughRelaxedBernoulli(tf.constant(temperature, tf.float32),
+                                        logits=tf.constant(0., tf.float32))
+    seed = (21, 22)
+    x = d.sample(n, seed=seed).numpy()
+    y = noise.logistic([n], seed=seed, dtype=tf.float32).numpy()
+    soft = tf.math.sigmoid(tf.constant(y) / temperature).numpy()
+    rounded = (soft == 0.5) & (y > 0.)
+    assert rounded.sum() > 5
+    np.testing.assert_array_equal(x[rounded], 1.)
+    np.testing.assert_array_equal(x, (y > 0.).astype(np.float32))
+
+
+# -- gradients -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("temperature", [0.1, 0.7, 5.])
+def test_pathwise_gradients_are_binary_concrete(temperature):
+    """With the noise L of the same seed, per element:
+    d sample / d logits = soft (1 - soft) / t and
+    d sample / d t = -soft (1 - soft) (logits + L) / t^2."""
+    logits_np = np.array([-1.5, 0., 0.8, 3.])
+    seed, n = (11, 12), 6
+    logits = tf.Variable(tf.constant(logits_np, tf.float64))
+    t = tf.Variable(tf.constant(temperature, tf.float64))
+    with tf.GradientTape(persistent=True) as tape:
+        z = StraightThroughRelaxedBernoulli(t, logits=logits).sample(n, seed=seed)
+    jac_logits = tape.jacobian(z, logits).numpy()   # [n, 4, 4]
+    jac_t = tape.jacobian(z, t).numpy()             # [n, 4]
+    y = logits_np + noise.logistic([n, 4], seed=seed, dtype=tf.float64).numpy()
+    np.testing.assert_array_equal(z.numpy(), (y > 0.).astype(np.float64))
+    ds = special.expit(y / temperature) * special.expit(-y / temperature)
+    # TF differentiates sigmoid as soft * (1 - soft) with soft rounded, so
+    # near saturation the gradient carries an absolute error of ~eps.
+    eps = np.finfo(np.float64).eps
+    np.testing.assert_allclose(
+        jac_logits, np.einsum("ij,jk->ijk", ds / temperature, np.eye(4)),
+        rtol=1e-10, atol=4. * eps / temperature)
+    np.testing.assert_allclose(jac_t, -ds * y / temperature ** 2, rtol=1e-10,
+                               atol=4. * eps * np.abs(y).max() / temperature ** 2)
+
+
+def test_gradient_equals_relaxed_bernoulli_mean_gradient_in_expectation(seed):
+    """The backward pass is the binary Concrete pathwise gradient, so its
+    average is d/dlogits E[soft], with E[soft] the integral of
+    sigmoid((logits + w) / t) against the logistic density (trapezoid rule)
+    and the derivative by central differences. CLT test at FALSE_FAIL_RATE."""
+    n, temperature, lg = 100_000, 0.5, 0.6
+    logits = tf.Variable(tf.fill([n], tf.constant(lg, tf.float64)))
+    with tf.GradientTape() as tape:
+        z = StraightThroughRelaxedBernoulli(
+            tf.constant(temperature, tf.float64), logits=logits).sample(seed=seed)
+    per_sample = tape.gradient(z, logits).numpy()
+
+    def mean_soft(lgt):
+        w = np.linspace(-60., 60., 200_001)          # logistic variable grid
+        dens = special.expit(w) * special.expit(-w)  # logistic density
+        return np.trapezoid(special.expit((lgt + w) / temperature) * dens, w)
+
+    h = 1e-5
+    exact = (mean_soft(lg + h) - mean_soft(lg - h)) / (2. * h)
+    utils.assert_mean_within_clt(per_sample, exact, FALSE_FAIL_RATE)
+
+
+def test_temperature_gradient_finite_at_extremes():
+    for dtype in (tf.float32, tf.float64):
+        for temp in TEMPERATURES:
+            t = tf.Variable(tf.constant(temp, dtype))
+            logits = tf.Variable(tf.constant([-50., -5., 0., 5., 50.], dtype))
+            with tf.GradientTape() as tape:
+                z = StraightThroughRelaxedBernoulli(t, logits=logits).sample(
+                    200, seed=(1, 2))
+                total = tf.reduce_sum(z)
+            g_t, g_l = tape.gradient(total, [t, logits])
+            assert np.isfinite(g_t.numpy()), (dtype, temp)
+            assert np.all(np.isfinite(g_l.numpy())), (dtype, temp)
+
+
+# -- statistics ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("temperature", [0.1, 10.])
+def test_frequencies_match_log_prob(temperature, seed):
+    """Frequencies of 1 against exp(log_prob(1)), per element, at a small
+    and a large temperature (the forward law does not depend on it).
+
+    Hoeffding, union-bounded over the 5 logits: false-failure rate
+    FALSE_FAIL_RATE. Power: an error of DETECTABLE_ERROR >= 2 eps in a
+    probability would be rejected with probability >= 1 - FALSE_FAIL_RATE.
+    """
+    logits = np.array([-5., -1., 0., 0.7, 3.])
+    eps = utils.hoeffding_epsilon(NUM_SAMPLES, FALSE_FAIL_RATE, num_tests=5)
+    assert 2. * eps <= DETECTABLE_ERROR
+    d = StraightThroughRelaxedBernoulli(tf.constant(temperature, tf.float64),
+                                        logits=tf.constant(logits, tf.float64))
+    x = d.sample(NUM_SAMPLES, seed=seed).numpy()
+    assert np.all((x == 0.) | (x == 1.))
+    p1 = np.exp(d.log_prob(np.ones(5)).numpy())
+    np.testing.assert_allclose(p1 + np.exp(d.log_prob(np.zeros(5)).numpy()), 1.,
+                               rtol=1e-12)
+    for j in range(5):
+        utils.assert_proportion_matches((x[:, j] == 1.).sum(), NUM_SAMPLES, p1[j],
+                                        FALSE_FAIL_RATE, num_tests=5)
+
+
+# -- validation ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    (dict(temperature=0., logits=0.), "Argument `temperature` must be positive."),
+    (dict(temperature=-1., logits=0.), "Argument `temperature` must be positive."),
+    (dict(temperature=1., probs=1.5),
+     "Argument `probs` must be in [0, 1]; it has components greater than 1."),
+    (dict(temperature=1., probs=-0.1),
+     "Argument `probs` must be in [0, 1]; it has components less than 0."),
+])
+def test_invalid_parameters_raise(kwargs, message):
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match=message.replace("[", r"\[").replace("]", r"\]")):
+        StraightThroughRelaxedBernoulli(validate_args=True, **kwargs)
+
+
+def test_invalid_variable_assignment_is_caught():
+    t = tf.Variable(1.)
+    d = StraightThroughRelaxedBernoulli(t, logits=0., validate_args=True)
+    d.sample(seed=(1, 2))
+    t.assign(0.)
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match="`temperature` must be positive"):
+        d.sample(seed=(1, 2))
+
+
+def test_logits_and_probs_are_exclusive():
+    with pytest.raises(ValueError, match="exactly one of `logits` or `probs`"):
+        StraightThroughRelaxedBernoulli(1., logits=0., probs=0.5)
+    with pytest.raises(ValueError, match="exactly one of `logits` or `probs`"):
+        StraightThroughRelaxedBernoulli(1.)
+
+
+def test_log_prob_validates_support():
+    d = StraightThroughRelaxedBernoulli(1., logits=0., validate_args=True)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Sample must be 0 or 1."):
+        d.log_prob(0.3)
+
+
+# -- regressions for the reference library's defects (relaxit-review.md) ------------
+
+
+def test_regression_no_shared_noise_across_batch():
+    """§9.16: relaxit shared one noise draw across the batch in several
+    relaxations. With a scalar temperature and logits, all 12 elements of a
+    (3, 4) batch must get their own noise (their gradients differ)."""
+    logits = tf.Variable(tf.zeros([3, 4]))
+    with tf.GradientTape() as tape:
+        z = StraightThroughRelaxedBernoulli(0.5, logits=logits).sample(seed=(1, 2))
+    g = tape.gradient(z, logits).numpy()
+    assert len(np.unique(g)) == 12
+
+
+def test_regression_float64_is_kept():
+    """§9.23: relaxit forced float32 with `.float()` on temperatures."""
+    d = StraightThroughRelaxedBernoulli(tf.constant(0.5, tf.float64), logits=0.)
+    assert d.sample(seed=(1, 2)).dtype == tf.float64
+    assert d.mean().dtype == tf.float64
