@@ -1,0 +1,394 @@
+"""Tests for relaxtfp.distributions.DecoupledStraightThroughGumbelSoftmax."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+import tensorflow_probability as tfp
+from scipy import special
+from scipy import stats
+
+from relaxtfp.distributions import DecoupledStraightThroughGumbelSoftmax
+from relaxtfp.distributions import StraightThroughGumbelSoftmax
+from relaxtfp.internal import noise
+from tests import utils
+from tests.distributions.contract import DistributionContract
+
+tfd = tfp.distributions
+
+NUM_SAMPLES = 100_000
+FALSE_FAIL_RATE = 1e-6
+
+K = 4
+LOGITS = np.array([0.3, -1.2, 1., 0.1])
+
+
+def dstgs(tau_f, tau_b, logits=LOGITS, **kwargs):
+    return DecoupledStraightThroughGumbelSoftmax(
+        tf.constant(tau_f, tf.float64), tf.constant(tau_b, tf.float64),
+        logits=logits if isinstance(logits, tf.Variable)
+        else tf.constant(logits, tf.float64), **kwargs)
+
+
+class TestDecoupledStraightThroughGumbelSoftmaxContract(DistributionContract):
+
+    EVENT_SHAPE = (K,)
+    REPARAMETERIZED = True
+
+    def make(self, dtype):
+        return DecoupledStraightThroughGumbelSoftmax(
+            forward_temperature=tf.constant([[0.5], [2.]], dtype),
+            backward_temperature=tf.constant([0.3, 1., 3.], dtype),
+            logits=tf.constant([1., 0., -1., 0.5], dtype))
+
+    def make_iid(self, n, dtype):
+        return DecoupledStraightThroughGumbelSoftmax(
+            forward_temperature=tf.constant(1.5, dtype),
+            backward_temperature=tf.fill([n], tf.constant(0.7, dtype)),
+            logits=tf.constant([0.3, 0., -0.2, 0.1], dtype))
+
+    def extreme_cases(self, dtype):
+        cases = []
+        for tau_f in (1e-3, 1., 1e3):
+            for tau_b in (1e-3, 1., 1e3):
+                f = tf.Variable(tf.constant(tau_f, dtype))
+                b = tf.Variable(tf.constant(tau_b, dtype))
+                logits = tf.Variable(tf.constant(
+                    [[50., -50., 0., 5.], [-50., -5., 0., 50.]], dtype))
+                # log_prob does not depend on the backward temperature (None
+                # gradient), so the contract gets [forward_temperature,
+                # logits]; the backward temperature's sample gradient at the
+                # extremes is checked in test_gradients_finite_at_extremes.
+                cases.append((DecoupledStraightThroughGumbelSoftmax(f, b, logits=logits),
+                              [f, logits]))
+        return cases
+
+    def variables(self, dtype):
+        variables = [tf.Variable(tf.constant([[0.5], [2.]], dtype)),
+                     tf.Variable(tf.constant([0.3, 1., 3.], dtype)),
+                     tf.Variable(tf.constant([1., 0., -1., 0.5], dtype))]
+        f, b, lg = variables
+        return DecoupledStraightThroughGumbelSoftmax(f, b, logits=lg), variables
+
+
+def chi_square_test_with_power(counts, p, p_wrong, false_fail_rate):
+    """Pearson chi-square goodness of fit of `counts` to `p`, rejecting above
+    the (1 - false_fail_rate) quantile of chi2(K - 1) (asymptotic; expected
+    counts here are above 1000). Power: the probability, under the
+    non-central chi2(K - 1, n * sum((p_wrong - p)^2 / p)) approximation, of
+    rejecting `p_wrong` is asserted to be at least 1 - false_fail_rate."""
+    counts = np.asarray(counts, np.float64)
+    n = counts.sum()
+    dof = counts.size - 1
+    critical = stats.chi2.isf(false_fail_rate, dof)
+    statistic = np.sum((counts - n * p) ** 2 / (n * p))
+    assert statistic <= critical, (statistic, critical, counts / n, p)
+    ncp = n * np.sum((np.asarray(p_wrong) - p) ** 2 / p)
+    assert stats.ncx2.sf(critical, dof, ncp) >= 1. - false_fail_rate, ncp
+
+
+# -- forward law -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", [tf.float32, tf.float64])
+@pytest.mark.parametrize("mode", ["eager", "xla"])
+def test_forward_values_are_exactly_one_hot(dtype, mode):
+    tau_f = tf.constant([1e-3, 0.3, 1., 1e3], dtype)[:, tf.newaxis, tf.newaxis]
+    tau_b = tf.constant([1e-3, 0.7, 1e3], dtype)[:, tf.newaxis]
+    logits = tf.constant([[0.3, -1.2, 2., 0.1], [50., -50., 0., 1.]], dtype)
+
+    def run():
+        return DecoupledStraightThroughGumbelSoftmax(tau_f, tau_b, logits=logits).sample(
+            100, seed=(3, 4))
+
+    x = (run() if mode == "eager" else tf.function(run, jit_compile=True)()).numpy()
+    assert x.shape == (100, 4, 3, 2, K)
+    assert np.all((x == 0.) | (x == 1.))
+    assert np.all(x.sum(-1) == 1.)
+
+
+@pytest.mark.parametrize("tau_f", [0.25, 1., 3.])
+def test_forward_frequencies_match_tempered_softmax(tau_f, seed):
+    """Chi-square test of the counts against softmax(logits / tau_f), for two
+    backward temperatures (2 tests at FALSE_FAIL_RATE / 2 each). Power: each
+    rejects softmax(logits) (relaxit's no-op forward temperature, §9.6) and
+    softmax(logits / (1.25 tau_f)) with probability >= 1 - FALSE_FAIL_RATE / 2
+    (for tau_f = 1 only the second alternative differs)."""
+    d = dstgs(tau_f, [[0.2], [5.]])
+    x = d.sample(NUM_SAMPLES, seed=seed).numpy()
+    p = special.softmax(LOGITS / tau_f)
+    for i in range(2):
+        chi_square_test_with_power(x[:, i].sum(0), p, special.softmax(LOGITS / (1.25 * tau_f)),
+                                   FALSE_FAIL_RATE / 2)
+        if tau_f != 1.:
+            chi_square_test_with_power(x[:, i].sum(0), p, special.softmax(LOGITS),
+                                       FALSE_FAIL_RATE / 2)
+
+
+def test_backward_temperature_does_not_change_forward_samples():
+    a = dstgs(2., 0.1).sample(500, seed=(5, 6))
+    b = dstgs(2., 10.).sample(500, seed=(5, 6))
+    np.testing.assert_array_equal(a, b)
+
+
+def test_unit_forward_temperature_is_straight_through_gumbel_softmax():
+    """tau_f = 1: same samples and same gradients as the single-temperature
+    class at temperature tau_b, with the same seed."""
+    logits = tf.Variable(LOGITS)
+    with tf.GradientTape(persistent=True) as tape:
+        x = dstgs(1., 0.4, logits=logits).sample(300, seed=(7, 8))
+        y = StraightThroughGumbelSoftmax(tf.constant(0.4, tf.float64), logits=logits).sample(
+            300, seed=(7, 8))
+        w = tf.constant([0.7, -1.3, 2.1, 0.4], tf.float64)
+        lx, ly = tf.reduce_sum(x * w), tf.reduce_sum(y * w)
+    np.testing.assert_array_equal(x, y)
+    np.testing.assert_allclose(tape.gradient(lx, logits), tape.gradient(ly, logits),
+                               rtol=1e-12)
+
+
+# -- analytic values ------------------------------------------------------------------
+
+
+def test_log_prob_is_pmf_of_forward_law():
+    tau_f = np.array([0.3, 1., 4.])
+    d = dstgs(tau_f, 0.5)
+    support = d.enumerate_support()
+    assert tuple(support.shape) == (K, 3, K)
+    expected = special.log_softmax(LOGITS / tau_f[:, None], -1)      # [3, K]
+    np.testing.assert_allclose(d.log_prob(support).numpy().T, expected, rtol=1e-12)
+    np.testing.assert_allclose(
+        d.log_prob(support),
+        tfd.OneHotCategorical(logits=tf.constant(LOGITS / tau_f[:, None], tf.float64)).log_prob(
+            support),
+        rtol=1e-12)
+
+
+def test_probs_parameterization_is_tempered_power():
+    probs = np.array([0.1, 0.2, 0.3, 0.4])
+    d = DecoupledStraightThroughGumbelSoftmax(
+        tf.constant(2., tf.float64), 0.5, probs=probs)
+    expected = probs ** 0.5 / np.sum(probs ** 0.5)
+    np.testing.assert_allclose(d.mean(), expected, rtol=1e-12)
+    np.testing.assert_allclose(d.probs_parameter(), probs, rtol=1e-12)
+    a = dstgs(2., 0.5, logits=np.log(probs)).sample(200, seed=(1, 2))
+    np.testing.assert_array_equal(d.sample(200, seed=(1, 2)), a)
+
+
+def test_statistics_of_forward_law():
+    tau_f = np.array([0.5, 3.])
+    d = dstgs(tau_f, [[0.2], [1.], [5.]])
+    p = special.softmax(LOGITS / tau_f[:, None], -1)
+    ref = tfd.OneHotCategorical(logits=tf.constant(LOGITS / tau_f[:, None], tf.float64),
+                                dtype=tf.float64)
+    assert tuple(d.batch_shape) == (3, 2)
+    for b in range(3):
+        np.testing.assert_allclose(d.mean()[b], p, rtol=1e-12)
+        np.testing.assert_allclose(d.variance()[b], p * (1. - p), rtol=1e-12)
+        np.testing.assert_allclose(d.covariance()[b], ref.covariance(), rtol=1e-12,
+                                   atol=1e-15)
+        np.testing.assert_allclose(d.entropy()[b], -np.sum(p * np.log(p), -1), rtol=1e-12)
+        np.testing.assert_array_equal(d.mode()[b], ref.mode())
+
+
+# -- gradients ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("tau_f,tau_b", [(0.3, 0.5), (1., 2.), (4., 0.2)])
+def test_pathwise_gradient_closed_form_with_same_noise(tau_f, tau_b):
+    """z = logits + tau_f G; forward one_hot(argmax(z)) and, with
+    s = softmax(z / tau_b) and J = (diag(s) - s s^T) / tau_b:
+    dL/dlogits = J^T w, dL/dtau_f = (J^T w) . G, dL/dtau_b = -(J^T w) . z / tau_b."""
+    n, seed = 400, (11, 12)
+    w = np.array([0.7, -1.3, 2.1, 0.4])
+    logits = tf.Variable(LOGITS)
+    f = tf.Variable(tf.constant(tau_f, tf.float64))
+    b = tf.Variable(tf.constant(tau_b, tf.float64))
+    with tf.GradientTape() as tape:
+        x = DecoupledStraightThroughGumbelSoftmax(f, b, logits=logits).sample(n, seed=seed)
+        loss = tf.reduce_sum(x * w)
+    g_l, g_f, g_b = tape.gradient(loss, [logits, f, b])
+
+    gumbel = noise.gumbel([n, K], seed=seed, dtype=tf.float64).numpy()
+    np.testing.assert_array_equal(x, np.eye(K)[np.argmax(LOGITS / tau_f + gumbel, -1)])
+    z = LOGITS + tau_f * gumbel
+    s = special.softmax(z / tau_b, -1)
+    np.testing.assert_array_equal(np.argmax(s, -1), np.argmax(x, -1))
+    jtw = s * (w - np.sum(s * w, -1, keepdims=True)) / tau_b
+    np.testing.assert_allclose(g_l, jtw.sum(0), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(g_f, np.sum(jtw * gumbel), rtol=1e-9)
+    np.testing.assert_allclose(g_b, -np.sum(jtw * z) / tau_b, rtol=1e-9)
+
+
+@pytest.mark.parametrize("dtype", [tf.float32, tf.float64])
+def test_gradients_finite_at_extremes(dtype):
+    """Both temperatures over 1e-3..1e3 with logits +-50: sample, log_prob,
+    entropy, mean and their gradients w.r.t. all three parameters finite."""
+    for tau_f in (1e-3, 1e3):
+        for tau_b in (1e-3, 1e3):
+            f = tf.Variable(tf.constant(tau_f, dtype))
+            b = tf.Variable(tf.constant(tau_b, dtype))
+            logits = tf.Variable(tf.constant([50., -50., 0., 49.9], dtype))
+            with tf.GradientTape(persistent=True) as tape:
+                d = DecoupledStraightThroughGumbelSoftmax(f, b, logits=logits)
+                x = d.sample(100, seed=(1, 2))
+                outputs = [tf.reduce_sum(x * [1., 2., 3., 4.]),
+                           tf.reduce_sum(d.log_prob(tf.stop_gradient(x))),
+                           d.entropy(), tf.reduce_sum(d.variance())]
+            for out in outputs:
+                assert np.all(np.isfinite(out.numpy()))
+                grads = tape.gradient(out, [f, b, logits])
+                for g in grads:
+                    if g is not None:
+                        assert np.all(np.isfinite(g.numpy())), (tau_f, tau_b, out)
+            assert all(g is not None for g in tape.gradient(outputs[0], [f, b, logits]))
+            del tape
+
+
+# -- statistics --------------------------------------------------------------------------
+
+
+def test_backward_surrogate_law(seed):
+    """The surrogate softmax((logits + tau_f G) / tau_b) has the law of
+    RelaxedOneHotCategorical(tau_b / tau_f, logits / tau_f). Seen through
+    s_0 (1 - s_0) and s_0 s_1, recovered per sample from the Jacobian
+    (d x_0 / d logits_j = s_0 (delta_0j - s_j) / tau_b); two-sample DKWM
+    against TFP's sampler, FALSE_FAIL_RATE / 2 per statistic. Power: the
+    surrogate with unscaled noise, RelaxedOneHotCategorical(tau_b, logits),
+    is rejected with probability >= 1 - FALSE_FAIL_RATE (its estimated CDF
+    gap, less the estimate's DKWM error, exceeds twice the threshold)."""
+    tau_f, tau_b, n = 3., 1., NUM_SAMPLES
+    logits = tf.Variable(LOGITS * np.ones([n, 1]))
+    with tf.GradientTape() as tape:
+        x0 = tf.reduce_sum(dstgs(tau_f, tau_b, logits=logits).sample(seed=seed)[:, 0])
+    g = tape.gradient(x0, logits).numpy() * tau_b
+    ours = (g[:, 0], -g[:, 1])
+
+    def tfp_stats(t, lg, s):
+        y = tfd.RelaxedOneHotCategorical(tf.constant(t, tf.float64),
+                                         logits=tf.constant(lg, tf.float64)).sample(
+            n, seed=s).numpy()
+        return y[:, 0] * (1. - y[:, 0]), y[:, 0] * y[:, 1]
+
+    ref = tfp_stats(tau_b / tau_f, LOGITS / tau_f, (7, 8))
+    right = tfp_stats(tau_b / tau_f, LOGITS / tau_f, (9, 10))
+    wrong = tfp_stats(tau_b, LOGITS, (11, 12))
+    for a, r0, r1, w in zip(ours, ref, right, wrong):
+        dev, threshold = _two_sample_dkwm(a, r0, FALSE_FAIL_RATE / 2.)
+        assert dev <= threshold, (dev, threshold)
+        gap, gap_err = _two_sample_dkwm(r1, w, FALSE_FAIL_RATE / 2.)
+        assert gap - gap_err >= 2. * threshold, (gap, gap_err, threshold)
+
+
+def _two_sample_dkwm(a, b, false_fail_rate):
+    """sup |F_a - F_b| and its bound eps_a + eps_b (DKWM at rate / 2 each)."""
+    grid = np.quantile(np.concatenate([a, b]), np.linspace(0., 1., 2001))
+    fa = np.searchsorted(np.sort(a), grid, side="right") / a.size
+    fb = np.searchsorted(np.sort(b), grid, side="right") / b.size
+    return (float(np.max(np.abs(fa - fb))),
+            utils.dkwm_epsilon(a.size, false_fail_rate / 2.)
+            + utils.dkwm_epsilon(b.size, false_fail_rate / 2.))
+
+
+# -- validation ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    (dict(forward_temperature=0., backward_temperature=1., logits=[0., 0.]),
+     "Argument `forward_temperature` must be positive."),
+    (dict(forward_temperature=[1., -2.], backward_temperature=1., logits=[0., 0.]),
+     "Argument `forward_temperature` must be positive."),
+    (dict(forward_temperature=1., backward_temperature=0., logits=[0., 0.]),
+     "Argument `backward_temperature` must be positive."),
+    (dict(forward_temperature=1., backward_temperature=-1., logits=[0., 0.]),
+     "Argument `backward_temperature` must be positive."),
+    (dict(forward_temperature=1., backward_temperature=1., probs=[0.5, -0.1, 0.6]),
+     "Argument `probs` must be non-negative."),
+    (dict(forward_temperature=1., backward_temperature=1., probs=[0.5, 0.6]),
+     "Argument `probs` must sum to 1 over its last dimension."),
+])
+def test_invalid_parameters_raise(kwargs, message):
+    with pytest.raises(tf.errors.InvalidArgumentError, match=message):
+        DecoupledStraightThroughGumbelSoftmax(validate_args=True, **kwargs)
+
+
+def test_invalid_variable_assignment_is_caught():
+    b = tf.Variable(1.)
+    d = DecoupledStraightThroughGumbelSoftmax(1., b, logits=[0., 1.], validate_args=True)
+    d.sample(seed=(1, 2))
+    b.assign(0.)
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match="Argument `backward_temperature` must be positive"):
+        d.sample(seed=(1, 2))
+
+
+def test_logits_and_probs_are_exclusive():
+    with pytest.raises(ValueError, match="exactly one of `logits` or `probs`"):
+        DecoupledStraightThroughGumbelSoftmax(1., 1., logits=[0., 0.], probs=[0.5, 0.5])
+    with pytest.raises(ValueError, match="Argument `probs` must have rank at least 1."):
+        DecoupledStraightThroughGumbelSoftmax(1., 1., probs=1.)
+
+
+def test_log_prob_validates_one_hot():
+    d = DecoupledStraightThroughGumbelSoftmax(1., 1., logits=tf.zeros([K]),
+                                              validate_args=True)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Sample must be one-hot"):
+        d.log_prob([0.5, 0.5, 0., 0.])
+
+
+# -- regressions for the reference library's defects (relaxit-review.md §9) -------------
+
+
+def test_regression_forward_temperature_changes_forward_law(seed):
+    """§9.6: in relaxit the forward temperature was a no-op (argmax of
+    (logits + G) / tau_f does not depend on tau_f). Here, with the same seed,
+    tau_f = 0.5 and tau_f = 2 give different samples, and their frequencies
+    of category 2 differ beyond two Hoeffding bands. False-failure rate: the
+    true gap is at least twice the sum of the bands (asserted), so a correct
+    sampler fails only if one of the two frequencies leaves its band, with
+    probability <= FALSE_FAIL_RATE."""
+    a = dstgs(0.5, 1.).sample(NUM_SAMPLES, seed=seed).numpy()
+    b = dstgs(2., 1.).sample(NUM_SAMPLES, seed=seed).numpy()
+    assert not np.array_equal(a, b)
+    eps = utils.hoeffding_epsilon(NUM_SAMPLES, FALSE_FAIL_RATE, num_tests=2)
+    gap = special.softmax(LOGITS / 0.5)[2] - special.softmax(LOGITS / 2.)[2]
+    assert gap >= 4. * eps
+    assert a[:, 2].mean() - b[:, 2].mean() > 2. * eps
+
+
+def test_regression_mean_and_variance_exist():
+    """§9.10: relaxit's mean and variance read an unset attribute and raised
+    AttributeError."""
+    d = dstgs(2., 0.5)
+    p = special.softmax(LOGITS / 2.)
+    np.testing.assert_allclose(d.mean(), p, rtol=1e-12)
+    np.testing.assert_allclose(d.variance(), p * (1. - p), rtol=1e-12)
+
+
+def test_regression_enumerate_support_layout():
+    """§9.26: relaxit returned batch + (K, K) ((5, 4, 4) for batch (5,));
+    here [K] + batch + [K], with exp(log_prob) summing to 1 over axis 0."""
+    d = DecoupledStraightThroughGumbelSoftmax(
+        tf.constant(2., tf.float64), 1., logits=tf.zeros([5, K], tf.float64) + LOGITS)
+    s = d.enumerate_support()
+    assert tuple(s.shape) == (K, 5, K)
+    np.testing.assert_array_equal(s[:, 3], np.eye(K))
+    assert tuple(d.enumerate_support(expand=False).shape) == (K, 1, K)
+    np.testing.assert_allclose(np.exp(d.log_prob(s)).sum(0), np.ones(5), rtol=1e-12)
+
+
+def test_regression_support_is_one_hot_vertices():
+    """§9.27: relaxit declared the support `real`. Every sample is one of the
+    vertices listed by `enumerate_support`; there is no continuous
+    event-space bijector."""
+    d = dstgs(1.5, 0.3)
+    x = d.sample(2000, seed=(1, 2)).numpy()
+    vertices = d.enumerate_support().numpy()
+    assert all(any(np.array_equal(v, row) for v in vertices) for row in np.unique(x, axis=0))
+    assert d.experimental_default_event_space_bijector() is None
+
+
+def test_regression_float64_is_kept():
+    """§9.23: relaxit cast both temperatures to float32."""
+    d = dstgs(2., 0.5)
+    assert d.sample(seed=(1, 2)).dtype == tf.float64
+    assert d.forward_temperature.dtype == tf.float64
+    assert d.mean().dtype == tf.float64

@@ -1,0 +1,631 @@
+"""Tests for relaxtfp.distributions.GumbelSoftmaxTopK."""
+
+import inspect
+import itertools
+import math
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from scipy import integrate
+from scipy import special
+
+from relaxtfp.distributions import GumbelSoftmaxTopK
+from tests import utils
+from tests.distributions.contract import DistributionContract
+
+NUM_SAMPLES = 100_000
+FALSE_FAIL_RATE = 1e-6
+
+K = 5
+SUBSET = 2
+EXTREME_LOGITS = [-50., -5., 0., 5., 50.]
+EXTREME_TEMPERATURES = (1e-3, 1e-2, 0.3, 1., 1e2, 1e3)
+
+
+def plackett_luce_set_probability(logits, subset):
+    """P(set) as the plain sum over the k! orders (float64, reference)."""
+    w = np.exp(np.asarray(logits, np.float64) - np.max(logits))
+    total = 0.
+    for order in itertools.permutations(subset):
+        p = 1.
+        for j, i in enumerate(order):
+            # The remaining weight summed afresh: no cancellation.
+            remaining = math.fsum(np.delete(w, list(order[:j])))
+            p *= w[i] / remaining
+        total += p
+    return total
+
+
+def kool_integral_set_probability(logits, subset):
+    """P(set) = int_0^1 prod_{i in S} (1 - v^(w_i / w_out)) dv (Kool et al.)."""
+    w = np.exp(np.asarray(logits, np.float64) - np.max(logits))
+    inside = np.zeros(len(w), bool)
+    inside[list(subset)] = True
+    ratios = w[inside] / w[~inside].sum()
+    value, _ = integrate.quad(lambda v: np.prod(1. - v ** ratios), 0., 1.,
+                              epsabs=1e-14, epsrel=1e-12, limit=200)
+    return value
+
+
+def all_k_hot(num_categories, k):
+    subsets = list(itertools.combinations(range(num_categories), k))
+    x = np.zeros((len(subsets), num_categories))
+    for row, subset in enumerate(subsets):
+        x[row, list(subset)] = 1.
+    return subsets, x
+
+
+def set_index(x):
+    """Integer code of each k-hot row of x (bit i for category i)."""
+    return (np.asarray(x) * (1 << np.arange(x.shape[-1]))).sum(-1).astype(np.int64)
+
+
+class TestGumbelSoftmaxTopKContract(DistributionContract):
+    """The contract for `hard=True`, whose samples are in the support of
+    `log_prob`; gradients flow through the samples (straight-through)."""
+
+    EVENT_SHAPE = (K,)
+    REPARAMETERIZED = True
+
+    def make(self, dtype):
+        return GumbelSoftmaxTopK(
+            SUBSET, temperature=tf.constant([[0.5], [2.]], dtype),
+            logits=tf.constant([[-1., 0., 1.5, 0.3, -0.2],
+                                [0., 0., 0., 0., 0.],
+                                [2., -2., 1., 0.5, 0.]], dtype),
+            hard=True)
+
+    def make_iid(self, n, dtype):
+        return GumbelSoftmaxTopK(SUBSET, temperature=tf.constant(0.7, dtype),
+                                 logits=tf.zeros([n, K], dtype), hard=True)
+
+    def extreme_cases(self, dtype):
+        cases = []
+        for t in EXTREME_TEMPERATURES:
+            temperature = tf.Variable(tf.constant(t, dtype))
+            logits = tf.Variable(tf.constant(EXTREME_LOGITS, dtype))
+            # log_prob does not depend on the temperature (it scores the
+            # hard law), so its gradient there is None: only the logits are
+            # listed. Gradients of samples w.r.t. the temperature at these
+            # extremes are checked in `test_finite_at_extremes_both_modes`.
+            cases.append((GumbelSoftmaxTopK(SUBSET, temperature, logits=logits,
+                                            hard=True), [logits]))
+        return cases
+
+    def variables(self, dtype):
+        variables = [tf.Variable(tf.constant([[0.5], [2.]], dtype)),
+                     tf.Variable(tf.constant([-1., 0., 1.5, 0.3, -0.2], dtype))]
+        t, lg = variables
+        return GumbelSoftmaxTopK(SUBSET, t, logits=lg, hard=True), variables
+
+
+# -- the relaxation (hard=False) ------------------------------------------------
+
+
+@pytest.mark.parametrize("sample_shape", [(), (5,), (4, 2)])
+def test_relaxed_shapes(sample_shape):
+    """§9.13 for the relaxation too: any sample_shape."""
+    d = GumbelSoftmaxTopK(SUBSET, tf.constant([[0.5], [2.]]),
+                          logits=tf.zeros([3, K]))
+    x = d.sample(sample_shape, seed=(1, 2))
+    assert tuple(x.shape) == sample_shape + (2, 3, K)
+    np.testing.assert_allclose(tf.reduce_sum(x, -1), SUBSET, atol=1e-5)
+
+
+@pytest.mark.parametrize("dtype,atol", [(tf.float32, 1e-5), (tf.float64, 1e-12)])
+def test_relaxed_entries_in_unit_interval_and_sum_to_k(dtype, atol):
+    """The constraint sum = k is solved to `atol` over temperatures 1e-3..1e3
+    and logits +-50, and no entry leaves [0, 1] (§2.3: relaxit's successive
+    softmax gave an entry of 1.06)."""
+    logits = tf.constant([EXTREME_LOGITS, [0.] * K, [50., 50., 50., -50., -50.],
+                          [0.1, 0.2, 0.3, 0.4, 0.5]], dtype)
+    temperature = tf.constant(EXTREME_TEMPERATURES, dtype)[:, tf.newaxis]
+    for k in (1, 2, 4):
+        d = GumbelSoftmaxTopK(k, temperature, logits=logits)
+        x = d.sample(500, seed=(3, 4)).numpy()
+        assert x.shape == (500, len(EXTREME_TEMPERATURES), 4, K)
+        assert x.min() >= 0. and x.max() <= 1., k
+        np.testing.assert_allclose(x.sum(-1), k, rtol=0., atol=atol, err_msg=str(k))
+    # Other sizes, including K = 2 (where the level sits exactly between the
+    # two keys) and a larger K, with random logits of scale 0.1 to 50.
+    rng = np.random.default_rng(1)
+    for num_categories, k in ((2, 1), (50, 1), (50, 10), (50, 49)):
+        logits = tf.constant(rng.normal(size=(3, 1, 1, num_categories))
+                             * np.array([0.1, 3., 50.])[:, None, None, None], dtype)
+        d = GumbelSoftmaxTopK(k, temperature, logits=logits)
+        x = d.sample(100, seed=(3, 4)).numpy()
+        assert x.min() >= 0. and x.max() <= 1., (num_categories, k)
+        np.testing.assert_allclose(x.sum(-1), k, rtol=0., atol=k * atol,
+                                   err_msg=f"{num_categories} {k}")
+
+
+def test_relaxed_sum_is_k_under_xla():
+    def run():
+        d = GumbelSoftmaxTopK(3, tf.constant([0.05, 0.3, 4.]),
+                              logits=tf.constant([[2., -1., 0.5, 0., 1., -3.]]))
+        return d.sample(200, seed=(5, 6))
+
+    eager = run()
+    xla = tf.function(run, jit_compile=True)()
+    np.testing.assert_allclose(tf.reduce_sum(xla, -1), 3., atol=1e-5)
+    np.testing.assert_allclose(xla, eager, atol=1e-5)
+
+
+def test_relaxed_limits():
+    """temperature -> 0 gives the hard top-k set; temperature -> inf gives
+    the constant k / K."""
+    logits = tf.constant([1., -0.5, 0.3, 2., 0.], tf.float64)
+    cold = GumbelSoftmaxTopK(SUBSET, tf.constant(1e-4, tf.float64), logits=logits)
+    hard = GumbelSoftmaxTopK(SUBSET, tf.constant(1e-4, tf.float64), logits=logits,
+                             hard=True)
+    soft = cold.sample(2000, seed=(7, 8)).numpy()
+    exact = hard.sample(2000, seed=(7, 8)).numpy()
+    # Rows where the k-th and (k+1)-th keys are 1e-4 apart or closer are rare;
+    # elsewhere the relaxation equals the hard sample to within 1e-6.
+    close = np.abs(soft - exact).max(-1) < 1e-6
+    assert close.mean() > 0.99
+    warm = GumbelSoftmaxTopK(SUBSET, tf.constant(1e6, tf.float64), logits=logits)
+    np.testing.assert_allclose(warm.sample(100, seed=(7, 8)), SUBSET / K, atol=1e-4)
+
+
+def test_hard_sample_is_the_top_k_of_the_relaxation():
+    """Same seed: the hard sample is exactly k-hot, and marks the k largest
+    entries of the relaxed sample (the relaxation preserves the keys' order)."""
+    kw = dict(temperature=tf.constant(0.7, tf.float64),
+              logits=tf.constant([[1., -0.5, 0.3, 2., 0.], [0.] * 5], tf.float64))
+    soft = GumbelSoftmaxTopK(3, **kw).sample(1000, seed=(9, 10)).numpy()
+    hard = GumbelSoftmaxTopK(3, hard=True, **kw).sample(1000, seed=(9, 10)).numpy()
+    assert set(np.unique(hard)) == {0., 1.}
+    np.testing.assert_array_equal(hard.sum(-1), 3.)
+    top = np.argsort(-soft, axis=-1)[..., :3]
+    expected = np.zeros_like(soft)
+    np.put_along_axis(expected, top, 1., axis=-1)
+    np.testing.assert_array_equal(hard, expected)
+
+
+@pytest.mark.parametrize("dtype", [tf.float32, tf.float64])
+@pytest.mark.parametrize("hard", [False, True])
+def test_finite_at_extremes_both_modes(dtype, hard):
+    """Samples and their gradients with respect to both parameters are
+    finite for temperatures 1e-3..1e3 and logits +-50."""
+    for t in EXTREME_TEMPERATURES:
+        temperature = tf.Variable(tf.constant(t, dtype))
+        logits = tf.Variable(tf.constant(EXTREME_LOGITS, dtype))
+        with tf.GradientTape() as tape:
+            x = GumbelSoftmaxTopK(SUBSET, temperature, logits=logits,
+                                  hard=hard).sample(200, seed=(1, 2))
+            loss = tf.reduce_sum(x * tf.range(1., K + 1., dtype=dtype))
+        grads = tape.gradient(loss, [temperature, logits])
+        assert np.all(np.isfinite(x.numpy()))
+        for g in grads:
+            assert g is not None and np.all(np.isfinite(g.numpy())), t
+
+
+# -- gradients ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("base_t", [0.05, 0.6, 20.])
+def test_pathwise_gradients_match_finite_differences(base_t):
+    """d sample / d parameter with the noise held fixed (same seed), against
+    central differences, float64. The gradient is the implicit-function one;
+    agreement to 1e-6 relative shows it is exact."""
+    weights = tf.constant([0.3, -1., 2., 0.7, 1.5], tf.float64)
+    seed = (11, 12)
+    base_logits = np.array([0.2, -0.4, 1., 0.1, -0.3])
+
+    def objective(temperature, logits):
+        d = GumbelSoftmaxTopK(SUBSET, temperature, logits=logits)
+        return tf.reduce_sum(d.sample(300, seed=seed) * weights)
+
+    t = tf.Variable(tf.constant(base_t, tf.float64))
+    lg = tf.Variable(tf.constant(base_logits, tf.float64))
+    with tf.GradientTape() as tape:
+        value = objective(t, lg)
+    g_t, g_l = tape.gradient(value, [t, lg])
+    h = 1e-6
+
+    def f(tt, ll):
+        return objective(tf.constant(tt, tf.float64),
+                         tf.constant(ll, tf.float64)).numpy()
+
+    fd_t = (f(base_t + h, base_logits) - f(base_t - h, base_logits)) / (2 * h)
+    np.testing.assert_allclose(g_t, fd_t, rtol=1e-6, atol=5e-7)
+    for j in range(K):
+        e = np.eye(K)[j] * h
+        fd = (f(base_t, base_logits + e) - f(base_t, base_logits - e)) / (2 * h)
+        np.testing.assert_allclose(g_l[j], fd, rtol=1e-6, atol=5e-7, err_msg=str(j))
+
+
+def test_jacobian_matches_implicit_function_formula():
+    """d soft_i / d logits_j = s'_i (delta_ij - s'_j / sum s') / temperature."""
+    temperature = 0.4
+    lg = tf.Variable(tf.constant([[0.2, -0.4, 1., 0.1, -0.3]] * 64, tf.float64))
+    with tf.GradientTape() as tape:
+        x = GumbelSoftmaxTopK(3, tf.constant(temperature, tf.float64),
+                              logits=lg).sample(seed=(13, 14))
+    jac = tape.batch_jacobian(x, lg).numpy()
+    xs = x.numpy()
+    slope = xs * (1. - xs)
+    expected = slope[:, :, None] * (np.eye(K)[None] - slope[:, None, :]
+                                    / slope.sum(-1)[:, None, None]) / temperature
+    np.testing.assert_allclose(jac, expected, rtol=1e-9, atol=1e-12)
+    # Rows of the Jacobian sum to zero over i (the sum stays k).
+    np.testing.assert_allclose(jac.sum(1), 0., atol=1e-12)
+
+
+def test_hard_gradient_is_the_relaxation_gradient():
+    """Straight-through: the hard sample's value is exactly k-hot and its
+    gradient is the relaxed sample's gradient (same seed)."""
+    weights = tf.constant([0.3, -1., 2., 0.7, 1.5])
+    grads = []
+    for hard in (False, True):
+        t = tf.Variable(0.5)
+        lg = tf.Variable([0.2, -0.4, 1., 0.1, -0.3])
+        with tf.GradientTape() as tape:
+            x = GumbelSoftmaxTopK(SUBSET, t, logits=lg, hard=hard).sample(
+                100, seed=(15, 16))
+            loss = tf.reduce_sum(x * weights)
+        grads.append(tape.gradient(loss, [t, lg]))
+        if hard:
+            assert set(np.unique(x.numpy())) == {0., 1.}
+    for a, b in zip(*grads):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+
+
+def test_reparameterized_gradient_is_unbiased_for_expected_value():
+    """Per-sample pathwise gradients of E[soft . v] w.r.t. one logit average
+    to the derivative of the expectation, estimated by common-noise finite
+    differences of the sample mean (float64, CLT bound)."""
+    n = 20_000
+    v = tf.constant([0.3, -1., 2., 0.7, 1.5], tf.float64)
+    base = np.array([0.2, -0.4, 1., 0.1, -0.3])
+    lg = tf.Variable(tf.constant(np.tile(base, (n, 1)), tf.float64))
+    d = GumbelSoftmaxTopK(SUBSET, tf.constant(0.8, tf.float64), logits=lg)
+    with tf.GradientTape() as tape:
+        y = tf.reduce_sum(d.sample(seed=(17, 18)) * v, -1)
+    per_sample = tape.gradient(y, lg).numpy()[:, 2]
+    h = 1e-6
+    e = np.eye(K)[2] * h
+    plus = GumbelSoftmaxTopK(SUBSET, tf.constant(0.8, tf.float64),
+                             logits=np.tile(base + e, (n, 1))).sample(seed=(17, 18))
+    minus = GumbelSoftmaxTopK(SUBSET, tf.constant(0.8, tf.float64),
+                              logits=np.tile(base - e, (n, 1))).sample(seed=(17, 18))
+    fd = (tf.reduce_sum((plus - minus) * v, -1) / (2 * h)).numpy()
+    np.testing.assert_allclose(per_sample, fd, rtol=1e-5, atol=1e-8)
+    utils.assert_mean_within_clt(per_sample, fd.mean(), FALSE_FAIL_RATE)
+
+
+# -- log_prob of the hard law ----------------------------------------------------
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 4])
+def test_set_probabilities_match_plackett_luce_and_sum_to_one(k):
+    """Exact set probabilities: against the k!-term sum over orders and
+    Kool et al.'s integral (scipy quad), and all C(K, k) of them sum to 1."""
+    logits = np.array([0.3, -1., 2., 0.5, -0.2])
+    subsets, x = all_k_hot(K, k)
+    d = GumbelSoftmaxTopK(k, tf.constant(1., tf.float64), logits=logits)
+    p = np.exp(d.log_prob(x).numpy())
+    np.testing.assert_allclose(p.sum(), 1., rtol=0., atol=1e-13)
+    pl = np.array([plackett_luce_set_probability(logits, s) for s in subsets])
+    np.testing.assert_allclose(p, pl, rtol=1e-12)
+    kool = np.array([kool_integral_set_probability(logits, s) for s in subsets])
+    np.testing.assert_allclose(p, kool, rtol=1e-9)
+
+
+def test_set_probabilities_at_extreme_logits():
+    """Logits +-50: every set gets a finite log-probability (down to ~-150),
+    matching the order sum in log space, and they still sum to 1 in float32
+    and float64."""
+    subsets, x = all_k_hot(K, SUBSET)
+    ref = np.array([plackett_luce_set_probability(EXTREME_LOGITS, s) for s in subsets])
+    for dtype, rtol, atol in ((tf.float32, 1e-5, 1e-6), (tf.float64, 1e-12, 1e-15)):
+        d = GumbelSoftmaxTopK(SUBSET, tf.constant(1., dtype),
+                              logits=tf.constant(EXTREME_LOGITS, dtype))
+        lp = d.log_prob(tf.constant(x, dtype)).numpy()
+        assert np.all(np.isfinite(lp))
+        np.testing.assert_allclose(np.exp(lp.astype(np.float64)).sum(), 1.,
+                                   atol=10 * atol)
+        np.testing.assert_allclose(lp, np.log(ref), rtol=rtol, atol=atol)
+
+
+def test_k1_set_probability_is_softmax():
+    logits = np.array([0.3, -1., 2., 0.5, -0.2])
+    d = GumbelSoftmaxTopK(1, tf.constant(1., tf.float64), logits=logits)
+    np.testing.assert_allclose(d.log_prob(np.eye(K)), special.log_softmax(logits),
+                               rtol=1e-13)
+
+
+def test_log_prob_with_batch_and_larger_k():
+    """A batch of (K=8, k=5) distributions against the 120-term order sum."""
+    rng = np.random.default_rng(0)
+    logits = rng.normal(size=(3, 8)) * 2.
+    subsets = [(0, 2, 3, 5, 7), (1, 2, 4, 6, 7), (0, 1, 2, 3, 4)]
+    x = np.zeros((3, 8))
+    for row, s in enumerate(subsets):
+        x[row, list(s)] = 1.
+    d = GumbelSoftmaxTopK(5, tf.constant(0.5, tf.float64), logits=logits)
+    expected = [math.log(plackett_luce_set_probability(logits[r], s))
+                for r, s in enumerate(subsets)]
+    np.testing.assert_allclose(d.log_prob(x), expected, rtol=1e-12)
+
+
+def test_probs_and_logits_parameterizations_agree():
+    probs = np.array([0.1, 0.2, 0.3, 0.15, 0.25])
+    _, x = all_k_hot(K, SUBSET)
+    a = GumbelSoftmaxTopK(SUBSET, tf.constant(1., tf.float64), probs=probs)
+    b = GumbelSoftmaxTopK(SUBSET, tf.constant(1., tf.float64),
+                          logits=np.log(probs) + 3.)
+    np.testing.assert_allclose(a.log_prob(x), b.log_prob(x), rtol=1e-12)
+    np.testing.assert_allclose(a.logits_parameter(), np.log(probs), rtol=1e-12)
+    np.testing.assert_allclose(b.probs_parameter(), probs, rtol=1e-12)
+    np.testing.assert_allclose(a.sample(20, seed=(1, 2)), b.sample(20, seed=(1, 2)),
+                               rtol=1e-10, atol=1e-12)
+
+
+def test_log_prob_of_relaxed_value_is_nan_not_a_density():
+    """A relaxed vector has no tractable density; log_prob must not return a
+    number for it (it scores subsets only)."""
+    d = GumbelSoftmaxTopK(SUBSET, 0.5, logits=[0.] * K)
+    relaxed = d.sample(10, seed=(1, 2))
+    assert np.all(np.isnan(d.log_prob(relaxed).numpy()))
+    three_hot = [1., 1., 1., 0., 0.]
+    assert np.isnan(d.log_prob(three_hot).numpy())
+    assert np.isfinite(d.log_prob([0., 1., 0., 1., 0.]).numpy())
+
+
+def test_log_prob_gradient_matches_finite_differences():
+    logits = np.array([0.3, -1., 2., 0.5, -0.2])
+    x = tf.constant([[1., 0., 0., 1., 0.], [0., 1., 1., 0., 0.]], tf.float64)
+    lg = tf.Variable(tf.constant(logits, tf.float64))
+    with tf.GradientTape() as tape:
+        lp = tf.reduce_sum(GumbelSoftmaxTopK(SUBSET, 1., logits=lg).log_prob(x))
+    grad = tape.gradient(lp, lg).numpy()
+    h = 1e-6
+
+    def f(ll):
+        return tf.reduce_sum(GumbelSoftmaxTopK(
+            SUBSET, 1., logits=tf.constant(ll, tf.float64)).log_prob(x)).numpy()
+    fd = [(f(logits + h * e) - f(logits - h * e)) / (2 * h) for e in np.eye(K)]
+    np.testing.assert_allclose(grad, fd, rtol=1e-6, atol=1e-9)
+    # log P(S) is invariant to a common shift of the logits.
+    np.testing.assert_allclose(grad.sum(), 0., atol=1e-12)
+
+
+# -- statistics -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("k", [2, 3])
+def test_sampled_set_frequencies_match_log_prob(k, seed):
+    """Frequencies of the C(5, k) = 10 sets against exp(log_prob): Hoeffding,
+    union bound over the 10 sets, false-failure rate FALSE_FAIL_RATE.
+
+    Power: a sampler whose logits are off by 10% (scaled by 1.1), or one
+    drawing from softmax(probs) as relaxit did (§9.4), moves some set
+    probability by more than twice the Hoeffding half-width, so it would be
+    rejected with probability >= 1 - FALSE_FAIL_RATE.
+    """
+    probs = np.array([0.05, 0.1, 0.15, 0.3, 0.4])
+    subsets, x = all_k_hot(K, k)
+    d = GumbelSoftmaxTopK(k, tf.constant(0.5, tf.float64), probs=probs, hard=True)
+    p = np.exp(d.log_prob(x).numpy())
+    samples = d.sample(NUM_SAMPLES, seed=seed).numpy()
+    codes = set_index(samples)
+    counts = {c: n for c, n in zip(*np.unique(codes, return_counts=True))}
+    assert set(counts) <= set(set_index(x))
+    for row, code in enumerate(set_index(x)):
+        utils.assert_proportion_matches(counts.get(code, 0), NUM_SAMPLES, p[row],
+                                        FALSE_FAIL_RATE, num_tests=len(subsets))
+    eps = utils.hoeffding_epsilon(NUM_SAMPLES, FALSE_FAIL_RATE, len(subsets))
+    for wrong_logits in (1.1 * np.log(probs), probs):
+        wrong = np.exp(
+            GumbelSoftmaxTopK(k, 1., logits=wrong_logits).log_prob(x).numpy())
+        assert np.max(np.abs(wrong - p)) > 2. * eps, wrong_logits
+
+
+def test_first_draw_frequencies_are_softmax(seed):
+    """The largest entry of the relaxed sample (the argmax of the keys, the
+    first draw without replacement) falls on category i with probability
+    softmax(logits)_i. Hoeffding, union bound over K categories. Power: a
+    temperature-like error logits * 1.1 shifts some probability by more than
+    twice the half-width."""
+    logits = np.array([0.5, -1., 1.2, 0., 0.8])
+    d = GumbelSoftmaxTopK(SUBSET, tf.constant(2., tf.float64), logits=logits)
+    first = np.argmax(d.sample(NUM_SAMPLES, seed=seed).numpy(), -1)
+    p = special.softmax(logits)
+    for i in range(K):
+        utils.assert_proportion_matches((first == i).sum(), NUM_SAMPLES, p[i],
+                                        FALSE_FAIL_RATE, num_tests=K)
+    eps = utils.hoeffding_epsilon(NUM_SAMPLES, FALSE_FAIL_RATE, K)
+    assert np.max(np.abs(special.softmax(1.1 * logits) - p)) > 2. * eps
+
+
+# -- validation ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("k", [0, -1, K, K + 1, 2.5, True, "2", None])
+def test_invalid_k_raises(k):
+    with pytest.raises(ValueError, match=r"Argument `k` must be a Python integer "
+                       r"with 1 <= k < K"):
+        GumbelSoftmaxTopK(k, 1., logits=[0.] * K)
+
+
+def test_numpy_integer_k_is_accepted():
+    d = GumbelSoftmaxTopK(np.int64(2), 1., logits=[0.] * K)
+    assert d.k == 2 and isinstance(d.k, int)
+
+
+def test_k_checked_at_run_time_when_num_categories_is_dynamic():
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.float32)])
+    def make_and_sample(logits):
+        d = GumbelSoftmaxTopK(3, 1., logits=logits, validate_args=True)
+        return d.sample(seed=(1, 2))
+
+    assert make_and_sample(tf.zeros([4])).shape == (4,)
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match=r"Argument `k` must be a Python integer with 1 <= k < K"):
+        make_and_sample(tf.zeros([3]))
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    (dict(temperature=0., logits=[0.] * K),
+     "Argument `temperature` must be positive."),
+    (dict(temperature=-1., logits=[0.] * K),
+     "Argument `temperature` must be positive."),
+    (dict(temperature=1., probs=[0.5, 0.6, -0.1, 0., 0.]),
+     "Argument `probs` must be on the simplex; it has components less than 0."),
+    (dict(temperature=1., probs=[0.2, 0.2, 0.2, 0.2, 0.3]),
+     "Argument `probs` must be on the simplex; its last axis does not sum to 1."),
+])
+def test_invalid_parameters_raise(kwargs, message):
+    with pytest.raises(tf.errors.InvalidArgumentError, match=message):
+        GumbelSoftmaxTopK(SUBSET, validate_args=True, **kwargs)
+
+
+def test_invalid_variable_assignment_is_caught():
+    t = tf.Variable(1.)
+    d = GumbelSoftmaxTopK(SUBSET, t, logits=[0.] * K, validate_args=True)
+    d.sample(seed=(1, 2))
+    t.assign(-1.)
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match="`temperature` must be positive"):
+        d.sample(seed=(1, 2))
+
+
+def test_logits_and_probs_are_exclusive():
+    with pytest.raises(ValueError, match="exactly one of `logits` or `probs`"):
+        GumbelSoftmaxTopK(SUBSET, 1., logits=[0.] * K, probs=[0.2] * K)
+    with pytest.raises(ValueError, match="exactly one of `logits` or `probs`"):
+        GumbelSoftmaxTopK(SUBSET, 1.)
+
+
+def test_log_prob_validates_k_hot_values():
+    d = GumbelSoftmaxTopK(SUBSET, 0.5, logits=[0.] * K, validate_args=True)
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match="entries exactly 0 or 1"):
+        d.log_prob([0.5, 0.5, 1., 0., 0.])
+    with pytest.raises(tf.errors.InvalidArgumentError, match="must number k"):
+        d.log_prob([1., 1., 1., 0., 0.])
+    assert np.isfinite(d.log_prob([1., 0., 0., 0., 1.]).numpy())
+
+
+# -- regressions for the reference library's defects (relaxit-review.md §9) -------
+
+
+def test_regression_probs_are_probabilities_not_logits(seed):
+    """§9.4: relaxit sampled from softmax(probs): with probs (0.1, 0.2, 0.7)
+    and k = 1 its frequencies were (0.25, 0.28, 0.46). Ours are the probs.
+    Hoeffding over 3 categories; softmax(probs) is 0.24 away in the last
+    category, far beyond twice the half-width (0.018)."""
+    probs = np.array([0.1, 0.2, 0.7])
+    d = GumbelSoftmaxTopK(1, 0.5, probs=tf.constant(probs, tf.float64), hard=True)
+    x = d.sample(NUM_SAMPLES, seed=seed).numpy()
+    for i in range(3):
+        utils.assert_proportion_matches(x[:, i].sum(), NUM_SAMPLES, probs[i],
+                                        FALSE_FAIL_RATE, num_tests=3)
+    eps = utils.hoeffding_epsilon(NUM_SAMPLES, FALSE_FAIL_RATE, 3)
+    assert np.max(np.abs(special.softmax(probs) - probs)) > 2. * eps
+    np.testing.assert_allclose(np.exp(d.log_prob(np.eye(3)).numpy()), probs, rtol=1e-12)
+
+
+def test_regression_sample_shape_is_supported():
+    """§9.13: relaxit's rsample took no sample_shape."""
+    d = GumbelSoftmaxTopK(SUBSET, 0.5, logits=tf.zeros([3, K]), hard=True)
+    for sample_shape in [(), 7, (2, 4)]:
+        x = d.sample(sample_shape, seed=(1, 2))
+        expected = tuple(np.atleast_1d(sample_shape)) if sample_shape != () else ()
+        assert tuple(x.shape) == expected + (3, K)
+
+
+@pytest.mark.parametrize("temperature", [1e-3, 0.1, 0.3])
+def test_regression_gradients_bounded_at_low_temperature(temperature):
+    """§9.18: relaxit's 1e10 masking gave |d/dlogits| ~ 1.5e9 with K = 2 at
+    its default temperature 0.1. Here every Jacobian entry of the sample
+    (hard or relaxed) is at most 1 / (4 temperature), checked on 2000 draws
+    for K = 2 and K = 5, float32."""
+    for num_categories, k in ((2, 1), (K, SUBSET)):
+        for hard in (False, True):
+            lg = tf.Variable(tf.zeros([2000, num_categories]))
+            with tf.GradientTape(persistent=True) as tape:
+                x = GumbelSoftmaxTopK(k, temperature, logits=lg, hard=hard).sample(
+                    seed=(21, 22))
+                rows = [x[:, i] for i in range(num_categories)]
+            # Rows of the batch are independent: d x[:, i] / d lg is the i-th
+            # row of each example's Jacobian.
+            jac = np.stack([tape.gradient(r, lg).numpy() for r in rows], axis=1)
+            del tape
+            assert np.all(np.isfinite(jac))
+            assert np.abs(jac).max() <= (1. + 1e-5) / (4. * temperature)
+            # The bound is attained in order of magnitude (not vacuous).
+            assert np.abs(jac).max() > 0.01 / temperature
+
+
+def test_regression_batch_shape_excludes_category_axis():
+    """§9.25: relaxit's batch_shape was probs.shape, category axis included."""
+    d = GumbelSoftmaxTopK(SUBSET, tf.ones([4, 1]), logits=tf.zeros([3, K]))
+    assert tuple(d.batch_shape) == (4, 3)
+    assert tuple(d.event_shape) == (K,)
+    np.testing.assert_array_equal(d.batch_shape_tensor(), [4, 3])
+
+
+def test_regression_relaxed_entries_never_exceed_one():
+    """§2.3: relaxit's soft mode gave an entry of 1.06 (successive softmax can
+    put more than one unit of mass on an element; with log(1 - a) masking it
+    reached ~2 at temperature 0.3). Check many draws where the mass is
+    concentrated: entries stay in [0, 1] and rows sum to k."""
+    logits = np.array([3., 2.5, 0., -1., -2., 0.5])
+    rng = np.random.default_rng(0)
+    for t in (0.05, 0.3, 1.):
+        d = GumbelSoftmaxTopK(3, tf.constant(t), logits=tf.constant(logits, tf.float32))
+        x = d.sample(20_000, seed=(31, 32)).numpy()
+        assert x.max() <= 1. and x.min() >= 0., t
+        np.testing.assert_allclose(x.sum(-1), 3., atol=1e-5)
+        # Power: the successive-softmax relaxation with log(1 - a) masking,
+        # on the same law of keys, fails this check (entries near 2).
+        keys = logits - np.log(-np.log(rng.uniform(size=(20_000, 6))))
+        successive = np.zeros_like(keys)
+        for _ in range(3):
+            a = special.softmax(keys / t, axis=-1)
+            successive += a
+            keys = keys + np.log1p(-np.minimum(a, 1. - 1e-12))
+        assert successive.max() > 1.5, t
+
+
+def test_docstring_example_runs(monkeypatch):
+    """The `#### Examples` block, run against the public path."""
+    import relaxtfp
+    monkeypatch.setattr(relaxtfp.distributions, "GumbelSoftmaxTopK", GumbelSoftmaxTopK,
+                        raising=False)
+    code = inspect.getdoc(GumbelSoftmaxTopK).split("```python\n")[1].split("```")[0]
+    exec(compile(code, "<example>", "exec"), {"relaxtfp": relaxtfp})
+
+
+def test_slices_and_copies_keep_k_and_hard():
+    d = GumbelSoftmaxTopK(3, tf.ones([2, 1]), logits=tf.zeros([4, 6]), hard=True)
+    for sub in (d[0], d[:, 1:], d.copy()):
+        assert sub.k == 3 and sub.hard
+        x = sub.sample(2, seed=(1, 2)).numpy()
+        np.testing.assert_array_equal(x.sum(-1), 3.)
+
+
+def test_log_prob_limited_to_moderate_k_with_clear_error():
+    """The subset program costs k * 2**(k - 1); beyond k = 20 log_prob says so
+    (sampling still works)."""
+    d = GumbelSoftmaxTopK(21, 1., logits=tf.zeros([24]))
+    x = d.sample(seed=(1, 2))
+    np.testing.assert_allclose(tf.reduce_sum(x), 21., rtol=1e-6)
+    with pytest.raises(NotImplementedError, match="limited to k <= 20"):
+        d.log_prob(x)
+
+
+def test_zero_probabilities_are_never_chosen():
+    """Categories with probability 0 get relaxed weight exactly 0, also when
+    only k categories have positive probability (the relaxation is then the
+    hard sample)."""
+    for probs in ([0.5, 0.3, 0.2, 0., 0.], [0.6, 0., 0.4, 0., 0.]):
+        d = GumbelSoftmaxTopK(SUBSET, tf.constant(0.5, tf.float64), probs=probs)
+        x = d.sample(1000, seed=(1, 2)).numpy()
+        assert np.all(np.isfinite(x))
+        np.testing.assert_array_equal(x[:, np.array(probs) == 0.], 0.)
+        np.testing.assert_allclose(x.sum(-1), SUBSET, atol=1e-12)

@@ -1,0 +1,476 @@
+"""Tests for relaxtfp.distributions.LogisticNormalSoftmax."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+import tensorflow_probability as tfp
+from scipy import integrate
+from scipy import special
+from scipy import stats
+
+from relaxtfp.distributions import LogisticNormalSoftmax
+from relaxtfp.internal.simplex import SoftmaxCenteredLebesgue
+from tests import utils
+from tests.distributions.contract import DistributionContract
+
+tfd = tfp.distributions
+
+NUM_SAMPLES = 100_000
+FALSE_FAIL_RATE = 1e-6
+
+LOC = np.array([0.5, 0., -1.])
+SCALE = np.array([1., 0.7, 1.3])
+COV = np.array([[1., 0.3, 0.1], [0.3, 0.8, -0.2], [0.1, -0.2, 1.5]])
+# The Laplace Bridge's covariance for alpha = (2, 3, 6): singular along ones.
+_INV = 1. / np.array([2., 3., 6.])
+BRIDGE_COV = (np.diag(_INV) - (_INV[:, None] + _INV[None, :]) / 3. + _INV.mean() / 3.)
+A = np.array([[1., 0., -1.], [0., 1., -1.]])   # (A g)_i = g_i - g_K.
+
+
+def reference_log_prob(x, loc, cov):
+    """Gaussian log density of the log-ratios minus sum(log x) (scipy)."""
+    x = np.asarray(x, np.float64)
+    k = x.shape[-1]
+    a = np.concatenate([np.eye(k - 1), -np.ones((k - 1, 1))], axis=1)
+    d = np.log(x[..., :-1]) - np.log(x[..., -1:])
+    return (stats.multivariate_normal(a @ loc, a @ cov @ a.T).logpdf(d)
+            - np.log(x).sum(-1))
+
+
+def f64(x):
+    return tf.constant(x, tf.float64)
+
+
+def make_diag(loc=LOC, scale=SCALE):
+    return LogisticNormalSoftmax(f64(loc), scale=f64(scale))
+
+
+def make_full(loc=LOC, cov=COV):
+    return LogisticNormalSoftmax(f64(loc), covariance=f64(cov))
+
+
+class TestLogisticNormalSoftmaxScaleContract(DistributionContract):
+    EVENT_SHAPE = (3,)
+
+    def make(self, dtype):
+        return LogisticNormalSoftmax(
+            loc=tf.constant([[0.5, 0., -1.], [0., 0., 0.], [-1., 2., 0.3]], dtype),
+            scale=tf.constant([[[1., 0.5, 0.8]], [[0.3, 2., 1.]]], dtype))
+
+    def make_iid(self, n, dtype):
+        return LogisticNormalSoftmax(loc=tf.zeros([n, 3], dtype),
+                                     scale=tf.constant([1., 0.5, 0.8], dtype))
+
+    def extreme_cases(self, dtype):
+        # The law depends on differences of `loc` only; float32 represents a
+        # coordinate down to exp(-87), so the spread of the log-ratios (loc
+        # differences plus several standard deviations) stays below that.
+        cases = []
+        for loc, s in (([[50., 0., 10.], [-50., -10., 0.]], 1e-3),
+                       ([[50., 0., 10.], [-50., -10., 0.]], 0.1),
+                       ([[50., 0., 10.], [-50., -10., 0.]], 1.),
+                       ([[1., 0., -1.], [0., 0., 0.]], 10.)):
+            loc = tf.Variable(tf.constant(loc, dtype))
+            scale = tf.Variable(tf.constant([s, s, s], dtype))
+            cases.append((LogisticNormalSoftmax(loc, scale=scale), [loc, scale]))
+        return cases
+
+    def variables(self, dtype):
+        loc = tf.Variable(tf.constant([[0.5, 0., -1.]], dtype))
+        scale = tf.Variable(tf.constant([1., 0.5, 0.8], dtype))
+        return LogisticNormalSoftmax(loc, scale=scale), [loc, scale]
+
+
+class TestLogisticNormalSoftmaxCovarianceContract(DistributionContract):
+    EVENT_SHAPE = (3,)
+
+    def make(self, dtype):
+        return LogisticNormalSoftmax(
+            loc=tf.constant([[0.5, 0., -1.], [0., 0., 0.], [-1., 2., 0.3]], dtype),
+            covariance=tf.constant(np.array([[COV], [BRIDGE_COV]]), dtype))
+
+    def make_iid(self, n, dtype):
+        return LogisticNormalSoftmax(loc=tf.zeros([n, 3], dtype),
+                                     covariance=tf.constant(COV, dtype))
+
+    def extreme_cases(self, dtype):
+        cases = []
+        for loc, s in (([[50., 0., 10.], [-50., -10., 0.]], 1e-3),
+                       ([[50., 0., 10.], [-50., -10., 0.]], 1.),
+                       ([[1., 0., -1.], [0., 0., 0.]], 10.)):
+            loc = tf.Variable(tf.constant(loc, dtype))
+            for base in (np.eye(3), BRIDGE_COV * 3.):
+                cov = tf.Variable(tf.constant(s ** 2 * base, dtype))
+                cases.append((LogisticNormalSoftmax(loc, covariance=cov), [loc, cov]))
+        return cases
+
+    def variables(self, dtype):
+        loc = tf.Variable(tf.constant([[0.5, 0., -1.]], dtype))
+        cov = tf.Variable(tf.constant(COV, dtype))
+        return LogisticNormalSoftmax(loc, covariance=cov), [loc, cov]
+
+
+# -- analytic values ----------------------------------------------------------
+
+
+def _points(k=3, n=7, seed=0):
+    return np.random.default_rng(seed).dirichlet(np.full(k, 1.5), size=n)
+
+
+def test_log_prob_matches_scipy_diagonal():
+    x = _points()
+    np.testing.assert_allclose(make_diag().log_prob(x),
+                               reference_log_prob(x, LOC, np.diag(SCALE ** 2)),
+                               rtol=1e-11, atol=1e-11)
+
+
+@pytest.mark.parametrize("cov", [COV, BRIDGE_COV])
+def test_log_prob_matches_scipy_full(cov):
+    x = _points()
+    np.testing.assert_allclose(make_full(cov=cov).log_prob(x),
+                               reference_log_prob(x, LOC, cov), rtol=1e-11, atol=1e-11)
+
+
+def test_log_prob_matches_transformed_mvn():
+    """Same density as MVN(A loc, A Sigma A^T) under SoftmaxCenteredLebesgue."""
+    x = _points(k=4)
+    loc = np.array([0.3, -0.2, 1., 0.])
+    cov = np.array([[1., .2, .1, 0.], [.2, .9, 0., .3], [.1, 0., 1.2, -.2], [0., .3, -.2, .7]])
+    a = np.concatenate([np.eye(3), -np.ones((3, 1))], axis=1)
+    ref = tfd.TransformedDistribution(
+        tfd.MultivariateNormalTriL(f64(a @ loc), tf.linalg.cholesky(f64(a @ cov @ a.T))),
+        SoftmaxCenteredLebesgue())
+    np.testing.assert_allclose(make_full(loc, cov).log_prob(x), ref.log_prob(x), rtol=1e-11)
+
+
+def test_scale_and_diagonal_covariance_agree():
+    x = _points(k=5, n=11)
+    loc = np.array([0.3, -0.2, 1., 0., 2.])
+    scale = np.array([1e-2, 0.5, 3., 1., 0.2])
+    np.testing.assert_allclose(make_diag(loc, scale).log_prob(x),
+                               make_full(loc, np.diag(scale ** 2)).log_prob(x), rtol=1e-10)
+    np.testing.assert_allclose(make_diag(loc, scale).log_ratio_covariance(),
+                               make_full(loc, np.diag(scale ** 2)).log_ratio_covariance(),
+                               rtol=1e-14)
+
+
+def test_law_depends_only_on_differences():
+    """Adding c to loc, or c * ones to the covariance, changes nothing."""
+    x = _points()
+    base = make_full().log_prob(x)
+    np.testing.assert_allclose(make_full(loc=LOC + 7.).log_prob(x), base, rtol=1e-11)
+    np.testing.assert_allclose(make_full(cov=COV + 2.).log_prob(x), base, rtol=1e-11)
+    np.testing.assert_allclose(make_diag(loc=LOC - 3.).log_prob(x), make_diag().log_prob(x),
+                               rtol=1e-11)
+
+
+def test_log_ratio_moments():
+    np.testing.assert_allclose(make_full().log_ratio_loc(), A @ LOC, rtol=1e-14)
+    np.testing.assert_allclose(make_full().log_ratio_covariance(), A @ COV @ A.T, rtol=1e-14)
+    np.testing.assert_allclose(make_diag().log_ratio_covariance(),
+                               A @ np.diag(SCALE ** 2) @ A.T, rtol=1e-14)
+
+
+def test_log_prob_is_minus_inf_on_the_boundary_without_nan_gradients():
+    for d in (make_diag(), make_full()):
+        loc = tf.Variable(f64(LOC))
+        x = f64([[0., 0.4, 0.6], [0.2, 0.3, 0.5]])
+        dist = (LogisticNormalSoftmax(loc, scale=d.scale) if d.scale is not None
+                else LogisticNormalSoftmax(loc, covariance=d.covariance))
+        with tf.GradientTape() as tape:
+            lp = dist.log_prob(x)
+            second = lp[1]
+        assert lp[0].numpy() == -np.inf and np.isfinite(second.numpy())
+        g = tape.gradient(second, loc).numpy()
+        assert np.all(np.isfinite(g))
+
+
+def test_samples_lie_on_the_simplex():
+    for d in (make_diag(), make_full()):
+        x = d.sample(1000, seed=(1, 2)).numpy()
+        assert np.all(x >= 0.)
+        np.testing.assert_allclose(x.sum(-1), 1., rtol=1e-14)
+
+
+def test_event_space_bijector_maps_onto_the_simplex():
+    bij = make_full().experimental_default_event_space_bijector()
+    y = bij(f64([[0.3, -2.], [40., -40.]])).numpy()
+    assert y.shape == (2, 3) and np.all(y >= 0.)
+    np.testing.assert_allclose(y.sum(-1), 1., rtol=1e-14)
+
+
+# -- mean ---------------------------------------------------------------------
+
+
+def test_mean_is_not_implemented_and_estimate_mean_is_unbiased(seed):
+    """K = 2: x_1 = sigmoid(d), d ~ Normal(m, s), so E[x_1] is a 1-D integral.
+    Each x_k lies in [0, 1]; Hoeffding's bound at FALSE_FAIL_RATE applies.
+    Power: shifting loc by 0.15 moves the mean by more than twice the bound."""
+    loc, scale = np.array([0.8, -0.3]), np.array([1.2, 0.5])
+    d = make_diag(loc, scale)
+    with pytest.raises(NotImplementedError, match="estimate_mean"):
+        d.mean()
+    m, s = loc[0] - loc[1], np.hypot(*scale)
+
+    def exact(m):
+        return integrate.quad(lambda t: special.expit(t) * stats.norm.pdf(t, m, s),
+                              -np.inf, np.inf, epsabs=1e-13)[0]
+
+    est = d.estimate_mean(NUM_SAMPLES, seed=seed).numpy()
+    eps = utils.hoeffding_epsilon(NUM_SAMPLES, FALSE_FAIL_RATE)
+    assert abs(est[0] - exact(m)) <= eps
+    np.testing.assert_allclose(est.sum(), 1., rtol=1e-12)
+    assert abs(exact(m + 0.15) - exact(m)) > 2. * eps
+    np.testing.assert_array_equal(est, d.estimate_mean(NUM_SAMPLES, seed=seed))
+
+
+# -- statistics: sampler against log_prob --------------------------------------
+
+
+@pytest.mark.parametrize("make", [make_diag, make_full], ids=["scale", "covariance"])
+def test_regression_log_prob_exists_and_is_exact(make):
+    """§9.9: relaxit's log_prob raised NotImplementedError. The importance
+    identity E_{x ~ Dirichlet(1,1,1)}[q(x) / p(x)] = 1 holds for a density in
+    the Dirichlet's measure; CLT half-width at FALSE_FAIL_RATE. Power: TFP's
+    SoftmaxCentered convention gives 1 / sqrt(3) = 0.577, and the half-width
+    is below 0.1."""
+    q = make()
+    p = tfd.Dirichlet(f64([1., 1., 1.]))
+    x = p.sample(NUM_SAMPLES, seed=(5, 6))
+    ratio = tf.exp(q.log_prob(x) - p.log_prob(x)).numpy()
+    utils.assert_mean_within_clt(ratio, 1., FALSE_FAIL_RATE)
+    assert utils.clt_halfwidth(ratio.std(), ratio.size, FALSE_FAIL_RATE) < 0.1
+
+
+_CUTS = np.array([-1.5, -0.5, 0.3, 1.2])   # Cut points of each log-ratio.
+
+
+def _region_probs(dist, num_nodes=24):
+    """P(d in cell) for the 5 x 5 cells cut by _CUTS in (d1, d2), from
+    exp(log_prob(x)) times the Jacobian prod(x) of d -> x (computed here, not
+    by the library), by Gauss-Legendre in each cell. The outer cells are cut
+    at 14 standard deviations, beyond which the mass is below 1e-40."""
+    m = dist.log_ratio_loc().numpy()
+    sd = np.sqrt(np.diag(dist.log_ratio_covariance().numpy()))
+    nodes, weights = np.polynomial.legendre.leggauss(num_nodes)
+    probs = np.zeros((5, 5))
+    edges = [np.concatenate([[m[i] - 14 * sd[i]], _CUTS, [m[i] + 14 * sd[i]]])
+             for i in range(2)]
+    for i in range(5):
+        a1, b1 = edges[0][i], edges[0][i + 1]
+        t1 = (a1 + b1) / 2 + (b1 - a1) / 2 * nodes
+        for j in range(5):
+            a2, b2 = edges[1][j], edges[1][j + 1]
+            t2 = (a2 + b2) / 2 + (b2 - a2) / 2 * nodes
+            d1, d2 = np.meshgrid(t1, t2, indexing="ij")
+            x = special.softmax(np.stack([d1, d2, np.zeros_like(d1)], -1), axis=-1)
+            dens = np.exp(dist.log_prob(x).numpy()) * x.prod(-1)
+            w = np.outer(weights, weights) * (b1 - a1) * (b2 - a2) / 4.
+            probs[i, j] = (dens * w).sum()
+    return probs
+
+
+def _cell_counts(x):
+    d = np.log(x[:, :2]) - np.log(x[:, 2:])
+    i = np.searchsorted(_CUTS, d[:, 0])
+    j = np.searchsorted(_CUTS, d[:, 1])
+    return np.bincount(i * 5 + j, minlength=25).reshape(5, 5)
+
+
+@pytest.mark.parametrize("make,wrong", [
+    (make_diag, lambda: make_diag(scale=SCALE * 1.25)),
+    (make_full, lambda: make_full(cov=COV * 1.25 ** 2)),
+    (lambda: make_full(cov=BRIDGE_COV), lambda: make_diag(
+        scale=np.sqrt(np.diag(BRIDGE_COV)))),
+], ids=["scale", "covariance", "bridge"])
+def test_region_probabilities_agree_with_log_prob(make, wrong, seed):
+    """K = 3 goodness of fit: sample frequencies of 25 cells of the simplex
+    against the probabilities integrated from `log_prob`, Hoeffding bound
+    union-bounded over the cells at FALSE_FAIL_RATE. Power: a 25% error in
+    the scale (for the bridge: dropping its off-diagonal covariance) moves
+    some cell probability by more than twice the bound."""
+    d = make()
+    probs = _region_probs(d)
+    np.testing.assert_allclose(probs.sum(), 1., atol=1e-9)
+    counts = _cell_counts(d.sample(NUM_SAMPLES, seed=seed).numpy())
+    for c, p in zip(counts.ravel(), probs.ravel()):
+        utils.assert_proportion_matches(c, NUM_SAMPLES, p, FALSE_FAIL_RATE, num_tests=25)
+    eps = utils.hoeffding_epsilon(NUM_SAMPLES, FALSE_FAIL_RATE, num_tests=25)
+    assert np.max(np.abs(_region_probs(wrong()) - probs)) > 2. * eps
+
+
+# -- gradients -------------------------------------------------------------------
+
+
+def _check_gradients_against_finite_differences(total, params, rtol):
+    """Autodiff gradient of `total` against central differences, one
+    parameter entry at a time; for the covariance, along the symmetric
+    direction E_ij + E_ji (its lower triangle is what the Cholesky reads), so
+    the matching autodiff quantity is g_ij + g_ji."""
+    variables = {k: tf.Variable(f64(v)) for k, v in params.items()}
+    with tf.GradientTape() as tape:
+        value = total(variables)
+    grads = tape.gradient(value, variables)
+    h = 1e-6
+    for k, v in params.items():
+        g = grads[k].numpy()
+        for idx in np.ndindex(v.shape):
+            e = np.zeros_like(v)
+            e[idx] = h
+            expected = g[idx]
+            if k == "covariance":
+                if idx[0] > idx[1]:
+                    continue
+                e[idx[::-1]] = h
+                if idx[0] != idx[1]:
+                    expected = g[idx] + g[idx[::-1]]
+            fd = (total({**params, k: v + e}) - total({**params, k: v - e})) / (2 * h)
+            np.testing.assert_allclose(expected, fd, rtol=rtol, atol=1e-7,
+                                       err_msg=f"{k}{idx}")
+
+
+def _params(variant):
+    return dict(loc=LOC, scale=SCALE) if variant == "scale" else dict(loc=LOC, covariance=COV)
+
+
+def _dist(p):
+    return LogisticNormalSoftmax(**{k: tf.convert_to_tensor(v, tf.float64)
+                                    for k, v in p.items()})
+
+
+@pytest.mark.parametrize("variant", ["scale", "covariance"])
+def test_pathwise_gradients_match_finite_differences(variant):
+    """d sum(sample * weights) / d parameter with the noise held fixed."""
+    weights = f64([1., -2., 0.5])
+    _check_gradients_against_finite_differences(
+        lambda p: tf.reduce_sum(_dist(p).sample(300, seed=(11, 12)) * weights),
+        _params(variant), rtol=1e-5)
+
+
+@pytest.mark.parametrize("variant", ["scale", "covariance"])
+def test_log_prob_gradients_match_finite_differences(variant):
+    x = f64(_points(n=5))
+    _check_gradients_against_finite_differences(
+        lambda p: tf.reduce_sum(_dist(p).log_prob(x)), _params(variant), rtol=1e-6)
+
+
+# -- extremes -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", [tf.float32, tf.float64])
+def test_huge_scale_gives_vertices_without_nan(dtype):
+    """At scale 1e3 nearly every sample is a vertex in floating point; samples
+    stay on the simplex, log_prob is -inf exactly where a coordinate
+    underflowed and finite elsewhere, never NaN; gradients stay finite."""
+    scale = tf.Variable(tf.constant([1e3, 1e3, 1e3], dtype))
+    for d in (LogisticNormalSoftmax(tf.zeros([3], dtype), scale=scale),
+              LogisticNormalSoftmax(tf.zeros([3], dtype),
+                                    covariance=tf.constant(1e6 * np.eye(3), dtype))):
+        with tf.GradientTape() as tape:
+            x = d.sample(500, seed=(1, 2))
+            s = tf.reduce_sum(x * tf.constant([1., 2., 3.], dtype))
+        x_, lp = x.numpy(), d.log_prob(x).numpy()
+        assert np.all(np.isfinite(x_)) and np.all(x_ >= 0.)
+        np.testing.assert_allclose(x_.sum(-1), 1., rtol=1e-6)
+        assert not np.any(np.isnan(lp))
+        np.testing.assert_array_equal(np.isfinite(lp), np.all(x_ > 0., axis=-1))
+        if d.scale is not None:
+            assert np.all(np.isfinite(tape.gradient(s, scale).numpy()))
+
+
+def test_log_prob_finite_for_tiny_and_mixed_scales():
+    scale = np.array([1e-3, 1., 1e3])
+    d = make_diag(loc=[0., 0., 0.], scale=scale)
+    x = _points()
+    lp = d.log_prob(x).numpy()
+    np.testing.assert_allclose(lp, reference_log_prob(x, np.zeros(3), np.diag(scale ** 2)),
+                               rtol=1e-9)
+
+
+# -- validation ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    (dict(loc=[0., 0., 0.], scale=[1., 0., 1.]), "Argument `scale` must be positive."),
+    (dict(loc=[0., 0., 0.], scale=[1., -1., 1.]), "Argument `scale` must be positive."),
+    (dict(loc=[0., 0.], covariance=[[1., 0.5], [0., 1.]]),
+     "Argument `covariance` must be symmetric."),
+    (dict(loc=[0., 0., 0.], covariance=np.diag([1., -0.5, 1.])),
+     "Argument `covariance` must be positive semi-definite."),
+    (dict(loc=[0., 0., 0.], covariance=[[1., 1., 0.], [1., 1., 0.], [0., 0., 1.]]),
+     "Argument `covariance` must be positive definite on the differences"),
+    (dict(loc=[0., 0.], covariance=np.ones((2, 2))),
+     "Argument `covariance` must be positive definite on the differences"),
+])
+def test_invalid_parameters_raise(kwargs, message):
+    with pytest.raises(tf.errors.InvalidArgumentError, match=message):
+        LogisticNormalSoftmax(validate_args=True, **kwargs)
+
+
+def test_singular_bridge_covariance_is_valid():
+    d = LogisticNormalSoftmax(f64([0., 0., 0.]), covariance=f64(BRIDGE_COV),
+                              validate_args=True)
+    assert np.isfinite(d.log_prob(f64([0.2, 0.3, 0.5])).numpy())
+
+
+def test_invalid_variable_assignment_is_caught():
+    scale = tf.Variable([1., 1., 1.])
+    d = LogisticNormalSoftmax([0., 0., 0.], scale=scale, validate_args=True)
+    d.sample(seed=(1, 2))
+    scale.assign([1., -1., 1.])
+    with pytest.raises(tf.errors.InvalidArgumentError, match="`scale` must be positive"):
+        d.sample(seed=(1, 2))
+    cov = tf.Variable(np.eye(3))
+    d = LogisticNormalSoftmax(f64([0., 0., 0.]), covariance=cov, validate_args=True)
+    d.log_prob(f64([0.2, 0.3, 0.5]))
+    cov.assign(np.diag([1., -1., 1.]))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="`covariance` must be positive"):
+        d.log_prob(f64([0.2, 0.3, 0.5]))
+
+
+def test_scale_and_covariance_are_exclusive_and_event_size_at_least_two():
+    with pytest.raises(ValueError, match="exactly one of `scale` or `covariance`"):
+        LogisticNormalSoftmax([0., 0.], scale=[1., 1.], covariance=np.eye(2))
+    with pytest.raises(ValueError, match="exactly one of `scale` or `covariance`"):
+        LogisticNormalSoftmax([0., 0.])
+    with pytest.raises(ValueError, match="at least 2"):
+        LogisticNormalSoftmax([0.], scale=[1.])
+
+
+def test_log_prob_validates_support():
+    d = LogisticNormalSoftmax([0., 0., 0.], scale=[1., 1., 1.], validate_args=True)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="must sum to 1"):
+        d.log_prob([0.2, 0.3, 0.6])
+    with pytest.raises(tf.errors.InvalidArgumentError, match="negative components"):
+        d.log_prob([-0.1, 0.5, 0.6])
+
+
+# -- regressions for the reference library's defects (relaxit-review.md §9) -------
+
+
+def test_regression_log_prob_in_dirichlet_measure():
+    """§9.9 (and the 0.5 log K trap of tfb.SoftmaxCentered): with
+    loc = 0 and Sigma = diag(1/alpha) projected, the density at the simplex
+    centre matches the closed form, not the surface-measure one."""
+    d = make_diag(loc=[0., 0., 0.], scale=[1., 1., 1.])
+    x = np.full(3, 1. / 3.)
+    # d = 0 = m, S = I + ones (det 3): log N = -log(2 pi) - 0.5 log 3.
+    expected = -np.log(2. * np.pi) - 0.5 * np.log(3.) + 3. * np.log(3.)
+    np.testing.assert_allclose(d.log_prob(x), expected, rtol=1e-13)
+
+
+def test_regression_no_degenerate_scalar_simplex():
+    """§2.6: relaxit expanded scalar loc/scale to a 1-simplex whose samples
+    were always 1. Here a length-1 event is rejected, and a scalar scale
+    broadcasts against a length-K loc."""
+    d = LogisticNormalSoftmax(tf.zeros([4]), scale=1.)
+    assert tuple(d.event_shape) == (4,) and tuple(d.batch_shape) == ()
+    x = d.sample(3, seed=(1, 2)).numpy()
+    assert x.shape == (3, 4) and len(np.unique(x)) == 12
+
+
+def test_regression_float64_is_kept():
+    """§9.23: relaxit forced float32."""
+    d = make_full()
+    assert d.sample(seed=(1, 2)).dtype == tf.float64
+    assert d.log_prob(d.sample(seed=(1, 2))).dtype == tf.float64

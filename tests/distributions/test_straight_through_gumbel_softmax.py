@@ -1,0 +1,441 @@
+"""Tests for relaxtfp.distributions.StraightThroughGumbelSoftmax."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+import tensorflow_probability as tfp
+from scipy import special
+from scipy import stats
+
+from relaxtfp.distributions import StraightThroughGumbelSoftmax
+from relaxtfp.internal import noise
+from tests import utils
+from tests.distributions.contract import DistributionContract
+
+tfd = tfp.distributions
+
+NUM_SAMPLES = 100_000
+FALSE_FAIL_RATE = 1e-6
+
+K = 4
+
+
+class TestStraightThroughGumbelSoftmaxContract(DistributionContract):
+
+    EVENT_SHAPE = (K,)
+    REPARAMETERIZED = True
+
+    def make(self, dtype):
+        return StraightThroughGumbelSoftmax(
+            temperature=tf.constant([[0.5], [2.]], dtype),
+            logits=tf.constant([[1., 0., -1., 0.5]] * 3, dtype))
+
+    def make_iid(self, n, dtype):
+        # Logits shared through broadcasting; only the temperature has the
+        # batch shape, so noise must not be drawn at the logits' shape.
+        return StraightThroughGumbelSoftmax(
+            temperature=tf.fill([n], tf.constant(0.7, dtype)),
+            logits=tf.constant([0.3, 0., -0.2, 0.1], dtype))
+
+    def extreme_cases(self, dtype):
+        cases = []
+        for t in (1e-3, 1e-2, 1., 1e2, 1e3):
+            temperature = tf.Variable(tf.constant(t, dtype))
+            logits = tf.Variable(tf.constant(
+                [[50., -50., 0., 5.], [-50., -5., 0., 50.]], dtype))
+            # Only `logits`: the contract also differentiates log_prob, which
+            # does not depend on the temperature (None gradient). Gradients
+            # w.r.t. the temperature at the extremes are checked in
+            # test_statistics_and_gradients_finite_at_extremes.
+            cases.append((StraightThroughGumbelSoftmax(temperature, logits=logits),
+                          [logits]))
+        return cases
+
+    def variables(self, dtype):
+        variables = [tf.Variable(tf.constant([[0.5], [2.]], dtype)),
+                     tf.Variable(tf.constant([[1., 0., -1., 0.5]] * 3, dtype))]
+        t, lg = variables
+        return StraightThroughGumbelSoftmax(t, logits=lg), variables
+
+
+def chi_square_test_with_power(counts, p, p_wrong, false_fail_rate):
+    """Pearson chi-square goodness of fit of `counts` to `p`.
+
+    Rejects when the statistic exceeds the (1 - false_fail_rate) quantile of
+    chi2(K - 1): the false-failure rate is `false_fail_rate` (asymptotically;
+    every expected count here is above 1000). Power: under `p_wrong` the
+    statistic is approximately non-central chi2(K - 1, lambda) with
+    lambda = n * sum((p_wrong - p)^2 / p); the test asserts that the
+    probability of rejecting `p_wrong` is at least 1 - false_fail_rate.
+    """
+    counts = np.asarray(counts, np.float64)
+    n = counts.sum()
+    dof = counts.size - 1
+    critical = stats.chi2.isf(false_fail_rate, dof)
+    expected = n * p
+    statistic = np.sum((counts - expected) ** 2 / expected)
+    assert statistic <= critical, (statistic, critical, counts / n, p)
+    ncp = n * np.sum((np.asarray(p_wrong) - p) ** 2 / p)
+    power = stats.ncx2.sf(critical, dof, ncp)
+    assert power >= 1. - false_fail_rate, (power, ncp)
+
+
+# -- forward values -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", [tf.float32, tf.float64])
+@pytest.mark.parametrize("mode", ["eager", "function", "xla"])
+def test_forward_values_are_exactly_one_hot(dtype, mode):
+    temperature = tf.constant([1e-3, 0.3, 1., 7., 1e3], dtype)[:, tf.newaxis]
+    logits = tf.constant([[0.3, -1.2, 2., 0.1], [50., -50., 0., 1.]], dtype)
+
+    def run():
+        d = StraightThroughGumbelSoftmax(temperature, logits=logits)
+        return d.sample(300, seed=(3, 4))
+
+    fn = {"eager": run, "function": tf.function(run),
+          "xla": tf.function(run, jit_compile=True)}[mode]
+    x = fn().numpy()
+    assert x.shape == (300, 5, 2, K)
+    assert np.all((x == 0.) | (x == 1.))
+    assert np.all(x.sum(-1) == 1.)
+
+
+def test_temperature_does_not_change_forward_samples():
+    """Same seed, different temperatures: identical forward samples (the
+    temperature only shapes the backward surrogate)."""
+    logits = tf.constant([0.5, -1., 1., 0.], tf.float64)
+    a = StraightThroughGumbelSoftmax(0.1, logits=logits).sample(500, seed=(5, 6))
+    b = StraightThroughGumbelSoftmax(10., logits=logits).sample(500, seed=(5, 6))
+    np.testing.assert_array_equal(a, b)
+
+
+# -- analytic values --------------------------------------------------------------
+
+
+def test_log_prob_is_categorical_pmf_of_forward_value():
+    logits = np.array([[0.3, -1.2, 2., 0.1], [5., -3., 0., 1.]])
+    d = StraightThroughGumbelSoftmax(tf.constant(0.4, tf.float64), logits=logits)
+    support = d.enumerate_support()
+    expected = tfd.OneHotCategorical(logits=tf.constant(logits, tf.float64)).log_prob(support)
+    np.testing.assert_allclose(d.log_prob(support), expected, rtol=1e-12)
+    np.testing.assert_allclose(
+        d.log_prob(support).numpy().T, special.log_softmax(logits, -1), rtol=1e-12)
+    np.testing.assert_allclose(np.exp(d.log_prob(support)).sum(0), 1., rtol=1e-12)
+
+
+def test_probs_and_logits_parameterizations_agree():
+    logits = np.array([0.3, -1.2, 2., 0.1])
+    probs = special.softmax(logits)
+    a = StraightThroughGumbelSoftmax(tf.constant(0.5, tf.float64), logits=logits)
+    b = StraightThroughGumbelSoftmax(tf.constant(0.5, tf.float64), probs=probs)
+    x = a.enumerate_support()
+    np.testing.assert_allclose(a.log_prob(x), b.log_prob(x), rtol=1e-12)
+    np.testing.assert_allclose(b.probs_parameter(), probs, rtol=1e-12)
+    np.testing.assert_allclose(a.probs_parameter(), probs, rtol=1e-12)
+    np.testing.assert_allclose(b.logits_parameter(), np.log(probs), rtol=1e-12)
+    # Same noise -> same samples from either parameterization.
+    np.testing.assert_array_equal(a.sample(200, seed=(1, 2)), b.sample(200, seed=(1, 2)))
+
+
+def test_statistics_match_one_hot_categorical():
+    logits = np.array([[0.3, -1.2, 2., 0.1], [5., -3., 0., 1.]])
+    temperature = tf.constant([[0.5], [1.], [3.]], tf.float64)
+    d = StraightThroughGumbelSoftmax(temperature, logits=logits)
+    ref = tfd.OneHotCategorical(logits=tf.constant(logits, tf.float64), dtype=tf.float64)
+    p = special.softmax(logits, -1)
+    assert tuple(d.mean().shape) == (3, 2, K)
+    np.testing.assert_allclose(d.mean(), np.broadcast_to(p, (3, 2, K)), rtol=1e-12)
+    np.testing.assert_allclose(d.variance(), np.broadcast_to(p * (1 - p), (3, 2, K)),
+                               rtol=1e-12)
+    np.testing.assert_allclose(d.stddev(), np.sqrt(p * (1 - p)) + np.zeros((3, 1, 1)),
+                               rtol=1e-12)
+    np.testing.assert_allclose(d.covariance()[0], ref.covariance(), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(d.entropy()[1], ref.entropy(), rtol=1e-12)
+    np.testing.assert_allclose(d.entropy()[2], -np.sum(p * np.log(p), -1), rtol=1e-12)
+    np.testing.assert_array_equal(d.mode()[0], ref.mode())
+
+
+def test_entropy_with_zero_probability_category():
+    d = StraightThroughGumbelSoftmax(1., probs=tf.constant([0.5, 0.5, 0., 0.], tf.float64))
+    np.testing.assert_allclose(d.entropy(), np.log(2.), rtol=1e-12)
+    assert d.log_prob([0., 1., 0., 0.]).numpy() == pytest.approx(np.log(0.5))
+
+
+def test_enumerate_support_layout():
+    d = StraightThroughGumbelSoftmax(tf.ones([5]), logits=tf.zeros([3, 1, K]))
+    s = d.enumerate_support()
+    assert tuple(s.shape) == (K, 3, 5, K)
+    np.testing.assert_array_equal(s[:, 1, 2], np.eye(K))
+    assert tuple(d.enumerate_support(expand=False).shape) == (K, 1, 1, K)
+    assert tuple(d.log_prob(s).shape) == (K, 3, 5)
+
+
+# -- gradients ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("temperature", [0.1, 0.7, 4.])
+def test_pathwise_gradient_is_relaxed_sample_gradient_with_same_noise(temperature):
+    """With the seed fixed, the gradient of sum(w * x) equals the gradient of
+    the relaxed sample softmax((logits + G) / temperature) at the same G, in
+    closed form: J^T w with J = (diag(s) - s s^T) / temperature and
+    dsoft/dtemperature = -J z / temperature (z = logits + G)."""
+    n, seed = 400, (11, 12)
+    logits0 = np.array([[0.3, -1.2, 2., 0.1], [5., -3., 0., 1.]])
+    w = np.array([0.7, -1.3, 2.1, 0.4])
+    logits = tf.Variable(logits0)
+    t = tf.Variable(tf.constant(temperature, tf.float64))
+    with tf.GradientTape() as tape:
+        x = StraightThroughGumbelSoftmax(t, logits=logits).sample(n, seed=seed)
+        loss = tf.reduce_sum(x * w)
+    g_logits, g_t = tape.gradient(loss, [logits, t])
+
+    gumbel = noise.gumbel([n, 2, K], seed=seed, dtype=tf.float64).numpy()
+    z = logits0 + gumbel
+    np.testing.assert_array_equal(x, np.eye(K)[np.argmax(z, -1)])
+    s = special.softmax(z / temperature, -1)
+    jtw = s * (w - np.sum(s * w, -1, keepdims=True)) / temperature   # J^T w
+    np.testing.assert_allclose(g_logits, jtw.sum(0), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(g_t, -np.sum(jtw * z) / temperature, rtol=1e-9)
+
+
+def test_pathwise_gradient_matches_finite_differences_of_relaxation():
+    """The same gradient against central differences of the relaxed sample
+    recomputed from the noise (independent of the closed form)."""
+    n, seed, temperature = 50, (13, 14), 0.6
+    logits0 = np.array([0.3, -1.2, 2., 0.1])
+    w = np.array([0.7, -1.3, 2.1, 0.4])
+    gumbel = noise.gumbel([n, K], seed=seed, dtype=tf.float64).numpy()
+
+    def relaxed_loss(lg):
+        return np.sum(special.softmax((lg + gumbel) / temperature, -1) * w)
+
+    logits = tf.Variable(logits0)
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(StraightThroughGumbelSoftmax(
+            tf.constant(temperature, tf.float64), logits=logits).sample(n, seed=seed) * w)
+    g = tape.gradient(loss, logits).numpy()
+    h = 1e-6
+    fd = [(relaxed_loss(logits0 + h * e) - relaxed_loss(logits0 - h * e)) / (2 * h)
+          for e in np.eye(K)]
+    np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-9)
+
+
+def test_log_prob_gradient_closed_form():
+    logits0 = np.array([0.3, -1.2, 2., 0.1])
+    logits = tf.Variable(logits0)
+    x = tf.constant([0., 0., 1., 0.], tf.float64)
+    with tf.GradientTape() as tape:
+        lp = StraightThroughGumbelSoftmax(tf.constant(1., tf.float64), logits=logits).log_prob(x)
+    np.testing.assert_allclose(tape.gradient(lp, logits), x - special.softmax(logits0),
+                               rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [tf.float32, tf.float64])
+def test_statistics_and_gradients_finite_at_extremes(dtype):
+    """Temperature 1e-3 with logits 50: the scaled logits are 5e4, softmax is
+    one-hot and its Jacobian must be 0, not NaN."""
+    for t in (1e-3, 1e3):
+        temperature = tf.Variable(tf.constant(t, dtype))
+        logits = tf.Variable(tf.constant([50., -50., 0., 49.9], dtype))
+        with tf.GradientTape(persistent=True) as tape:
+            d = StraightThroughGumbelSoftmax(temperature, logits=logits)
+            x = d.sample(100, seed=(1, 2))
+            outputs = [tf.reduce_sum(x * [1., 2., 3., 4.]), d.entropy(),
+                       tf.reduce_sum(d.mean()), tf.reduce_sum(d.variance())]
+        for out in outputs:
+            assert np.all(np.isfinite(out.numpy()))
+            for g in tape.gradient(out, [temperature, logits]):
+                if g is not None:
+                    assert np.all(np.isfinite(g.numpy())), (t, out)
+        del tape
+
+
+# -- statistics ------------------------------------------------------------------------
+
+
+def test_forward_frequencies_match_softmax_logits(seed):
+    """Chi-square test of the one-hot counts against softmax(logits) for two
+    batch members and two temperatures (4 tests, each at false-failure rate
+    FALSE_FAIL_RATE / 4). Power: each test rejects, with probability at least
+    1 - FALSE_FAIL_RATE / 4, the forward law softmax(logits / 1.1) (a 10%
+    error in the effective temperature of the forward law)."""
+    logits = np.array([[0.3, -1.2, 2., 0.1], [0., 0.5, -0.5, 1.]])
+    temperature = tf.constant([[0.2], [5.]], tf.float64)
+    d = StraightThroughGumbelSoftmax(temperature, logits=logits)
+    x = d.sample(NUM_SAMPLES, seed=seed).numpy()
+    for i in range(2):
+        for j in range(2):
+            chi_square_test_with_power(
+                x[:, i, j].sum(0), special.softmax(logits[j]),
+                special.softmax(logits[j] / 1.1), FALSE_FAIL_RATE / 4)
+
+
+def test_forward_frequencies_hoeffding(seed):
+    """Per-category Hoeffding bounds (union over K categories): distribution
+    free, no asymptotics. Power: the bound eps is below half the largest
+    per-category gap to softmax(probs) (relaxit's top-K confusion of probs and
+    logits, §9.4), so that alternative is rejected with probability at least
+    1 - FALSE_FAIL_RATE."""
+    probs = np.array([0.1, 0.2, 0.3, 0.4])
+    d = StraightThroughGumbelSoftmax(tf.constant(0.5, tf.float64), probs=probs)
+    x = d.sample(NUM_SAMPLES, seed=seed).numpy()
+    for k in range(K):
+        utils.assert_proportion_matches(x[:, k].sum(), NUM_SAMPLES, probs[k],
+                                        FALSE_FAIL_RATE, num_tests=K)
+    eps = utils.hoeffding_epsilon(NUM_SAMPLES, FALSE_FAIL_RATE, K)
+    assert np.max(np.abs(special.softmax(probs) - probs)) >= 2. * eps
+
+
+def _per_sample_statistics(dist_fn, n, seed):
+    """s_0 (1 - s_0) and s_0 s_1 of the backward surrogate s of each sample,
+    read off the straight-through Jacobian: with per-sample logits,
+    d x_0 / d logits_j = s_0 (delta_0j - s_j) / temperature."""
+    logits = tf.Variable(dist_fn.logits0 * np.ones([n, 1]))
+    with tf.GradientTape() as tape:
+        x = dist_fn(logits).sample(seed=seed)
+        x0 = tf.reduce_sum(x[:, 0])
+    g = tape.gradient(x0, logits).numpy() * dist_fn.temperature
+    return g[:, 0], -g[:, 1]
+
+
+def _two_sample_dkwm(a, b, false_fail_rate):
+    """sup |F_a - F_b| <= eps_a + eps_b, each DKWM band at rate / 2."""
+    grid = np.quantile(np.concatenate([a, b]), np.linspace(0., 1., 2001))
+    fa = np.searchsorted(np.sort(a), grid, side="right") / a.size
+    fb = np.searchsorted(np.sort(b), grid, side="right") / b.size
+    return (float(np.max(np.abs(fa - fb))),
+            utils.dkwm_epsilon(a.size, false_fail_rate / 2.)
+            + utils.dkwm_epsilon(b.size, false_fail_rate / 2.))
+
+
+def test_backward_surrogate_law_is_relaxed_one_hot_categorical(seed):
+    """The law of the surrogate equals tfd.RelaxedOneHotCategorical's, seen
+    through two statistics of it, s_0 (1 - s_0) and s_0 s_1, recovered from
+    the per-sample Jacobian. Two-sample DKWM test against TFP's sampler, two
+    statistics at FALSE_FAIL_RATE / 2 each. Power: a surrogate at
+    temperature 1.5 * temperature (e.g. a temperature applied twice or
+    dropped) is shown to be rejected with probability >= 1 - FALSE_FAIL_RATE
+    (its CDF gap, estimated from independent TFP samples minus their DKWM
+    error, exceeds twice the test's threshold)."""
+    temperature = 0.5
+    logits0 = np.array([0.3, -1.2, 1., 0.1])
+    n = NUM_SAMPLES
+
+    def dist_fn(logits):
+        return StraightThroughGumbelSoftmax(tf.constant(temperature, tf.float64),
+                                            logits=logits)
+    dist_fn.logits0, dist_fn.temperature = logits0, temperature
+    ours = _per_sample_statistics(dist_fn, n, seed)
+
+    def tfp_stats(t, s):
+        y = tfd.RelaxedOneHotCategorical(tf.constant(t, tf.float64), logits=logits0).sample(
+            n, seed=s).numpy()
+        return y[:, 0] * (1. - y[:, 0]), y[:, 0] * y[:, 1]
+
+    ref = tfp_stats(temperature, (7, 8))
+    right = tfp_stats(temperature, (9, 10))
+    wrong = tfp_stats(1.5 * temperature, (11, 12))
+    for a, b, r, w in zip(ours, ref, right, wrong):
+        dev, threshold = _two_sample_dkwm(a, b, FALSE_FAIL_RATE / 2.)
+        assert dev <= threshold, (dev, threshold)
+        gap, gap_err = _two_sample_dkwm(r, w, FALSE_FAIL_RATE / 2.)
+        assert gap - gap_err >= 2. * threshold, (gap, gap_err, threshold)
+
+
+def test_sample_mean_matches_mean(seed):
+    d = StraightThroughGumbelSoftmax(tf.constant(0.3, tf.float64),
+                                     logits=tf.constant([0.3, -1.2, 2., 0.1], tf.float64))
+    x = d.sample(NUM_SAMPLES, seed=seed).numpy()
+    utils.assert_mean_within_clt(x, d.mean().numpy(), FALSE_FAIL_RATE)
+
+
+# -- validation --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    (dict(temperature=0., logits=[0., 0.]), "Argument `temperature` must be positive."),
+    (dict(temperature=[1., -1.], logits=[0., 0.]), "Argument `temperature` must be positive."),
+    (dict(temperature=1., probs=[0.5, -0.1, 0.6]), "Argument `probs` must be non-negative."),
+    (dict(temperature=1., probs=[0.5, 0.6]), "Argument `probs` must sum to 1 over its last"),
+    (dict(temperature=1., probs=[0.2, 0.2]), "Argument `probs` must sum to 1 over its last"),
+])
+def test_invalid_parameters_raise(kwargs, message):
+    with pytest.raises(tf.errors.InvalidArgumentError, match=message):
+        StraightThroughGumbelSoftmax(validate_args=True, **kwargs)
+
+
+def test_probs_within_tolerance_are_accepted():
+    p = tf.nn.softmax(tf.random.stateless_normal([64, 1000], seed=(1, 2)))
+    d = StraightThroughGumbelSoftmax(1., probs=p, validate_args=True)
+    assert tuple(d.sample(seed=(1, 2)).shape) == (64, 1000)
+
+
+def test_invalid_variable_assignment_is_caught():
+    t = tf.Variable(1.)
+    d = StraightThroughGumbelSoftmax(t, logits=[0., 1.], validate_args=True)
+    d.sample(seed=(1, 2))
+    t.assign(-1.)
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match="Argument `temperature` must be positive"):
+        d.sample(seed=(1, 2))
+
+
+def test_logits_and_probs_are_exclusive_and_vectors():
+    with pytest.raises(ValueError, match="exactly one of `logits` or `probs`"):
+        StraightThroughGumbelSoftmax(1., logits=[0., 0.], probs=[0.5, 0.5])
+    with pytest.raises(ValueError, match="exactly one of `logits` or `probs`"):
+        StraightThroughGumbelSoftmax(1.)
+    with pytest.raises(ValueError, match="Argument `logits` must have rank at least 1."):
+        StraightThroughGumbelSoftmax(1., logits=0.)
+
+
+@pytest.mark.parametrize("value,message", [
+    ([0.5, 0.5, 0., 0.], "Sample must be one-hot: every component must be 0 or 1."),
+    ([1., 1., 0., 0.], "Sample must be one-hot: its last dimension must sum to 1."),
+    ([0., 0., 0., 0.], "Sample must be one-hot: its last dimension must sum to 1."),
+])
+def test_log_prob_validates_one_hot(value, message):
+    d = StraightThroughGumbelSoftmax(1., logits=tf.zeros([K]), validate_args=True)
+    with pytest.raises(tf.errors.InvalidArgumentError, match=message):
+        d.log_prob(value)
+    d.log_prob([0., 0., 1., 0.])  # A one-hot value passes.
+
+
+# -- regressions for the reference library's defects (relaxit-review.md §9) -------------
+
+
+def test_regression_mean_and_variance_exist():
+    """§9.10: relaxit's DSTGS `mean`/`variance` raised AttributeError; the
+    straight-through classes here return p and p (1 - p)."""
+    logits = np.array([0.3, -1.2, 2., 0.1])
+    d = StraightThroughGumbelSoftmax(tf.constant(0.5, tf.float64), logits=logits)
+    p = special.softmax(logits)
+    np.testing.assert_allclose(d.mean(), p, rtol=1e-12)
+    np.testing.assert_allclose(d.variance(), p * (1. - p), rtol=1e-12)
+
+
+def test_regression_enumerate_support_leading_axis():
+    """§9.26: relaxit laid the support out as batch + (K, K) ((5, 4, 4) for
+    batch (5,)); here it is [K] + batch + [K]."""
+    d = StraightThroughGumbelSoftmax(1., logits=tf.zeros([5, K]))
+    assert tuple(d.enumerate_support().shape) == (K, 5, K)
+
+
+def test_regression_support_is_one_hot_vertices():
+    """§9.27: relaxit declared the support of its one-hot straight-through
+    class `real`. Every sample here is one of the K vertices listed by
+    `enumerate_support`, and there is no continuous event-space bijector
+    (as for tfd.OneHotCategorical)."""
+    d = StraightThroughGumbelSoftmax(0.3, logits=[1., 0., -1., 2.])
+    x = d.sample(2000, seed=(1, 2)).numpy()
+    vertices = d.enumerate_support().numpy()
+    assert all(any(np.array_equal(v, row) for v in vertices) for row in np.unique(x, axis=0))
+    assert d.experimental_default_event_space_bijector() is None
+
+
+def test_regression_float64_is_kept():
+    """§9.23: relaxit forced float32 on temperatures."""
+    d = StraightThroughGumbelSoftmax(tf.constant(0.5, tf.float64), logits=[0., 1.])
+    assert d.sample(seed=(1, 2)).dtype == tf.float64
+    assert d.mean().dtype == tf.float64

@@ -1,0 +1,267 @@
+"""Tests for relaxtfp.laplace_bridge: the two bridge maps and the registered
+closed-form KL(Dirichlet || LogisticNormalSoftmax)."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+import tensorflow_probability as tfp
+from scipy import special
+
+from relaxtfp import laplace_bridge
+from relaxtfp.distributions.logistic_normal_softmax import LogisticNormalSoftmax
+from tests import utils
+
+tfd = tfp.distributions
+
+NUM_SAMPLES = 100_000
+FALSE_FAIL_RATE = 1e-6
+
+ALPHA = np.array([2., 3., 6.])
+
+
+def f64(x):
+    return tf.constant(x, tf.float64)
+
+
+def bridge_covariance(alpha):
+    """Hobbhahn et al.'s covariance, entry by entry."""
+    k = len(alpha)
+    s = np.empty((k, k))
+    for i in range(k):
+        for j in range(k):
+            s[i, j] = ((i == j) / alpha[i]
+                       - (1. / k) * (1. / alpha[i] + 1. / alpha[j]
+                                     - (1. / k) * np.sum(1. / alpha)))
+    return s
+
+
+def dirichlet_log_ratio_covariance(alpha):
+    """Cov(log x_i - log x_K) under Dirichlet(alpha): trigamma terms."""
+    t = special.polygamma(1, alpha)
+    return np.diag(t[:-1]) + t[-1]
+
+
+def random_alphas(n, k, rng):
+    return np.exp(rng.uniform(np.log(0.3), np.log(50.), size=(n, k)))
+
+
+# -- the maps --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("diagonal", [False, True])
+def test_bridge_parameters_match_the_formulas(diagonal, rng):
+    alpha = random_alphas(4, 5, rng)
+    q = laplace_bridge.dirichlet_to_logistic_normal(tfd.Dirichlet(f64(alpha)), diagonal)
+    assert isinstance(q, LogisticNormalSoftmax)
+    assert tuple(q.batch_shape) == (4,) and tuple(q.event_shape) == (5,)
+    np.testing.assert_allclose(
+        q.loc, np.log(alpha) - np.log(alpha).mean(-1, keepdims=True), rtol=1e-13, atol=1e-14)
+    covs = np.stack([bridge_covariance(a) for a in alpha])
+    if diagonal:
+        assert q.covariance is None
+        np.testing.assert_allclose(q.scale, np.sqrt(np.diagonal(covs, axis1=-2, axis2=-1)),
+                                   rtol=1e-13)
+    else:
+        assert q.scale is None
+        np.testing.assert_allclose(q.covariance, covs, rtol=1e-12, atol=1e-15)
+        # Singular along the all-ones direction, which the softmax ignores.
+        np.testing.assert_allclose(q.covariance.numpy().sum(-1), 0., atol=1e-14)
+
+
+@pytest.mark.parametrize("diagonal", [False, True])
+def test_round_trip_is_exact(diagonal, rng):
+    alpha = random_alphas(6, 4, rng)
+    for dtype, rtol in ((tf.float64, 1e-12), (tf.float32, 2e-5)):
+        d = tfd.Dirichlet(tf.constant(alpha, dtype))
+        back = laplace_bridge.logistic_normal_to_dirichlet(
+            laplace_bridge.dirichlet_to_logistic_normal(d, diagonal=diagonal))
+        assert isinstance(back, tfd.Dirichlet) and back.dtype == dtype
+        np.testing.assert_allclose(back.concentration, alpha, rtol=rtol)
+
+
+def test_inverse_map_formula_and_shift_invariance():
+    loc, scale = np.array([1., 0., -1.5]), np.array([0.5, 0.8, 1.1])
+    q = LogisticNormalSoftmax(f64(loc), scale=f64(scale))
+    k = 3
+    expected = (1. - 2. / k + np.exp(loc) / k ** 2 * np.exp(-loc).sum()) / scale ** 2
+    np.testing.assert_allclose(
+        laplace_bridge.logistic_normal_to_dirichlet(q).concentration, expected, rtol=1e-13)
+    shifted = LogisticNormalSoftmax(f64(loc + 40.), scale=f64(scale))
+    np.testing.assert_allclose(
+        laplace_bridge.logistic_normal_to_dirichlet(shifted).concentration, expected,
+        rtol=1e-12)
+
+
+def test_inverse_map_does_not_overflow_for_a_far_shifted_loc():
+    """exp(mu_k) and sum(exp(-mu_l)) overflow separately in float32 for
+    mu ~ 100; their product, a ratio sum, does not."""
+    scale = tf.constant([0.5, 0.8, 1.1])
+    near = LogisticNormalSoftmax(tf.constant([0., 0.5, -0.5]), scale=scale)
+    far = LogisticNormalSoftmax(tf.constant([100., 100.5, 99.5]), scale=scale)
+    np.testing.assert_allclose(
+        laplace_bridge.logistic_normal_to_dirichlet(far).concentration,
+        laplace_bridge.logistic_normal_to_dirichlet(near).concentration, rtol=1e-5)
+
+
+def test_validation_flags_are_carried():
+    d = tfd.Dirichlet([1., 2.], validate_args=True, allow_nan_stats=False)
+    q = laplace_bridge.dirichlet_to_logistic_normal(d)
+    assert q.validate_args and not q.allow_nan_stats
+    back = laplace_bridge.logistic_normal_to_dirichlet(q)
+    assert back.validate_args and not back.allow_nan_stats
+
+
+def test_only_full_covariance_matches_the_dirichlet_log_ratio_covariance():
+    """As alpha grows, trigamma(a) ~ 1/a and the full bridge's log-ratio
+    covariance diag(1/alpha) + 1/alpha_K becomes the Dirichlet's; the
+    diagonal bridge stays about 30% off (exactly 1/3 for equal alphas,
+    K = 3)."""
+    def rel_err(alpha, diagonal):
+        q = laplace_bridge.dirichlet_to_logistic_normal(tfd.Dirichlet(f64(alpha)), diagonal)
+        s = q.log_ratio_covariance().numpy()
+        c = dirichlet_log_ratio_covariance(alpha)
+        return np.linalg.norm(s - c) / np.linalg.norm(c)
+
+    full = [rel_err(ALPHA * c, False) for c in (1., 10., 100., 1000.)]
+    diag = [rel_err(ALPHA * c, True) for c in (1., 10., 100., 1000.)]
+    assert np.all(np.diff(full) < 0.) and full[-1] < 1e-3
+    assert min(diag) > 0.25
+    np.testing.assert_allclose(rel_err(np.full(3, 1e4), True), 1. / 3., rtol=1e-3)
+
+
+def test_regression_diagonal_bridge_scale_is_a_standard_deviation(seed):
+    """§9.5: relaxit passed the variance Sigma_kk as the Normal's scale. For
+    alpha = (2, 3, 6) the review measured component variances of x of
+    (0.0086, 0.0123, 0.0162) with scale = sqrt(Sigma_kk) and
+    (0.0021, 0.0027, 0.0035) with scale = Sigma_kk. The sample variances
+    here must match the first within the CLT half-width (FALSE_FAIL_RATE,
+    per component) plus the review's rounding (5e-5); that band excludes the
+    second by far."""
+    q = laplace_bridge.dirichlet_to_logistic_normal(tfd.Dirichlet(f64(ALPHA)), diagonal=True)
+    sigma_kk = 1. / (3. * ALPHA) + 1. / 9.
+    np.testing.assert_allclose(q.scale, np.sqrt(sigma_kk), rtol=1e-14)
+    x = q.sample(NUM_SAMPLES, seed=seed).numpy()
+    sq = (x - x.mean(0)) ** 2
+    half = utils.clt_halfwidth(sq.std(0, ddof=1), NUM_SAMPLES, FALSE_FAIL_RATE / 3)
+    review = np.array([0.0086, 0.0123, 0.0162])
+    assert np.all(np.abs(sq.mean(0) - review) <= half + 5e-5), (sq.mean(0), half)
+    relaxit = np.array([0.0021, 0.0027, 0.0035])
+    assert np.all(np.abs(relaxit - review) > 2. * (half + 5e-5))
+
+
+# -- KL ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", ["full", "diagonal", "other"])
+def test_kl_matches_monte_carlo(case, seed):
+    """Closed-form KL against E_{x ~ Dirichlet}[log p(x) - log q(x)], within
+    the CLT half-width at FALSE_FAIL_RATE. Power: the half-width is below
+    0.025, less than a third of the KL's change (> 0.08) between the full
+    and diagonal bridges of the same Dirichlet."""
+    p = tfd.Dirichlet(f64(ALPHA))
+    if case == "other":
+        q = LogisticNormalSoftmax(f64([0.3, -0.2, 0.5]),
+                                  covariance=f64([[1., .2, 0.], [.2, .6, .1], [0., .1, .9]]))
+    else:
+        q = laplace_bridge.dirichlet_to_logistic_normal(p, diagonal=(case == "diagonal"))
+    kl = tfd.kl_divergence(p, q).numpy()
+    x = p.sample(NUM_SAMPLES, seed=seed)
+    values = (p.log_prob(x) - q.log_prob(x)).numpy()
+    utils.assert_mean_within_clt(values, kl, FALSE_FAIL_RATE)
+    assert utils.clt_halfwidth(values.std(), NUM_SAMPLES, FALSE_FAIL_RATE) < 0.025
+    gap = (tfd.kl_divergence(p, laplace_bridge.dirichlet_to_logistic_normal(p, True))
+           - tfd.kl_divergence(p, laplace_bridge.dirichlet_to_logistic_normal(p)))
+    assert gap.numpy() > 0.08
+
+
+def test_kl_is_non_negative_and_batched(rng):
+    alpha = random_alphas(20, 4, rng)
+    p = tfd.Dirichlet(f64(alpha))
+    loc = rng.normal(size=(20, 4))
+    scale = np.exp(rng.normal(size=(20, 4)) * 0.7)
+    for q in (LogisticNormalSoftmax(f64(loc), scale=f64(scale)),
+              laplace_bridge.dirichlet_to_logistic_normal(p),
+              laplace_bridge.dirichlet_to_logistic_normal(p, diagonal=True)):
+        kl = tfd.kl_divergence(p, q).numpy()
+        assert kl.shape == (20,) and np.all(kl >= 0.), kl
+    # Broadcasting: one Dirichlet against a batch of logistic normals.
+    q = LogisticNormalSoftmax(f64(loc[:3]), scale=f64(scale[:3]))
+    kl = tfd.kl_divergence(tfd.Dirichlet(f64(alpha[0])), q).numpy()
+    assert kl.shape == (3,)
+    for i in range(3):
+        np.testing.assert_allclose(
+            kl[i], tfd.kl_divergence(tfd.Dirichlet(f64(alpha[0])), q[i]), rtol=1e-12)
+
+
+def test_kl_is_minimal_at_the_moment_matched_logistic_normal():
+    """Among logistic normals, -E_Dir[log q] is minimized by matching the
+    log-ratio mean (digamma) and covariance (trigamma), so that q's KL is
+    the smallest: below the bridge's and below small perturbations of it."""
+    p = tfd.Dirichlet(f64(ALPHA))
+    dg, tg = special.digamma(ALPHA), special.polygamma(1, ALPHA)
+    loc = np.append(dg[:-1] - dg[-1], 0.)
+    cov = np.zeros((3, 3))
+    cov[:2, :2] = dirichlet_log_ratio_covariance(ALPHA)
+    best = tfd.kl_divergence(p, LogisticNormalSoftmax(f64(loc), covariance=f64(cov))).numpy()
+    assert best < tfd.kl_divergence(p, laplace_bridge.dirichlet_to_logistic_normal(p)).numpy()
+    for dl, dc in (([0.05, 0., 0.], 1.), ([0., -0.05, 0.], 1.), ([0.] * 3, 1.05),
+                   ([0.] * 3, 0.95)):
+        other = LogisticNormalSoftmax(f64(loc + dl), covariance=f64(cov * dc))
+        assert best < tfd.kl_divergence(p, other).numpy()
+    assert tg.min() > 0.
+
+
+def test_kl_to_the_bridge_shrinks_as_concentration_grows():
+    """Full bridge: KL decreases to 0 (about 1/c for alpha = c * alpha_0).
+    Diagonal bridge: KL tends to the Gaussian KL between the limiting
+    log-ratio covariances, a positive constant (its covariance stays off)."""
+    scales = [1., 3., 10., 100., 1000., 1e4]
+
+    def kls(diagonal):
+        return np.array([tfd.kl_divergence(
+            tfd.Dirichlet(f64(ALPHA * c)),
+            laplace_bridge.dirichlet_to_logistic_normal(
+                tfd.Dirichlet(f64(ALPHA * c)), diagonal)).numpy() for c in scales])
+
+    full, diag = kls(False), kls(True)
+    assert np.all(np.diff(full) < 0.) and full[-1] < 1e-5
+    assert np.all(diag > full)
+    # Limit of the diagonal KL: 0.5 (tr(S_d^-1 C) - (K-1) + log det S_d / det C).
+    c = dirichlet_log_ratio_covariance(ALPHA * 1e7)
+    a = np.array([[1., 0., -1.], [0., 1., -1.]])
+    sd = a @ np.diag(np.diag(bridge_covariance(ALPHA * 1e7))) @ a.T
+    limit = 0.5 * (np.trace(np.linalg.solve(sd, c)) - 2.
+                   + np.log(np.linalg.det(sd) / np.linalg.det(c)))
+    assert limit > 0.05
+    np.testing.assert_allclose(diag[-1], limit, rtol=1e-3)
+
+
+def test_kl_gradient_matches_finite_differences():
+    alpha = tf.Variable(f64(ALPHA))
+    loc = tf.Variable(f64([0.2, -0.1, 0.]))
+    scale = tf.Variable(f64([0.6, 0.5, 0.4]))
+
+    def kl(a, m, s):
+        return tfd.kl_divergence(tfd.Dirichlet(a), LogisticNormalSoftmax(m, scale=s))
+
+    with tf.GradientTape() as tape:
+        value = kl(alpha, loc, scale)
+    grads = tape.gradient(value, [alpha, loc, scale])
+    h = 1e-6
+    base = [ALPHA, np.array([0.2, -0.1, 0.]), np.array([0.6, 0.5, 0.4])]
+    for n, g in enumerate(grads):
+        for i in range(3):
+            plus = [f64(b) for b in base]
+            minus = [f64(b) for b in base]
+            e = np.zeros(3)
+            e[i] = h
+            plus[n] = f64(base[n] + e)
+            minus[n] = f64(base[n] - e)
+            fd = (kl(*plus) - kl(*minus)) / (2 * h)
+            np.testing.assert_allclose(g[i], fd, rtol=1e-6, atol=1e-9)
+
+
+def test_kl_is_registered_at_import():
+    from tensorflow_probability.python.distributions import kullback_leibler
+    fn = kullback_leibler._registered_kl(tfd.Dirichlet, LogisticNormalSoftmax)
+    assert fn is laplace_bridge._kl_dirichlet_logistic_normal_softmax
