@@ -1,0 +1,324 @@
+"""Score-function (REINFORCE) estimators: plain, with a moving-average
+baseline, and leave-one-out (RLOO)."""
+
+import tensorflow as tf
+
+from relaxtfp.internal import estimator_util as util
+
+__all__ = ["MovingAverageBaseline", "reinforce", "rloo"]
+
+
+class MovingAverageBaseline(tf.Module):
+    """An exponential moving average of `f`, used as a REINFORCE baseline.
+
+    The baseline holds its state in two non-trainable `tf.Variable`s, so it
+    persists across training steps: create it once (outside any
+    `tf.function`, e.g. in a Keras model's `__init__`) and pass it to every
+    `relaxtfp.estimators.reinforce(..., baseline=b)` call. Each call first
+    READS the current average, uses it as the baseline for this call's
+    samples, and then UPDATES it with the mean of this call's `f` values.
+    Because the baseline used by a call depends only on earlier calls, it is
+    independent of the current samples and the estimator stays unbiased.
+
+    #### Mathematical Details
+
+    With decay `d`, after calls with mean values `x_1, ..., x_t`:
+
+    ```none
+    m_t = d * m_{t-1} + (1 - d) * x_t,          m_0 = 0
+    w_t = d * w_{t-1} + (1 - d),                w_0 = 0
+    baseline_t = m_t / w_t   (0 before the first update)
+    ```
+
+    Dividing by `w_t = 1 - d**t` removes the bias towards the initial zero
+    (as in Adam's moment estimates). With `shape=()` (default) `x_t` is the
+    mean of `f` over samples and batch-prefix elements; with `shape` equal to
+    the shape of the batch prefix that `f` returns, one average is kept per
+    prefix element (mean over samples only).
+
+    #### Examples
+
+    ```python
+    import tensorflow as tf
+    import relaxtfp
+
+    baseline = relaxtfp.estimators.MovingAverageBaseline(decay=0.9)
+    logits = tf.Variable([0.5, -0.3, 1.0])
+    f = lambda b: tf.reduce_sum((b - 0.45) ** 2, axis=-1)   # [n]
+    for step in range(3):
+      with tf.GradientTape() as tape:
+        loss = relaxtfp.estimators.reinforce(
+            f, logits, seed=(step, 7), num_samples=4, baseline=baseline)
+      grad = tape.gradient(loss, logits)
+    print(float(baseline.value()))   # The running mean of f.
+    ```
+    """
+
+    def __init__(self, decay=0.99, shape=(), dtype=tf.float32, name=None):
+        """Creates a moving-average baseline.
+
+        Args:
+          decay: Python float in [0, 1): weight of the previous average.
+          shape: Shape of the average: `()` (one scalar, the default) or the
+            batch-prefix shape that `f` returns after its sample axis.
+          dtype: Float dtype of the average (cast to the logits dtype when
+            used).
+          name: Python `str` name of the module.
+
+        Raises:
+          ValueError: If `decay` is not in [0, 1).
+        """
+        super().__init__(name=name or "MovingAverageBaseline")
+        if not 0. <= float(decay) < 1.:
+            raise ValueError(
+                f"Argument `decay` must be in [0, 1); got {decay}.")
+        self._decay = float(decay)
+        self._shape = tf.TensorShape(shape)
+        with self.name_scope:
+            self._mean = tf.Variable(tf.zeros(self._shape, dtype),
+                                     trainable=False, name="mean")
+            self._weight = tf.Variable(tf.zeros([], dtype), trainable=False,
+                                       name="weight")
+
+    @property
+    def decay(self):
+        """The decay of the moving average."""
+        return self._decay
+
+    @property
+    def shape(self):
+        """The shape of the average."""
+        return self._shape
+
+    def value(self):
+        """The current (bias-corrected) average; 0 before any update."""
+        weight = tf.convert_to_tensor(self._weight)
+        safe = tf.where(weight > 0., weight, tf.ones_like(weight))
+        return tf.where(weight > 0., self._mean / safe,
+                        tf.zeros_like(self._mean))
+
+    def update(self, values):
+        """Folds `values` (shape `[num_samples] + prefix`) into the average."""
+        values = tf.cast(values, self._mean.dtype)
+        if self._shape.rank == 0:
+            x = tf.reduce_mean(values)
+        else:
+            x = tf.reduce_mean(values, axis=0)
+        d = tf.constant(self._decay, self._mean.dtype)
+        mean_op = self._mean.assign(d * self._mean + (1. - d) * x)
+        weight_op = self._weight.assign(d * self._weight + (1. - d))
+        return mean_op, weight_op
+
+
+def _score_function_surrogate(f, logits, seed, num_samples, categorical,
+                              baseline_fn):
+    logits = util.convert_logits(logits, categorical)
+    if categorical:
+        samples = util.sample_categorical(logits, num_samples, seed)
+    else:
+        _, samples = util.sample_bernoulli_uniform(logits, num_samples, seed)
+    values, prefix_rank = util.call_f(
+        f, samples, num_samples, logits, categorical)
+    signal = tf.stop_gradient(values - baseline_fn(values))
+    log_q = util.reduce_latent(
+        util.log_prob(samples, logits, categorical), prefix_rank)
+    term = tf.reduce_sum(tf.reduce_mean(signal * log_q, axis=0))
+    return util.surrogate(values, term)
+
+
+def reinforce(f, logits, *, seed, num_samples=1, categorical=False,
+              baseline=None, name=None):
+    """Score-function (REINFORCE) gradient estimator, optionally with a baseline.
+
+    Returns a scalar surrogate whose value is the Monte Carlo estimate of
+    `E[f(b)]` (summed over the batch prefix that `f` returns) and whose
+    gradient with respect to `logits` is the score-function estimator
+
+    ```none
+    (1/n) sum_i (f(b_i) - c) * grad log q(b_i | logits),   b_i ~ q
+    ```
+
+    Gradients reach the variables that `f` uses by the pathwise route: the
+    surrogate contains `mean_i f(stop_gradient(b_i))`.
+
+    * Unbiased: yes, for any `f` and any baseline `c` that does not depend on
+      the current samples (a constant, a tensor computed from the inputs, or
+      a `MovingAverageBaseline`, read before it is updated).
+    * Cost: `num_samples` evaluations of `f`; `f` need not be differentiable
+      in `b` (it is never differentiated with respect to the sample).
+    * Variance: high; a baseline, `rloo`, `arm`/`disarm` reduce it.
+
+    #### Mathematical Details
+
+    Bernoulli (default): `b ~ Bernoulli(sigmoid(logits))` elementwise,
+    `log q(b) = b * logits - softplus(logits)`. Categorical
+    (`categorical=True`): `b = one_hot(argmax(logits + G))` with Gumbel noise
+    `G`, `log q(b) = sum_k b_k * log_softmax(logits)_k`. `f` maps
+    `[n] + logits.shape` to `[n] + batch[:r]` (a prefix of the batch shape
+    `logits.shape`, minus the category axis when categorical); the
+    log-probabilities of the latent axes after the prefix are summed, so each
+    prefix element's own `f` value is its learning signal:
+
+    ```none
+    surrogate = sum_p mean_i f_p(b_i)
+                + T - stop_gradient(T),
+    T         = sum_p mean_i stop_gradient(f_p(b_i) - c_p) * log q_p(b_i)
+    ```
+
+    `T - stop_gradient(T)` is zero in value, so the surrogate's value is the
+    Monte Carlo estimate of `sum_p E[f_p]`.
+
+    #### Examples
+
+    ```python
+    import tensorflow as tf
+    import relaxtfp
+
+    # Toy problem E[(b - t)^2], b ~ Bernoulli(sigmoid(theta)), elementwise.
+    theta = tf.Variable([0.2, -0.5, 1.0])
+    target = tf.constant([0.45, 0.45, 0.45])
+    with tf.GradientTape() as tape:
+      loss = relaxtfp.estimators.reinforce(
+          lambda b: (b - target) ** 2, theta, seed=(1, 2), num_samples=16)
+    grad = tape.gradient(loss, theta)
+    # E[grad] = sigmoid(theta) * (1 - sigmoid(theta)) * (1 - 2 * target).
+    ```
+
+    #### References
+
+    [1]: Ronald J. Williams. Simple statistical gradient-following algorithms
+         for connectionist reinforcement learning. _Machine Learning_,
+         8:229-256, 1992.
+    [2]: Andriy Mnih and Karol Gregor. Neural Variational Inference and
+         Learning in Belief Networks. In _International Conference on Machine
+         Learning_, 2014. https://arxiv.org/abs/1402.0030
+
+    Args:
+      f: Callable mapping a float sample of shape `[num_samples] +
+        logits.shape` (0/1 values, or one-hot along the last axis when
+        `categorical=True`) to values of shape `[num_samples] + batch[:r]`.
+      logits: Float `Tensor` (or `tf.Variable`): Bernoulli log-odds, or
+        categorical logits with a trailing category axis.
+      seed: TFP-style stateless seed (int or shape-[2] int tensor); `None`
+        draws a fresh one.
+      num_samples: Python int >= 1: samples (and evaluations of `f`).
+      categorical: Python bool; `True` for one-hot categorical variables.
+      baseline: `None`, a `MovingAverageBaseline` (updated by this call
+        after it is read), or a float `Tensor` broadcastable to `f`'s output
+        that does not depend on the samples (no gradient flows through it).
+      name: Python `str` name for the ops.
+
+    Returns:
+      A scalar float `Tensor`, the surrogate.
+
+    Raises:
+      ValueError: If `num_samples` is not an integer >= 1, or `f` returns a
+        wrongly shaped value.
+    """
+    num_samples = util.check_num_samples(num_samples, 1)
+    seed = util.sanitize_seed(seed)
+    with tf.name_scope(name or "reinforce"):
+        updates = []
+
+        def baseline_fn(values):
+            if baseline is None:
+                return tf.zeros([], values.dtype)
+            if isinstance(baseline, MovingAverageBaseline):
+                current = tf.cast(tf.identity(baseline.value()), values.dtype)
+                with tf.control_dependencies([current]):
+                    updates.extend(baseline.update(tf.stop_gradient(values)))
+                return current
+            return tf.cast(baseline, values.dtype)
+
+        result = _score_function_surrogate(
+            f, logits, seed, num_samples, categorical, baseline_fn)
+        if updates:
+            with tf.control_dependencies(updates):
+                result = tf.identity(result)
+        return result
+
+
+def rloo(f, logits, *, seed, num_samples=2, categorical=False, name=None):
+    """REINFORCE with the leave-one-out baseline (RLOO) over several samples.
+
+    Each sample's baseline is the mean of `f` over the OTHER samples, which
+    is independent of it, so the estimator is unbiased and needs no state:
+
+    ```none
+    grad = (1/n) sum_i (f(b_i) - (1/(n-1)) sum_{j != i} f(b_j))
+                       * grad log q(b_i | logits)
+    ```
+
+    * Unbiased: yes, for any `f`.
+    * Cost: `num_samples` evaluations of `f` (at least 2); `f` need not be
+      differentiable in `b`.
+    * The surrogate's value is the Monte Carlo estimate of `E[f]` (mean over
+      samples, summed over the batch prefix `f` returns); variables used by
+      `f` get the pathwise gradient `mean_i grad f(b_i)`.
+
+    #### Mathematical Details
+
+    Sampling, log-probabilities and the shape convention for `f` are those
+    of `relaxtfp.estimators.reinforce`. The leave-one-out signal is computed
+    per prefix element `p` as
+
+    ```none
+    f_p(b_i) - (S_p - f_p(b_i)) / (n - 1) = n / (n - 1) * (f_p(b_i) - mean_j f_p(b_j))
+    ```
+
+    with `S_p = sum_j f_p(b_j)`.
+
+    #### Examples
+
+    ```python
+    import tensorflow as tf
+    import relaxtfp
+
+    # Two categorical variables with 3 categories each; f is nonlinear.
+    logits = tf.Variable([[0.5, -1.0, 0.2], [0.0, 0.3, -0.4]])
+    values = tf.constant([0., 1., 2.])
+    def f(b):                                 # b: [n, 2, 3] one-hot
+      x = tf.reduce_sum(b * values, axis=-1)  # [n, 2]
+      return (x[:, 0] - x[:, 1]) ** 2         # [n]
+    with tf.GradientTape() as tape:
+      loss = relaxtfp.estimators.rloo(
+          f, logits, seed=(3, 4), num_samples=8, categorical=True)
+    grad = tape.gradient(loss, logits)        # Shape [2, 3].
+    ```
+
+    #### References
+
+    [1]: Wouter Kool, Herke van Hoof and Max Welling. Buy 4 REINFORCE Samples,
+         Get a Baseline for Free! In _ICLR Workshop on Deep Reinforcement
+         Learning Meets Structured Prediction_, 2019.
+         https://openreview.net/forum?id=r1lgTGL5DE
+    [2]: Andriy Mnih and Danilo J. Rezende. Variational inference for Monte
+         Carlo objectives. In _International Conference on Machine
+         Learning_, 2016. https://arxiv.org/abs/1602.06725
+
+    Args:
+      f: Callable, as in `relaxtfp.estimators.reinforce`.
+      logits: Float `Tensor` (or `tf.Variable`): Bernoulli log-odds, or
+        categorical logits with a trailing category axis.
+      seed: TFP-style stateless seed; `None` draws a fresh one.
+      num_samples: Python int >= 2: samples (and evaluations of `f`).
+      categorical: Python bool; `True` for one-hot categorical variables.
+      name: Python `str` name for the ops.
+
+    Returns:
+      A scalar float `Tensor`, the surrogate.
+
+    Raises:
+      ValueError: If `num_samples` is not an integer >= 2, or `f` returns a
+        wrongly shaped value.
+    """
+    num_samples = util.check_num_samples(num_samples, 2)
+    seed = util.sanitize_seed(seed)
+    with tf.name_scope(name or "rloo"):
+
+        def baseline_fn(values):
+            total = tf.reduce_sum(values, axis=0, keepdims=True)
+            return (total - values) / tf.cast(num_samples - 1, values.dtype)
+
+        return _score_function_surrogate(
+            f, logits, seed, num_samples, categorical, baseline_fn)
