@@ -12,12 +12,14 @@ import pytest
 
 import relaxtfp
 from relaxtfp import distributions
+from relaxtfp import estimators
+from relaxtfp import laplace_bridge
 
 _FENCE = re.compile(r"```python\n(.*?)```", re.DOTALL)
 
 
 def _public_objects():
-    for module in (distributions,):
+    for module in (distributions, estimators, laplace_bridge):
         for name in module.__all__:
             obj = getattr(module, name)
             yield f"{module.__name__}.{name}", obj
