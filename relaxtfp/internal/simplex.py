@@ -15,7 +15,6 @@ therefore off from the Dirichlet convention by exactly that constant
 1 / (1 + sum(exp(x))) is computed directly, never as 1 - sum(others)).
 """
 
-import tensorflow as tf
 import tensorflow_probability as tfp
 
 from relaxtfp.internal.tfp_internal import ps

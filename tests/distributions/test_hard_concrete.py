@@ -169,9 +169,12 @@ def test_gradient_of_mean_matches_finite_differences():
     h = 1e-6
 
     def mean(tt, ll):
-        return HardConcrete(tf.constant(tt, tf.float64), logits=tf.constant(ll, tf.float64)).mean()
-    np.testing.assert_allclose(g_t, (mean(0.8 + h, -0.4) - mean(0.8 - h, -0.4)) / (2 * h), rtol=1e-6)
-    np.testing.assert_allclose(g_l, (mean(0.8, -0.4 + h) - mean(0.8, -0.4 - h)) / (2 * h), rtol=1e-6)
+        return HardConcrete(tf.constant(tt, tf.float64),
+                            logits=tf.constant(ll, tf.float64)).mean()
+    np.testing.assert_allclose(g_t, (mean(0.8 + h, -0.4) - mean(0.8 - h, -0.4)) / (2 * h),
+                               rtol=1e-6)
+    np.testing.assert_allclose(g_l, (mean(0.8, -0.4 + h) - mean(0.8, -0.4 - h)) / (2 * h),
+                               rtol=1e-6)
 
 
 def test_reparameterized_gradient_is_unbiased_for_d_mean():

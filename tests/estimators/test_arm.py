@@ -6,14 +6,11 @@ union bound at FALSE_FAIL_RATE, plus the power check (twice the half-width
 is at most 10% of the exact gradient's norm).
 """
 
-import inspect
-import re
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
-import relaxtfp
 from relaxtfp.estimators.arm import arm
 from relaxtfp.estimators.arm import disarm
 from tests.estimators import exact
@@ -192,14 +189,3 @@ def test_xla_matches_eager_and_no_nan_at_extreme_logits(dtype):
     rtol = 1e-5 if dtype == tf.float32 else 1e-12
     np.testing.assert_allclose(xla[0], eager[0], rtol=rtol)
     np.testing.assert_allclose(xla[1], eager[1], rtol=rtol, atol=rtol)
-
-
-def test_docstring_examples_run():
-    import relaxtfp.estimators  # noqa: F401
-    fence = re.compile(r"```python\n(.*?)```", re.DOTALL)
-    blocks = [b for o in (arm, disarm)
-              for b in fence.findall(inspect.getdoc(o))]
-    assert len(blocks) == 2
-    for block in blocks:
-        exec(compile(inspect.cleandoc(block), "<example>", "exec"),
-             {"relaxtfp": relaxtfp})

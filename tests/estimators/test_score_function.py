@@ -8,15 +8,11 @@ of a mean of NUM_REPLICAS i.i.d. bounded draws); each test also asserts
 power: twice the half-width is at most 10% of the exact gradient's norm.
 """
 
-import inspect
-import re
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
-import relaxtfp
-from relaxtfp.estimators import score_function
 from relaxtfp.estimators.score_function import MovingAverageBaseline
 from relaxtfp.estimators.score_function import reinforce
 from relaxtfp.estimators.score_function import rloo
@@ -174,7 +170,8 @@ def test_moving_average_baseline_reads_before_update(seed):
     """The baseline used by a call is the value before that call."""
     baseline = MovingAverageBaseline(decay=0.5, dtype=tf.float64)
     logits = tf.constant([0.3], tf.float64)
-    f = lambda b: b[:, 0] * 0. + 10.   # Constant f: signal = f - baseline.
+    def f(b):
+        return b[:, 0] * 0. + 10.   # Constant f: signal = f - baseline.
     with tf.GradientTape() as tape:
         tape.watch(logits)
         loss = reinforce(f, logits, seed=seed, num_samples=2,
@@ -213,7 +210,8 @@ def test_tensor_baseline_unbiased(seed):
 
 def test_invalid_arguments():
     logits = tf.constant([0.1, 0.2])
-    f = lambda b: tf.reduce_sum(b, -1)
+    def f(b):
+        return tf.reduce_sum(b, -1)
     with pytest.raises(ValueError, match="Argument `num_samples` must be a "
                        "Python integer >= 2"):
         rloo(f, logits, seed=(1, 2), num_samples=1)
@@ -333,15 +331,3 @@ def test_keras_train_step():
     # and diagonal weights about 3.
     assert np.mean(losses[-3:]) < 0.6 * losses[0], losses
     assert np.all(np.diag(model.encoder.kernel.numpy()[:3]) > 1.)
-
-
-def test_docstring_examples_run():
-    import relaxtfp.estimators  # noqa: F401
-    fence = re.compile(r"```python\n(.*?)```", re.DOTALL)
-    objs = [reinforce, rloo, MovingAverageBaseline]
-    blocks = [b for o in objs for b in fence.findall(inspect.getdoc(o))]
-    assert len(blocks) == 3
-    for block in blocks:
-        exec(compile(inspect.cleandoc(block), "<example>", "exec"),
-             {"relaxtfp": relaxtfp})
-    assert score_function.__all__
