@@ -8,6 +8,7 @@ reparameterized (or straight-through) sampling, stateless seeds and a
 from relaxtfp import distributions
 from relaxtfp import estimators
 from relaxtfp import laplace_bridge  # Registers KL(Dirichlet || LogisticNormalSoftmax).
+from relaxtfp import layers
 from relaxtfp._version import __version__
 
 __all__ = [
@@ -15,4 +16,5 @@ __all__ = [
     "distributions",
     "estimators",
     "laplace_bridge",
+    "layers",
 ]

@@ -14,12 +14,13 @@ import relaxtfp
 from relaxtfp import distributions
 from relaxtfp import estimators
 from relaxtfp import laplace_bridge
+from relaxtfp import layers
 
 _FENCE = re.compile(r"```python\n(.*?)```", re.DOTALL)
 
 
 def _public_objects():
-    for module in (distributions, estimators, laplace_bridge):
+    for module in (distributions, estimators, laplace_bridge, layers):
         for name in module.__all__:
             obj = getattr(module, name)
             yield f"{module.__name__}.{name}", obj

@@ -1,0 +1,252 @@
+"""The base class of relaxtfp's Keras 3 latent layers."""
+
+import math
+import numbers
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+__all__ = ["INFERENCE_MODES", "LatentLayer"]
+
+INFERENCE_MODES = ("hard", "mode", "relaxed")
+
+
+def check_backend():
+    """Raises `RuntimeError` unless Keras runs on the TensorFlow backend."""
+    backend = keras.backend.backend()
+    if backend != "tensorflow":
+        raise RuntimeError(
+            "relaxtfp.layers needs Keras 3 with the TensorFlow backend, but the "
+            f"active Keras backend is {backend!r}. Set the environment variable "
+            "KERAS_BACKEND=tensorflow before Keras is first imported.")
+
+
+def check_positive_float(value, name):
+    """`float(value)`, after checking that it is a finite positive number."""
+    if (not isinstance(value, numbers.Real) or isinstance(value, bool)
+            or not math.isfinite(value) or value <= 0.):
+        raise ValueError(
+            f"Argument `{name}` must be a finite positive number. "
+            f"Received: {name}={value!r}")
+    return float(value)
+
+
+def config_value(value):
+    """A JSON-friendly copy of a float, list or array hyperparameter."""
+    if value is None:
+        return None
+    array = np.asarray(value, dtype=np.float64)
+    if array.ndim == 0:
+        return float(array)
+    return array.tolist()
+
+
+def check_probabilities(value, name, allow_none=False):
+    """Checks a prior probability (or vector of them) in the open (0, 1)."""
+    if value is None:
+        if allow_none:
+            return None
+        raise ValueError(f"Argument `{name}` must be given. Received: {name}=None")
+    array = np.asarray(value, dtype=np.float64)
+    if not np.all((array > 0.) & (array < 1.)):
+        raise ValueError(
+            f"Argument `{name}` must lie in the open interval (0, 1). "
+            f"Received: {name}={value!r}")
+    return config_value(value)
+
+
+def reduce_per_example(x):
+    """Sums every axis of `x` except the first (the batch axis)."""
+    if x.shape.rank is not None and x.shape.rank <= 1:
+        return x
+    return tf.reduce_sum(x, axis=tf.range(1, tf.rank(x)))
+
+
+class LatentLayer(keras.layers.Layer):
+    """Base class of the latent layers: parameters in, a sample tensor out.
+
+    A subclass builds a relaxtfp distribution from the layer's input (the
+    encoder's parameters) in `distribution(inputs)`, and `call` returns a
+    tensor:
+
+    * while training (`training=True`), a sample of that distribution (a
+      relaxed sample, or a straight-through one: hard forward values whose
+      gradient is that of a relaxation);
+    * at inference, according to `inference_mode`: `'hard'`, a sample of the
+      discrete law behind the relaxation; `'mode'`, a deterministic choice
+      (each subclass documents which); `'relaxed'`, the same kind of sample
+      as in training.
+
+    When `kl_weight > 0`, `call` adds `kl_weight * mean_over_batch(d)` with
+    `add_loss`, where `d` is the per-example divergence to the prior that the
+    subclass documents (summed over all latent axes); `divergence(inputs)`
+    returns `d`. Layers with a temperature hold it in a non-trainable weight
+    `temperature` (saved with the model), which
+    `relaxtfp.layers.TemperatureAnnealing` anneals. Every draw takes its seed
+    from the layer's `keras.random.SeedGenerator`, so two layers built with
+    the same `seed` (or whose generators hold the same state) give identical
+    outputs for identical inputs, eagerly, in graph mode and under XLA.
+    Under a `tf.distribute` strategy with several replicas the replica id is
+    folded into each seed, so replicas draw independent noise.
+    """
+
+    # Subclasses set these.
+    _HAS_TEMPERATURE = True
+    _DIVERGENCES = ("kl",)
+
+    def __init__(self,
+                 temperature=None,
+                 kl_weight=1.,
+                 inference_mode="hard",
+                 divergence=None,
+                 seed=None,
+                 **kwargs):
+        check_backend()
+        super().__init__(**kwargs)
+        if (not isinstance(kl_weight, numbers.Real) or isinstance(kl_weight, bool)
+                or not math.isfinite(kl_weight) or kl_weight < 0.):
+            raise ValueError(
+                "Argument `kl_weight` must be a finite non-negative number. "
+                f"Received: kl_weight={kl_weight!r}")
+        if inference_mode not in INFERENCE_MODES:
+            raise ValueError(
+                f"Argument `inference_mode` must be one of {INFERENCE_MODES}. "
+                f"Received: inference_mode={inference_mode!r}")
+        if divergence is None:
+            divergence = self._DIVERGENCES[0]
+        if divergence not in self._DIVERGENCES:
+            raise ValueError(
+                f"Argument `divergence` must be one of {self._DIVERGENCES}. "
+                f"Received: divergence={divergence!r}")
+        if seed is not None and (not isinstance(seed, numbers.Integral)
+                                 or isinstance(seed, bool)):
+            raise ValueError(
+                f"Argument `seed` must be an integer or None. Received: seed={seed!r}")
+        self.kl_weight = float(kl_weight)
+        self.inference_mode = inference_mode
+        self.divergence_type = divergence
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        if self._HAS_TEMPERATURE:
+            self._initial_temperature = check_positive_float(
+                temperature, "temperature")
+            self.temperature = self.add_weight(
+                shape=(),
+                initializer=keras.initializers.Constant(self._initial_temperature),
+                trainable=False,
+                name="temperature")
+        else:
+            self._initial_temperature = None
+            self.temperature = None
+
+    # -- hooks for subclasses ---------------------------------------------------
+
+    def _make_distribution(self, inputs):
+        raise NotImplementedError
+
+    def _divergence_elements(self, dist, sample):
+        """Divergence per latent element or variable (summed by the caller)."""
+        raise NotImplementedError
+
+    def _hard(self, dist, sample):
+        """The discrete value behind the training-time `sample`."""
+        raise NotImplementedError
+
+    def _mode(self, dist):
+        raise NotImplementedError
+
+    def _sample(self, dist, seed):
+        return dist.sample(seed=seed)
+
+    def _to_output(self, dist, value):
+        return value
+
+    # -- public API ---------------------------------------------------------------
+
+    def temperature_value(self, dtype):
+        """The current temperature as a `Tensor` of `dtype`."""
+        return tf.cast(tf.convert_to_tensor(self.temperature), dtype)
+
+    def distribution(self, inputs):
+        """The relaxtfp distribution that the layer samples for `inputs`.
+
+        Keras 3 layers must return tensors, so the layer exposes its
+        distribution through this method instead: it is built from the same
+        parameters, temperature and hyperparameters as in `call`.
+
+        Args:
+          inputs: Float `Tensor`, the layer's input.
+
+        Returns:
+          A `tfp.distributions.Distribution` whose batch shape covers the
+          leading axes of `inputs`.
+        """
+        inputs = tf.convert_to_tensor(inputs)
+        if not inputs.dtype.is_floating:
+            inputs = tf.cast(inputs, self.compute_dtype)
+        return self._make_distribution(inputs)
+
+    def divergence(self, inputs, seed=None):
+        """The per-example divergence to the prior that `call` adds as a loss.
+
+        Args:
+          inputs: Float `Tensor`, the layer's input, batch axis first.
+          seed: A stateless seed, used only by Monte Carlo divergences, which
+            score one sample drawn with it; `None` draws the seed from the
+            layer's seed generator.
+
+        Returns:
+          `Tensor` of shape `[batch]`: the divergence summed over all latent
+          axes (the loss added by `call` is `kl_weight` times its batch mean).
+        """
+        dist = self.distribution(inputs)
+        sample = None
+        if self.divergence_type == "mc":
+            sample = self._sample(dist, self._next_seed() if seed is None else seed)
+        return reduce_per_example(self._divergence_elements(dist, sample))
+
+    def _next_seed(self):
+        seed = tf.cast(self.seed_generator.next(), tf.int32)
+        if tf.distribute.has_strategy() and tf.distribute.in_cross_replica_context():
+            return seed
+        context = tf.distribute.get_replica_context()
+        if context is not None and context.num_replicas_in_sync > 1:
+            seed = tf.random.experimental.stateless_fold_in(
+                seed, context.replica_id_in_sync_group)
+        return seed
+
+    def call(self, inputs, training=None):
+        dist = self.distribution(inputs)
+        sample = self._sample(dist, self._next_seed())
+        if self.kl_weight > 0.:
+            divergence = reduce_per_example(
+                self._divergence_elements(dist, sample))
+            self.add_loss(self.kl_weight * tf.reduce_mean(divergence))
+        if self.inference_mode == "relaxed":
+            inference = sample
+        elif self.inference_mode == "hard":
+            inference = self._hard(dist, sample)
+        else:
+            inference = tf.broadcast_to(self._mode(dist), tf.shape(sample))
+        if training is None or isinstance(training, bool):
+            value = sample if training else inference
+        else:
+            value = tf.where(tf.cast(training, tf.bool), sample, inference)
+        return self._to_output(dist, value)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        if self._HAS_TEMPERATURE:
+            config["temperature"] = self._initial_temperature
+        config.update({
+            "kl_weight": self.kl_weight,
+            "inference_mode": self.inference_mode,
+            "seed": self.seed,
+        })
+        if len(self._DIVERGENCES) > 1:
+            config["divergence"] = self.divergence_type
+        return config

@@ -1,0 +1,710 @@
+"""Latent layers for the Bernoulli-family relaxations (binary units, gates)."""
+
+import keras
+import numpy as np
+import tensorflow as tf
+import tensorflow_probability as tfp
+
+from relaxtfp.distributions.correlated_relaxed_bernoulli import (
+    CorrelatedRelaxedBernoulli,
+)
+from relaxtfp.distributions.gaussian_relaxed_bernoulli import (
+    GaussianRelaxedBernoulli,
+)
+from relaxtfp.distributions.hard_concrete import HardConcrete
+from relaxtfp.distributions.stochastic_times_smooth import StochasticTimesSmooth
+from relaxtfp.distributions.straight_through_bernoulli import (
+    StraightThroughBernoulli,
+)
+from relaxtfp.distributions.straight_through_relaxed_bernoulli import (
+    StraightThroughRelaxedBernoulli,
+)
+from relaxtfp.internal import numerics
+from relaxtfp.layers.base import LatentLayer
+from relaxtfp.layers.base import check_positive_float
+from relaxtfp.layers.base import check_probabilities
+from relaxtfp.layers.base import config_value
+
+tfb = tfp.bijectors
+tfd = tfp.distributions
+
+__all__ = [
+    "CorrelatedRelaxedBernoulliLatent",
+    "GaussianRelaxedBernoulliLatent",
+    "HardConcreteLatent",
+    "StochasticTimesSmoothLatent",
+    "StraightThroughBernoulliLatent",
+    "StraightThroughRelaxedBernoulliLatent",
+]
+
+_PACKAGE = "relaxtfp"
+
+
+def bernoulli_kl_from_logits(logits, prior_probs):
+    """KL(Bernoulli(sigmoid(logits)) || Bernoulli(prior_probs)), elementwise.
+
+    Written with `log sigmoid(+-logits) = -softplus(-+logits)`, which is exact
+    in both tails, so the value is finite for logits of any size (a form
+    through `p = sigmoid(logits)` and `log(1 - p)` gives `0 * -inf = NaN` at
+    |logits| ~ 17 in float32).
+    """
+    prior_probs = tf.cast(prior_probs, logits.dtype)
+    log_p1 = numerics.log_sigmoid(logits)
+    log_p0 = numerics.log_sigmoid(-logits)
+    return (tf.math.sigmoid(logits) * (log_p1 - tf.math.log(prior_probs))
+            + tf.math.sigmoid(-logits) * (log_p0 - tf.math.log1p(-prior_probs)))
+
+
+class _BernoulliLatent(LatentLayer):
+    """Shared parts of the layers whose input is one logit per binary unit."""
+
+    def __init__(self, prior_probs=0.5, **kwargs):
+        super().__init__(**kwargs)
+        self.prior_probs = check_probabilities(prior_probs, "prior_probs")
+
+    @staticmethod
+    def params_size(event_shape):
+        """Number of inputs per example for `event_shape` binary units.
+
+        Args:
+          event_shape: Python `int` or shape: the units of one example.
+
+        Returns:
+          Python `int`, the product of `event_shape` (one logit per unit).
+        """
+        return int(np.prod(event_shape))
+
+    def _prior(self, dtype):
+        return tf.constant(self.prior_probs, dtype=dtype)
+
+    def _bernoulli_divergence(self, logits):
+        return bernoulli_kl_from_logits(logits, self._prior(logits.dtype))
+
+    def get_config(self):
+        config = super().get_config()
+        config["prior_probs"] = self.prior_probs
+        return config
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class StraightThroughBernoulliLatent(_BernoulliLatent):
+    """Binary latent units sampled by the straight-through Bernoulli estimator.
+
+    The input holds the logits of the units, shape `[batch, ...]`; the output
+    has the same shape. In training the output is a
+    `relaxtfp.distributions.StraightThroughBernoulli` sample: exact 0/1
+    values whose gradient is that of `p = sigmoid(logits)` (Bengio et al.,
+    2013).
+
+    At inference: `'hard'` and `'relaxed'` both return such a sample (its
+    forward value is already discrete), `'mode'` returns `1[logits > 0]`.
+
+    Divergence added with `add_loss` (when `kl_weight > 0`): the KL of the
+    discrete law, as in Jang et al. (2017),
+    `sum_units KL(Bernoulli(sigmoid(logits)) || Bernoulli(prior_probs))`,
+    in closed form, averaged over the batch and times `kl_weight`.
+
+    #### Examples
+
+    ```python
+    import keras
+    import relaxtfp
+
+    inputs = keras.Input((8,))
+    logits = keras.layers.Dense(
+        relaxtfp.layers.StraightThroughBernoulliLatent.params_size(16))(inputs)
+    z = relaxtfp.layers.StraightThroughBernoulliLatent(seed=1)(logits)
+    outputs = keras.layers.Dense(8)(z)
+    model = keras.Model(inputs, outputs)          # KL in model.losses.
+    ```
+
+    #### References
+
+    [1]: Yoshua Bengio, Nicholas Leonard and Aaron Courville. Estimating or
+         Propagating Gradients Through Stochastic Neurons for Conditional
+         Computation. _arXiv preprint arXiv:1308.3432_, 2013.
+         https://arxiv.org/abs/1308.3432
+    [2]: Eric Jang, Shixiang Gu and Ben Poole. Categorical Reparameterization
+         with Gumbel-Softmax. In _International Conference on Learning
+         Representations_, 2017. https://arxiv.org/abs/1611.01144
+    """
+
+    _HAS_TEMPERATURE = False
+
+    def __init__(self,
+                 prior_probs=0.5,
+                 kl_weight=1.,
+                 inference_mode="hard",
+                 seed=None,
+                 **kwargs):
+        """Creates the layer.
+
+        Args:
+          prior_probs: Float, or list of floats broadcasting against the
+            units, in (0, 1): the prior probability of a 1. Default 0.5.
+          kl_weight: Non-negative float, the weight (beta) of the divergence
+            loss; 0 adds no loss. Default 1.
+          inference_mode: `'hard'`, `'mode'` or `'relaxed'`: what the layer
+            returns when not training. Default `'hard'`.
+          seed: Optional integer seed of the layer's `SeedGenerator`.
+          **kwargs: Keyword arguments of `keras.layers.Layer`.
+        """
+        super().__init__(prior_probs=prior_probs, kl_weight=kl_weight,
+                         inference_mode=inference_mode, seed=seed, **kwargs)
+
+    def _make_distribution(self, inputs):
+        return StraightThroughBernoulli(logits=inputs)
+
+    def _divergence_elements(self, dist, sample):
+        return self._bernoulli_divergence(dist.logits)
+
+    def _hard(self, dist, sample):
+        return sample
+
+    def _mode(self, dist):
+        return dist.mode()
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class StraightThroughRelaxedBernoulliLatent(_BernoulliLatent):
+    """Binary latent units: hard 0/1 samples with binary Concrete gradients.
+
+    The input holds the logits of the units, shape `[batch, ...]`; the output
+    has the same shape. In training the output is a
+    `relaxtfp.distributions.StraightThroughRelaxedBernoulli` sample: the
+    exact Bernoulli(sigmoid(logits)) value in the forward pass, the gradient
+    of the binary Concrete sample at the layer's `temperature` in the
+    backward pass (the two-class straight-through Gumbel-softmax of Jang et
+    al., 2017). The temperature shapes only the gradient; anneal it with
+    `relaxtfp.layers.TemperatureAnnealing`.
+
+    At inference: `'hard'` and `'relaxed'` both return such a sample, `'mode'`
+    returns `1[logits > 0]`.
+
+    Divergence added with `add_loss` (when `kl_weight > 0`): the KL of the
+    discrete law, as in Jang et al. (2017),
+    `sum_units KL(Bernoulli(sigmoid(logits)) || Bernoulli(prior_probs))`,
+    in closed form, averaged over the batch and times `kl_weight`.
+
+    #### Examples
+
+    ```python
+    import keras
+    import relaxtfp
+
+    inputs = keras.Input((8,))
+    logits = keras.layers.Dense(16)(inputs)
+    layer = relaxtfp.layers.StraightThroughRelaxedBernoulliLatent(
+        temperature=1., kl_weight=0.5, seed=1)
+    model = keras.Model(inputs, keras.layers.Dense(8)(layer(logits)))
+    model.compile(optimizer="adam", loss="mse")
+    annealing = relaxtfp.layers.TemperatureAnnealing(
+        initial=1., rate=1e-3, floor=0.5, every_n_steps=100)
+    # model.fit(x, y, callbacks=[annealing])
+    ```
+
+    #### References
+
+    [1]: Eric Jang, Shixiang Gu and Ben Poole. Categorical Reparameterization
+         with Gumbel-Softmax. In _International Conference on Learning
+         Representations_, 2017. https://arxiv.org/abs/1611.01144
+    """
+
+    def __init__(self,
+                 temperature=1.,
+                 prior_probs=0.5,
+                 kl_weight=1.,
+                 inference_mode="hard",
+                 seed=None,
+                 **kwargs):
+        """Creates the layer.
+
+        Args:
+          temperature: Positive float, the initial temperature of the binary
+            Concrete relaxation used in the backward pass. Default 1.
+          prior_probs: Float, or list of floats broadcasting against the
+            units, in (0, 1): the prior probability of a 1. Default 0.5.
+          kl_weight: Non-negative float, the weight (beta) of the divergence
+            loss; 0 adds no loss. Default 1.
+          inference_mode: `'hard'`, `'mode'` or `'relaxed'`: what the layer
+            returns when not training. Default `'hard'`.
+          seed: Optional integer seed of the layer's `SeedGenerator`.
+          **kwargs: Keyword arguments of `keras.layers.Layer`.
+        """
+        super().__init__(temperature=temperature, prior_probs=prior_probs,
+                         kl_weight=kl_weight, inference_mode=inference_mode,
+                         seed=seed, **kwargs)
+
+    def _make_distribution(self, inputs):
+        return StraightThroughRelaxedBernoulli(
+            temperature=self.temperature_value(inputs.dtype), logits=inputs)
+
+    def _divergence_elements(self, dist, sample):
+        return self._bernoulli_divergence(dist.logits)
+
+    def _hard(self, dist, sample):
+        return sample
+
+    def _mode(self, dist):
+        return dist.mode()
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class StochasticTimesSmoothLatent(_BernoulliLatent):
+    """Binary stochastic units times a smooth factor: `z = sqrt(p) * b`.
+
+    The input holds the logits of the units, shape `[batch, ...]`; the output
+    has the same shape. In training the output is a
+    `relaxtfp.distributions.StochasticTimesSmooth` sample: `z = s * b` with
+    `s = sqrt(sigmoid(logits))` and a gate `b ~ Bernoulli(s)`; gradients flow
+    through `s` only (Bengio et al., 2013).
+
+    At inference: `'hard'` and `'relaxed'` both return such a sample (the
+    same two values `{0, s}` that the decoder saw in training, not `{0, 1}`:
+    the reference implementation's demo decoded prior draws in `{0, 1}`,
+    relaxit-review §5.1), `'mode'` returns the more probable of the two
+    atoms (`s` when `s > 1/2`, else 0).
+
+    Divergence added with `add_loss` (when `kl_weight > 0`): the KL of the
+    discrete law of the gate, `sum_units KL(Bernoulli(s) || Bernoulli(prior_probs))`
+    with `s = sqrt(sigmoid(logits))` (the law of `1[z != 0]`), in closed
+    form, averaged over the batch and times `kl_weight`.
+
+    #### Examples
+
+    ```python
+    import keras
+    import relaxtfp
+
+    inputs = keras.Input((8,))
+    z = relaxtfp.layers.StochasticTimesSmoothLatent(seed=1)(
+        keras.layers.Dense(16)(inputs))           # Shape [None, 16]
+    model = keras.Model(inputs, keras.layers.Dense(8)(z))
+    ```
+
+    #### References
+
+    [1]: Yoshua Bengio, Nicholas Leonard and Aaron Courville. Estimating or
+         Propagating Gradients Through Stochastic Neurons for Conditional
+         Computation. _arXiv preprint arXiv:1308.3432_, 2013.
+         https://arxiv.org/abs/1308.3432
+    """
+
+    _HAS_TEMPERATURE = False
+
+    def __init__(self,
+                 prior_probs=0.5,
+                 kl_weight=1.,
+                 inference_mode="hard",
+                 seed=None,
+                 **kwargs):
+        """Creates the layer.
+
+        Args:
+          prior_probs: Float, or list of floats broadcasting against the
+            units, in (0, 1): the prior probability that the gate is open.
+            Default 0.5.
+          kl_weight: Non-negative float, the weight (beta) of the divergence
+            loss; 0 adds no loss. Default 1.
+          inference_mode: `'hard'`, `'mode'` or `'relaxed'`: what the layer
+            returns when not training. Default `'hard'`.
+          seed: Optional integer seed of the layer's `SeedGenerator`.
+          **kwargs: Keyword arguments of `keras.layers.Layer`.
+        """
+        super().__init__(prior_probs=prior_probs, kl_weight=kl_weight,
+                         inference_mode=inference_mode, seed=seed, **kwargs)
+
+    def _make_distribution(self, inputs):
+        return StochasticTimesSmooth(logits=inputs)
+
+    def _divergence_elements(self, dist, sample):
+        logits = dist.logits
+        # logit(s) for s = sqrt(sigmoid(logits)): log s = log_sigmoid / 2 and
+        # 1 - s = (1 - p) / (1 + s), both exact in the tails.
+        s = tf.math.exp(0.5 * numerics.log_sigmoid(logits))
+        gate_logits = (0.5 * numerics.log_sigmoid(logits)
+                       - numerics.log_sigmoid(-logits) + tf.math.log1p(s))
+        return self._bernoulli_divergence(gate_logits)
+
+    def _hard(self, dist, sample):
+        return sample
+
+    def _mode(self, dist):
+        return dist.mode()
+
+
+class _GateLatent(_BernoulliLatent):
+    """Gates with atoms at 0 and 1: divergence 'kl' or 'l0'."""
+
+    _DIVERGENCES = ("kl", "l0")
+
+    def _gate_logits(self, dist):
+        """`logit(P(z != 0))`."""
+        raise NotImplementedError
+
+    def _divergence_elements(self, dist, sample):
+        gate_logits = self._gate_logits(dist)
+        if self.divergence_type == "l0":
+            return tf.math.sigmoid(gate_logits)
+        return self._bernoulli_divergence(gate_logits)
+
+    def _hard(self, dist, sample):
+        return tf.cast(sample > 0., sample.dtype)
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class HardConcreteLatent(_GateLatent):
+    """Hard Concrete gates (Louizos et al., 2018): exact zeros, relaxed ones.
+
+    The input holds the log-odds `logits` of the gates, shape `[batch, ...]`;
+    the output has the same shape. In training the output is a
+    `relaxtfp.distributions.HardConcrete` sample in `[0, 1]`, exactly 0 or 1
+    with positive probability, reparameterized.
+
+    At inference: `'hard'` returns `1[z > 0]` for a sample `z` (a draw of the
+    gate's open/closed law, Bernoulli(P(z != 0))); `'mode'` returns the
+    deterministic test-time gate of Louizos et al. (2018, eq. 13),
+    `clip(low + (high - low) * sigmoid(logits), 0, 1)`; `'relaxed'` returns
+    a sample `z`.
+
+    Divergence added with `add_loss` (when `kl_weight > 0`), summed over the
+    gates, averaged over the batch and times `kl_weight`, with
+    `P(z != 0) = sigmoid(logits - temperature * log(-low / high))`:
+
+    * `divergence='kl'` (default): the KL of the discrete open/closed law,
+      `KL(Bernoulli(P(z != 0)) || Bernoulli(prior_probs))`, in closed form;
+    * `divergence='l0'`: the expected L0 norm `P(z != 0)` of Louizos et al.
+      (a penalty, not a divergence; `prior_probs` is then unused).
+
+    #### Examples
+
+    ```python
+    import keras
+    import relaxtfp
+
+    inputs = keras.Input((10,))
+    gate_logits = keras.layers.Dense(10)(inputs)
+    gates = relaxtfp.layers.HardConcreteLatent(
+        divergence="l0", kl_weight=1e-3, seed=1)(gate_logits)
+    outputs = keras.layers.Dense(1)(keras.layers.Multiply()([inputs, gates]))
+    model = keras.Model(inputs, outputs)
+    ```
+
+    #### References
+
+    [1]: Christos Louizos, Max Welling and Diederik P. Kingma. Learning Sparse
+         Neural Networks through L_0 Regularization. In _International
+         Conference on Learning Representations_, 2018.
+         https://arxiv.org/abs/1712.01312
+    """
+
+    def __init__(self,
+                 temperature=2. / 3.,
+                 low=-0.1,
+                 high=1.1,
+                 divergence="kl",
+                 prior_probs=0.5,
+                 kl_weight=1.,
+                 inference_mode="hard",
+                 seed=None,
+                 **kwargs):
+        """Creates the layer.
+
+        Args:
+          temperature: Positive float, the initial temperature of the
+            underlying binary Concrete variable. Default 2/3 (Louizos et al.).
+          low: Negative float, the lower end of the stretched interval.
+            Default -0.1.
+          high: Float greater than 1, the upper end of the stretched interval.
+            Default 1.1.
+          divergence: `'kl'` or `'l0'`, the loss added (see the class
+            docstring). Default `'kl'`.
+          prior_probs: Float, or list of floats broadcasting against the
+            gates, in (0, 1): the prior probability that a gate is open.
+            Default 0.5.
+          kl_weight: Non-negative float, the weight of the loss; 0 adds no
+            loss. Default 1.
+          inference_mode: `'hard'`, `'mode'` or `'relaxed'`: what the layer
+            returns when not training. Default `'hard'`.
+          seed: Optional integer seed of the layer's `SeedGenerator`.
+          **kwargs: Keyword arguments of `keras.layers.Layer`.
+        """
+        super().__init__(temperature=temperature, divergence=divergence,
+                         prior_probs=prior_probs, kl_weight=kl_weight,
+                         inference_mode=inference_mode, seed=seed, **kwargs)
+        if not (isinstance(low, (int, float)) and low < 0.):
+            raise ValueError(
+                f"Argument `low` must be a negative number. Received: low={low!r}")
+        if not (isinstance(high, (int, float)) and high > 1.):
+            raise ValueError(
+                "Argument `high` must be a number greater than 1. "
+                f"Received: high={high!r}")
+        self.low = float(low)
+        self.high = float(high)
+
+    def _make_distribution(self, inputs):
+        return HardConcrete(temperature=self.temperature_value(inputs.dtype),
+                            logits=inputs, low=self.low, high=self.high)
+
+    def _gate_logits(self, dist):
+        return dist.logits - dist.temperature * (
+            np.log(-self.low) - np.log(self.high))
+
+    def _mode(self, dist):
+        return tf.clip_by_value(
+            self.low + (self.high - self.low) * tf.math.sigmoid(dist.logits),
+            0., 1.)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"low": self.low, "high": self.high})
+        return config
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class GaussianRelaxedBernoulliLatent(_GateLatent):
+    """Stochastic gates (Yamada et al., 2020): a Gaussian clipped to [0, 1].
+
+    The input holds the gate means `loc`, shape `[batch, ...]`; the output
+    has the same shape. The standard deviation `scale` is a layer
+    hyperparameter (the STG paper uses 0.5). In training the output is a
+    `relaxtfp.distributions.GaussianRelaxedBernoulli` sample
+    `clip(loc + scale * eps, 0, 1)`, with fresh noise for every element (the
+    reference implementation shared one draw across the batch,
+    relaxit-review §9.16). The layer has no temperature; `scale` plays that
+    role and is fixed.
+
+    At inference: `'hard'` returns `1[z > 0]` for a sample `z` (a draw of
+    Bernoulli(P(z != 0))); `'mode'` returns the deterministic test-time gate
+    of STG, `clip(loc, 0, 1)`; `'relaxed'` returns a sample `z`.
+
+    Divergence added with `add_loss` (when `kl_weight > 0`), summed over the
+    gates, averaged over the batch and times `kl_weight`, with
+    `P(z != 0) = Phi(loc / scale)`:
+
+    * `divergence='kl'` (default): the KL of the discrete open/closed law,
+      `KL(Bernoulli(Phi(loc / scale)) || Bernoulli(prior_probs))`, closed
+      form (not the Bernoulli formula applied to the sample, which the
+      reference demo did, relaxit-review §9.30);
+    * `divergence='l0'`: the expected L0 norm `Phi(loc / scale)`, the STG
+      regularizer (`prior_probs` unused).
+
+    #### Examples
+
+    ```python
+    import keras
+    import relaxtfp
+
+    inputs = keras.Input((10,))
+    gates = relaxtfp.layers.GaussianRelaxedBernoulliLatent(
+        scale=0.5, divergence="l0", kl_weight=1e-2, seed=1)(
+            keras.layers.Dense(10)(inputs))
+    model = keras.Model(inputs, keras.layers.Multiply()([inputs, gates]))
+    ```
+
+    #### References
+
+    [1]: Yutaro Yamada, Ofir Lindenbaum, Sahand Negahban and Yuval Kluger.
+         Feature Selection using Stochastic Gates. In _International
+         Conference on Machine Learning_, 2020.
+         https://arxiv.org/abs/1810.04247
+    """
+
+    _HAS_TEMPERATURE = False
+
+    def __init__(self,
+                 scale=0.5,
+                 divergence="kl",
+                 prior_probs=0.5,
+                 kl_weight=1.,
+                 inference_mode="hard",
+                 seed=None,
+                 **kwargs):
+        """Creates the layer.
+
+        Args:
+          scale: Positive float, the standard deviation of the Gaussian noise.
+            Default 0.5.
+          divergence: `'kl'` or `'l0'`, the loss added (see the class
+            docstring). Default `'kl'`.
+          prior_probs: Float, or list of floats broadcasting against the
+            gates, in (0, 1): the prior probability that a gate is open.
+            Default 0.5.
+          kl_weight: Non-negative float, the weight of the loss; 0 adds no
+            loss. Default 1.
+          inference_mode: `'hard'`, `'mode'` or `'relaxed'`: what the layer
+            returns when not training. Default `'hard'`.
+          seed: Optional integer seed of the layer's `SeedGenerator`.
+          **kwargs: Keyword arguments of `keras.layers.Layer`.
+        """
+        super().__init__(divergence=divergence, prior_probs=prior_probs,
+                         kl_weight=kl_weight, inference_mode=inference_mode,
+                         seed=seed, **kwargs)
+        self.scale = check_positive_float(scale, "scale")
+
+    def _make_distribution(self, inputs):
+        return GaussianRelaxedBernoulli(
+            loc=inputs, scale=tf.constant(self.scale, inputs.dtype))
+
+    def _gate_logits(self, dist):
+        x = tf.convert_to_tensor(dist.loc) / dist.scale
+        # logit(Phi(x)) = log Phi(x) - log Phi(-x), each by a log-space CDF.
+        normal = tfd.Normal(tf.zeros([], x.dtype), tf.ones([], x.dtype))
+        return normal.log_cdf(x) - normal.log_cdf(-x)
+
+    def _mode(self, dist):
+        return tf.clip_by_value(tf.convert_to_tensor(dist.loc), 0., 1.)
+
+    def get_config(self):
+        config = super().get_config()
+        config["scale"] = self.scale
+        return config
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class CorrelatedRelaxedBernoulliLatent(_BernoulliLatent):
+    """Relaxed Bernoulli gates correlated through a Gaussian copula.
+
+    The input holds the logits of `D` gates, shape `[batch, D]` (or
+    `[batch, ..., D]`); the output has the same shape. In training the output
+    is a `relaxtfp.distributions.CorrelatedRelaxedBernoulli` sample in
+    `(0, 1)^D` (Lee et al., 2022). The correlation matrix is either learned
+    (`correlation=None`, the default: a trainable vector of `D (D - 1) / 2`
+    entries, initialized to zeros, i.e. `R = I`, mapped by
+    `tfp.bijectors.CorrelationCholesky`), or fixed (`correlation` a `D x D`
+    correlation matrix).
+
+    At inference: `'hard'` returns the hard gates `1[z > 1/2]` of a sample
+    (each Bernoulli(sigmoid(logits)), correlated); `'mode'` returns
+    `1[logits > 0]`; `'relaxed'` returns a sample `z`.
+
+    Divergence added with `add_loss` (when `kl_weight > 0`), averaged over
+    the batch and times `kl_weight`:
+
+    * `divergence='kl'` (default): the KL of the discrete marginal laws,
+      `sum_k KL(Bernoulli(sigmoid(logits_k)) || Bernoulli(prior_probs))`,
+      in closed form. Against the independent prior this is the KL of the
+      joint hard gates minus their total correlation, so it is a lower bound
+      that is exact for `R = I`; it does not penalize the correlation.
+    * `divergence='mc'`: the single-sample Monte Carlo log-ratio
+      `log q(z) - log p(z)` with `z` the training sample, `q` the correlated
+      law and `p` independent binary Concrete variables with the same
+      temperature and probabilities `prior_probs` (the copula with `R = I`);
+      an unbiased estimate of `KL(q || p)` between the relaxed laws.
+
+    #### Examples
+
+    ```python
+    import keras
+    import relaxtfp
+
+    inputs = keras.Input((6,))
+    layer = relaxtfp.layers.CorrelatedRelaxedBernoulliLatent(
+        temperature=0.5, divergence="mc", seed=1)
+    z = layer(keras.layers.Dense(6)(inputs))      # Shape [None, 6]
+    model = keras.Model(inputs, z)
+    # layer.correlation_params: 15 trainable entries.
+    ```
+
+    #### References
+
+    [1]: Changhee Lee, Fergus Imrie and Mihaela van der Schaar.
+         Self-Supervision Enhanced Feature Selection with Correlated Gates.
+         In _International Conference on Learning Representations_, 2022.
+         https://openreview.net/forum?id=oDFvtxzPOx
+    """
+
+    _DIVERGENCES = ("kl", "mc")
+
+    def __init__(self,
+                 temperature=2. / 3.,
+                 correlation=None,
+                 divergence="kl",
+                 prior_probs=0.5,
+                 kl_weight=1.,
+                 inference_mode="hard",
+                 seed=None,
+                 **kwargs):
+        """Creates the layer.
+
+        Args:
+          temperature: Positive float, the initial temperature shared by the
+            gates. Default 2/3.
+          correlation: `None` (default) to learn the correlation matrix, or a
+            fixed `D x D` correlation matrix (nested lists or array:
+            symmetric, positive definite, unit diagonal).
+          divergence: `'kl'` or `'mc'`, the loss added (see the class
+            docstring). Default `'kl'`.
+          prior_probs: Float, or list of `D` floats, in (0, 1): the prior
+            probability of each gate. Default 0.5.
+          kl_weight: Non-negative float, the weight of the loss; 0 adds no
+            loss. Default 1.
+          inference_mode: `'hard'`, `'mode'` or `'relaxed'`: what the layer
+            returns when not training. Default `'hard'`.
+          seed: Optional integer seed of the layer's `SeedGenerator`.
+          **kwargs: Keyword arguments of `keras.layers.Layer`.
+        """
+        super().__init__(temperature=temperature, divergence=divergence,
+                         prior_probs=prior_probs, kl_weight=kl_weight,
+                         inference_mode=inference_mode, seed=seed, **kwargs)
+        if correlation is not None:
+            matrix = np.asarray(correlation, dtype=np.float64)
+            if (matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]
+                    or not np.allclose(matrix, matrix.T)
+                    or not np.allclose(np.diag(matrix), 1.)
+                    or np.any(np.linalg.eigvalsh(matrix) <= 0.)):
+                raise ValueError(
+                    "Argument `correlation` must be a symmetric positive "
+                    "definite matrix with unit diagonal, or None. "
+                    f"Received: correlation={correlation!r}")
+        self.correlation = config_value(correlation)
+        self.correlation_params = None
+
+    def build(self, input_shape):
+        size = input_shape[-1]
+        if size is None:
+            raise ValueError(
+                "CorrelatedRelaxedBernoulliLatent needs a known last input "
+                f"dimension (the number of gates). Received: input_shape={input_shape}")
+        if self.correlation is None:
+            self.correlation_params = self.add_weight(
+                shape=(size * (size - 1) // 2,), initializer="zeros",
+                trainable=True, name="correlation_params")
+        elif len(self.correlation) != size:
+            raise ValueError(
+                f"Argument `correlation` must be {size} x {size} to match the "
+                f"input's last dimension. Received a {len(self.correlation)} x "
+                f"{len(self.correlation)} matrix.")
+
+    def _make_distribution(self, inputs):
+        temperature = self.temperature_value(inputs.dtype)
+        if self.correlation is None:
+            params = tf.cast(tf.convert_to_tensor(self.correlation_params),
+                             inputs.dtype)
+            return CorrelatedRelaxedBernoulli(
+                temperature=temperature, logits=inputs,
+                correlation_cholesky=tfb.CorrelationCholesky().forward(params))
+        return CorrelatedRelaxedBernoulli(
+            temperature=temperature, logits=inputs,
+            correlation=tf.constant(self.correlation, inputs.dtype))
+
+    def _divergence_elements(self, dist, sample):
+        logits = dist.logits
+        if self.divergence_type == "kl":
+            return self._bernoulli_divergence(logits)
+        prior_logits = tf.broadcast_to(
+            numerics.logit(self._prior(logits.dtype)), tf.shape(sample))
+        log_prior = tf.reduce_sum(numerics.binary_concrete_log_prob(
+            sample, prior_logits, dist.temperature), axis=-1)
+        return dist.log_prob(sample) - log_prior
+
+    def _hard(self, dist, sample):
+        return tf.cast(sample > 0.5, sample.dtype)
+
+    def _mode(self, dist):
+        return tf.cast(dist.logits > 0., dist.dtype)
+
+    def get_config(self):
+        config = super().get_config()
+        config["correlation"] = self.correlation
+        return config

@@ -1,0 +1,84 @@
+"""Tests of `relaxtfp.layers.TemperatureAnnealing`."""
+
+import math
+
+import keras
+import numpy as np
+import pytest
+
+from relaxtfp import layers as rl
+
+
+def _model():
+    inputs = keras.Input((6,))
+    h = keras.layers.Dense(6)(inputs)
+    st = rl.StraightThroughGumbelSoftmaxLatent(temperature=3., seed=1,
+                                               name="stgs")
+    hc = rl.HardConcreteLatent(temperature=3., seed=2, name="hc")
+    stb = rl.StraightThroughBernoulliLatent(seed=3, name="stb")  # No temperature.
+    z = keras.layers.Concatenate()([
+        keras.layers.Flatten()(st(keras.layers.Reshape((2, 3))(h))), hc(h),
+        stb(h)])
+    model = keras.Model(inputs, keras.layers.Dense(6)(z))
+    model.compile(optimizer="adam", loss="mse")
+    return model, st, hc
+
+
+DATA = np.zeros((40, 6), np.float32)      # 5 batches of 8 per epoch.
+
+
+def test_schedule_is_exponential_decay_with_a_floor():
+    cb = rl.TemperatureAnnealing(initial=2., rate=0.1, floor=0.5)
+    assert cb.schedule(0) == 2.
+    assert cb.schedule(3) == pytest.approx(2. * math.exp(-0.3))
+    assert cb.schedule(100) == 0.5
+
+
+def test_every_n_steps_sets_every_layer_with_a_temperature():
+    model, st, hc = _model()
+    cb = rl.TemperatureAnnealing(initial=1., rate=0.05, floor=0.3,
+                                 every_n_steps=3)
+    model.fit(DATA, DATA, batch_size=8, epochs=2, verbose=0, callbacks=[cb])
+    # 10 steps; the last update happened after step 9.
+    expected = max(0.3, math.exp(-0.05 * 9))
+    assert cb.step == 10
+    for layer in (st, hc):
+        np.testing.assert_allclose(layer.temperature.numpy(), expected, rtol=1e-6)
+    # A second fit continues the global step count.
+    model.fit(DATA, DATA, batch_size=8, epochs=1, verbose=0, callbacks=[cb])
+    np.testing.assert_allclose(st.temperature.numpy(),
+                               max(0.3, math.exp(-0.05 * 15)), rtol=1e-6)
+
+
+def test_per_epoch_and_floor():
+    model, st, hc = _model()
+    seen = []
+    record = keras.callbacks.LambdaCallback(
+        on_epoch_end=lambda epoch, logs: seen.append(float(st.temperature.numpy())))
+    cb = rl.TemperatureAnnealing(initial=2., rate=1., floor=0.5)
+    model.fit(DATA, DATA, batch_size=8, epochs=3, verbose=0,
+              callbacks=[cb, record])
+    np.testing.assert_allclose(seen, [2., 2. * math.exp(-1.), 0.5], rtol=1e-6)
+
+
+def test_given_layers_only():
+    model, st, hc = _model()
+    cb = rl.TemperatureAnnealing(initial=1.5, rate=0., floor=0.1, layers=[hc])
+    model.fit(DATA, DATA, batch_size=8, epochs=1, verbose=0, callbacks=[cb])
+    np.testing.assert_allclose(hc.temperature.numpy(), 1.5)
+    np.testing.assert_allclose(st.temperature.numpy(), 3.)
+
+
+def test_errors():
+    with pytest.raises(ValueError, match="Argument `floor` must be a finite positive"):
+        rl.TemperatureAnnealing(floor=0.)
+    with pytest.raises(ValueError, match="Argument `every_n_steps` must be a positive"):
+        rl.TemperatureAnnealing(every_n_steps=0)
+    with pytest.raises(ValueError, match="layers with a temperature"):
+        rl.TemperatureAnnealing(layers=[rl.StraightThroughBernoulliLatent()])
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, rl.StraightThroughBernoulliLatent()(inputs))
+    model.compile(optimizer="adam", loss="mse")
+    x = np.zeros((8, 4), np.float32)
+    with pytest.raises(ValueError, match="found no relaxtfp latent layer"):
+        model.fit(x, x, verbose=0, callbacks=[rl.TemperatureAnnealing()])
