@@ -126,6 +126,13 @@ FACTORIES = {
         build=lambda m, **p: m.StraightThroughRelaxedBernoulli(**p),
         tfp_reference=TFP_RELAXED_BERNOULLI,
         module="relaxtfp.distributions.straight_through_relaxed_bernoulli"),
+    "RebarRelaxation": Spec(
+        event="scalar", noise="uniform",
+        params=lambda n, k, rng: dict(temperature=_f32(0.5),
+                                      logits=_logits(rng, n)),
+        build=lambda m, **p: m.RebarRelaxation(**p),
+        tfp_reference=TFP_RELAXED_BERNOULLI,
+        module="relaxtfp.distributions.rebar_relaxation"),
     "StochasticTimesSmooth": Spec(
         event="scalar", noise="uniform",
         params=lambda n, k, rng: dict(logits=_logits(rng, n)),

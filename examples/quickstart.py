@@ -54,6 +54,7 @@ class Showcase:
 
     kind: how to compare samples with `log_prob`:
       "mixed"     scalar law on [0, 1] with atoms at 0 and 1 and a density;
+      "unit"      scalar law with a density on (0, 1);
       "discrete"  scalar law on finitely many values;
       "onehot"    one-hot vectors (categorical forward law);
       "subset"    k-hot vectors (a set of k categories);
@@ -78,6 +79,8 @@ def showcases():
                  lambda: D.StochasticTimesSmooth(probs=c(0.3)), "discrete"),
         Showcase("StraightThroughRelaxedBernoulli",
                  lambda: D.StraightThroughRelaxedBernoulli(c(0.5), probs=c(0.3)), "discrete"),
+        Showcase("RebarRelaxation",
+                 lambda: D.RebarRelaxation(c(1.5), logits=c(0.3)), "unit"),
         Showcase("CorrelatedRelaxedBernoulli",
                  lambda: D.CorrelatedRelaxedBernoulli(
                      c(0.6), logits=c([0.5, -0.5]), correlation=c([[1., 0.7], [0.7, 1.]])),
@@ -122,6 +125,8 @@ def reference_mean(entry, dist):
         pass
     # The second coordinate is sigmoid(-w), never 1 - x, which rounds to 0.
     x, y, wts = _logit_grid()
+    if entry.kind == "unit":
+        return np.array(np.sum(x * np.exp(dist.log_prob(x).numpy()) * wts)), "integral"
     if entry.kind == "simplex2":
         dens = np.exp(dist.log_prob(np.stack([x, y], axis=-1)).numpy())
         m0 = np.sum(x * dens * wts)
@@ -196,6 +201,14 @@ def plot_simplex2(ax, dist, x):
     ax.legend(fontsize=7)
 
 
+def plot_unit(ax, dist, x):
+    ax.hist(x, bins=60, range=(0., 1.), density=True, alpha=0.4, label="samples")
+    grid = np.linspace(1e-4, 1. - 1e-4, 400)
+    ax.plot(grid, np.exp(dist.log_prob(grid).numpy()), "C1", label="exp(log_prob)")
+    ax.set_xlabel("z")
+    ax.legend(fontsize=7)
+
+
 def plot_joint2(ax, dist, x):
     # Marginal of z_1: integrate the joint density over z_2 in logit
     # coordinates (dz = sigmoid(w) sigmoid(-w) dw), where it is smooth.
@@ -213,7 +226,8 @@ def plot_joint2(ax, dist, x):
 
 
 PLOTTERS = {"discrete": plot_discrete, "onehot": plot_vectors, "subset": plot_vectors,
-            "simplex2": plot_simplex2, "joint2": plot_joint2, "mixed": plot_mixed}
+            "simplex2": plot_simplex2, "joint2": plot_joint2, "mixed": plot_mixed,
+            "unit": plot_unit}
 
 
 def main(argv=None):

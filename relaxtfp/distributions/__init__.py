@@ -10,6 +10,7 @@ from relaxtfp.distributions.gumbel_softmax_top_k import GumbelSoftmaxTopK
 from relaxtfp.distributions.hard_concrete import HardConcrete
 from relaxtfp.distributions.invertible_gaussian import InvertibleGaussian
 from relaxtfp.distributions.logistic_normal_softmax import LogisticNormalSoftmax
+from relaxtfp.distributions.rebar_relaxation import RebarRelaxation
 from relaxtfp.distributions.stochastic_times_smooth import StochasticTimesSmooth
 from relaxtfp.distributions.straight_through_bernoulli import StraightThroughBernoulli
 from relaxtfp.distributions.straight_through_gumbel_softmax import (
@@ -28,6 +29,7 @@ __all__ = [
     "HardConcrete",
     "InvertibleGaussian",
     "LogisticNormalSoftmax",
+    "RebarRelaxation",
     "StochasticTimesSmooth",
     "StraightThroughBernoulli",
     "StraightThroughGumbelSoftmax",

@@ -29,21 +29,22 @@ Keras `train_step`):
 | rloo        | yes      | num_samples (>= 2) | no                     |
 | arm         | yes      | 2 * num_samples    | no (Bernoulli only)    |
 | disarm      | yes      | 2 * num_samples    | no (Bernoulli only)    |
+| rebar       | yes      | 3 * num_samples    | yes (at relaxed inputs)|
+| relax       | yes      | num_samples (+ 2 * num_samples of c) | no (c must be) |
 | gumbel_rao  | no       | num_samples        | yes                    |
 | reinmax     | no       | num_samples        | yes                    |
 """
 
 from relaxtfp.estimators.arm import arm
 from relaxtfp.estimators.arm import disarm
+from relaxtfp.estimators.rebar import rebar
+from relaxtfp.estimators.rebar import relax
+from relaxtfp.estimators.rebar import relax_control_variate
 from relaxtfp.estimators.score_function import MovingAverageBaseline
 from relaxtfp.estimators.score_function import reinforce
 from relaxtfp.estimators.score_function import rloo
 from relaxtfp.estimators.straight_through import gumbel_rao
 from relaxtfp.estimators.straight_through import reinmax
-
-# (rebar and relax live in their own module; adding them is one import line
-# here, e.g. `from relaxtfp.estimators.rebar import rebar, relax`: the tuple
-# below picks up every name of the issue's list that has been imported.)
 
 # The interchangeable estimator functions, in the order of the issue; every
 # one has the signature NAME(f, logits, *, seed, num_samples=...,
@@ -52,4 +53,4 @@ ESTIMATORS = tuple(name for name in (
     "reinforce", "rloo", "arm", "disarm", "rebar", "relax", "gumbel_rao",
     "reinmax") if name in globals())
 
-__all__ = ["ESTIMATORS", "MovingAverageBaseline"] + list(ESTIMATORS)
+__all__ = ["ESTIMATORS", "MovingAverageBaseline", "relax_control_variate"] + list(ESTIMATORS)

@@ -1,0 +1,362 @@
+"""Tests for relaxtfp.distributions.RebarRelaxation."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+import tensorflow_probability as tfp
+from scipy import integrate
+from scipy import special
+
+from relaxtfp.distributions import RebarRelaxation
+from relaxtfp.distributions.rebar_relaxation import _conditional_logistic
+from tests import utils
+from tests.distributions.contract import DistributionContract
+
+tfd = tfp.distributions
+
+NUM_SAMPLES = 100_000
+FALSE_FAIL_RATE = 1e-6
+
+GRID = np.linspace(1e-6, 1. - 1e-6, 401)
+
+
+def cdf(x, temperature, logits):
+    """P(X <= x) = sigmoid(temperature * logit(x) - logits), float64."""
+    return special.expit(temperature * special.logit(x) - logits)
+
+
+def conditional_cdf(x, temperature, logits, b):
+    """P(X <= x | 1[X > 1/2] = b): the CDF restricted to one half and
+    renormalized. P(X <= 1/2) = sigmoid(-logits)."""
+    f, f_half = cdf(x, temperature, logits), special.expit(-logits)
+    if b:
+        return np.clip((f - f_half) / (1. - f_half), 0., 1.)
+    return np.clip(f / f_half, 0., 1.)
+
+
+class TestRebarRelaxationContract(DistributionContract):
+
+    def make(self, dtype):
+        return RebarRelaxation(
+            temperature=tf.constant([[0.5], [2.]], dtype),
+            logits=tf.constant([-1., 0., 1.5], dtype))
+
+    def make_iid(self, n, dtype):
+        return RebarRelaxation(temperature=tf.constant(0.7, dtype),
+                               logits=tf.zeros([n], dtype))
+
+    def extreme_cases(self, dtype):
+        cases = []
+        for t in (1e-3, 1e-2, 1., 1e2, 1e3):
+            temperature = tf.Variable(tf.constant(t, dtype))
+            logits = tf.Variable(tf.constant([-50., -5., 0., 5., 50.], dtype))
+            cases.append((RebarRelaxation(temperature, logits=logits),
+                          [temperature, logits]))
+        return cases
+
+    def variables(self, dtype):
+        variables = [tf.Variable(tf.constant([[0.5], [2.]], dtype)),
+                     tf.Variable(tf.constant([-1., 0., 1.5], dtype))]
+        t, lg = variables
+        return RebarRelaxation(t, logits=lg), variables
+
+
+# -- analytic values ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("temperature,logits", [(0.3, -1.), (1., 0.4), (5., 2.)])
+def test_log_prob_matches_closed_form_and_tfp(temperature, logits):
+    x = np.array([1e-6, 0.05, 0.3, 0.5, 0.91, 1. - 1e-6])
+    d = RebarRelaxation(tf.constant(temperature, tf.float64),
+                        logits=tf.constant(logits, tf.float64))
+    alpha = np.exp(logits)
+    direct = (temperature * alpha * x ** (-temperature - 1)
+              * (1 - x) ** (-temperature - 1)
+              / (alpha * x ** -temperature + (1 - x) ** -temperature) ** 2)
+    np.testing.assert_allclose(d.log_prob(x), np.log(direct), rtol=1e-10)
+    ref = tfd.RelaxedBernoulli(tf.constant(temperature, tf.float64),
+                               logits=tf.constant(logits, tf.float64))
+    np.testing.assert_allclose(d.log_prob(x), ref.log_prob(x), rtol=1e-8)
+
+
+@pytest.mark.parametrize("temperature,logits", [(0.3, -1.), (1.5, 2.), (20., 0.5)])
+def test_normalization_cdf_and_quantile(temperature, logits):
+    """exp(log_prob) integrated over logit(x) in [-36, 36] (trapezoid rule
+    on 4e5 points; beyond 36, sigmoid rounds to 1 in float64) gives the mass
+    that the closed-form CDF (scipy) puts there, and `cdf`; `quantile`
+    inverts `cdf`. Atol 1e-6 covers the trapezoid error at temperature 20."""
+    d = RebarRelaxation(tf.constant(temperature, tf.float64),
+                        logits=tf.constant(logits, tf.float64))
+    t = np.array([1e-4, 0.1, 0.5, 0.9, 0.9999])
+    lo, hi = special.expit(-36.), special.expit(36.)
+    integrated, mass = utils.cdf_from_density_on_unit_interval(
+        lambda x: d.log_prob(x).numpy(), t, max_logit=36.)
+    np.testing.assert_allclose(
+        mass, cdf(hi, temperature, logits) - cdf(lo, temperature, logits), atol=1e-6)
+    np.testing.assert_allclose(d.cdf(t) - cdf(lo, temperature, logits), integrated,
+                               atol=1e-6)
+    np.testing.assert_allclose(d.cdf(t), cdf(t, temperature, logits), rtol=1e-10)
+    np.testing.assert_allclose(d.cdf([-0.5, 0., 1., 2.]), [0., 0., 1., 1.])
+    q = np.array([1e-3, 0.2, 0.5, 0.77, 0.999])
+    np.testing.assert_allclose(d.cdf(d.quantile(q)), q, rtol=1e-10)
+    # X exceeds 1/2 with probability sigmoid(logits).
+    np.testing.assert_allclose(1. - d.cdf(0.5), special.expit(logits), rtol=1e-12)
+
+
+def test_probs_and_logits_parameterizations_agree():
+    x = tf.constant([0.1, 0.25, 0.9], tf.float64)
+    a = RebarRelaxation(0.5, logits=tf.constant(0.4, tf.float64))
+    b = RebarRelaxation(0.5, probs=tf.constant(special.expit(0.4), tf.float64))
+    np.testing.assert_allclose(a.log_prob(x), b.log_prob(x), rtol=1e-12)
+    np.testing.assert_allclose(b.logits_parameter(), 0.4, rtol=1e-12)
+
+
+def test_log_prob_outside_open_interval_is_minus_inf():
+    d = RebarRelaxation(0.5, logits=0.)
+    assert np.all(d.log_prob([-0.1, 0., 1., 1.01]).numpy() == -np.inf)
+
+
+def test_conditional_logistic_matches_the_uniform_form():
+    """z_tilde = logits + logit(u') with u' = (1 - p) + v p (b = 1) or
+    u' = v (1 - p) (b = 0), against the stable form, at moderate values."""
+    logits = np.array([-3., -0.2, 0.4, 2.5, 6.])[:, None]
+    v = np.array([1e-4, 0.1, 0.5, 0.93, 1. - 1e-6])[None, :]
+    p = special.expit(logits)
+    for b, u in ((1., (1. - p) + v * p), (0., v * (1. - p))):
+        got = _conditional_logistic(tf.constant(logits), tf.constant(b, tf.float64),
+                                    tf.constant(v)).numpy()
+        np.testing.assert_allclose(got, logits + special.logit(u), rtol=1e-9,
+                                   atol=1e-12)
+        assert np.all(got > 0.) if b else np.all(got < 0.)
+
+
+# -- gradients -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["sample", "conditional"])
+def test_pathwise_gradients_match_finite_differences(method):
+    """d sample / d parameter with the noise held fixed (same seed)."""
+    params = dict(temperature=0.6, logits=0.3)
+    seed = (11, 12)
+    b = tf.constant(np.tile([0., 1.], 250), tf.float64)
+
+    def total(**p):
+        d = RebarRelaxation(**p)
+        x = (d.sample(500, seed=seed) if method == "sample"
+             else d.conditional_sample(b, seed=seed))
+        return tf.reduce_sum(x)
+
+    variables = {k: tf.Variable(tf.constant(v, tf.float64)) for k, v in params.items()}
+    with tf.GradientTape() as tape:
+        value = total(**variables)
+    grads = tape.gradient(value, variables)
+    h = 1e-6
+    for k, v in params.items():
+        plus = {**params, k: v + h}
+        minus = {**params, k: v - h}
+        fd = (total(**{a: tf.constant(c, tf.float64) for a, c in plus.items()})
+              - total(**{a: tf.constant(c, tf.float64) for a, c in minus.items()})
+              ) / (2 * h)
+        np.testing.assert_allclose(grads[k], fd, rtol=1e-6, err_msg=k)
+
+
+def test_reparameterized_gradient_is_unbiased_for_d_cdf():
+    """Per-sample pathwise gradients of 1 - x average to d E[1 - X]/d logits,
+    where E[X] = integral of P(X > x) dx (quadrature in float64)."""
+    n = 50_000
+    lg = tf.Variable(tf.constant(-0.4, tf.float64) * tf.ones([n], tf.float64))
+    with tf.GradientTape() as tape:
+        x = RebarRelaxation(tf.constant(0.8, tf.float64), logits=lg).sample(
+            seed=(21, 22))
+    per_sample = tape.gradient(x, lg).numpy()
+
+    def mean(logits):
+        return integrate.quad(lambda t: 1. - cdf(t, 0.8, logits), 0., 1.,
+                              epsabs=1e-13)[0]
+    h = 1e-5
+    exact = (mean(-0.4 + h) - mean(-0.4 - h)) / (2 * h)
+    utils.assert_mean_within_clt(per_sample, exact, FALSE_FAIL_RATE)
+
+
+def test_conditional_sample_gradients_finite_at_extremes():
+    for t in (1e-3, 1., 1e3):
+        temperature = tf.Variable(tf.constant(t, tf.float32))
+        logits = tf.Variable(tf.constant([-50., -5., 0., 5., 50.]))
+        b = tf.constant([[0.] * 5, [1.] * 5])
+        with tf.GradientTape() as tape:
+            x = RebarRelaxation(temperature, logits=logits).conditional_sample(
+                tf.broadcast_to(b[:, None], [2, 100, 5]), seed=(3, 4))
+        assert np.all(np.isfinite(x.numpy()))
+        assert np.all((x.numpy() > 0.) & (x.numpy() < 1.))
+        # x > 1/2 exactly where b = 1 (ties at 1/2 only by saturation: none).
+        np.testing.assert_array_equal(x.numpy()[0] <= 0.5, True)
+        np.testing.assert_array_equal(x.numpy()[1] >= 0.5, True)
+        for g in tape.gradient(x, [temperature, logits]):
+            assert np.all(np.isfinite(g.numpy()))
+
+
+# -- statistics ----------------------------------------------------------------
+
+
+def _dkwm_against(samples, cdf_values, wrong_cdfs):
+    utils.assert_cdf_matches(samples, GRID, cdf_values, FALSE_FAIL_RATE)
+    for wrong in wrong_cdfs:
+        utils.assert_detectable(cdf_values, wrong, samples.size, FALSE_FAIL_RATE)
+
+
+@pytest.mark.parametrize("temperature,logits", [(0.5, -0.85), (2. / 3., 1.), (3., 0.)])
+def test_samples_agree_with_log_prob(temperature, logits, seed):
+    """DKWM test of the sampler against the CDF obtained by integrating
+    `exp(log_prob)`; false-failure rate FALSE_FAIL_RATE. Power: the test
+    rejects a 10% error in the temperature and an error of 0.1 in the
+    logits, shown by `assert_detectable`."""
+    d = RebarRelaxation(tf.constant(temperature, tf.float64),
+                        logits=tf.constant(logits, tf.float64))
+    from_density, mass = utils.cdf_from_density_on_unit_interval(
+        lambda x: d.log_prob(x).numpy(), GRID)
+    np.testing.assert_allclose(mass, 1., atol=1e-7)
+    np.testing.assert_allclose(from_density, cdf(GRID, temperature, logits), atol=1e-7)
+    x = d.sample(NUM_SAMPLES, seed=seed).numpy()
+    _dkwm_against(x, from_density, [cdf(GRID, 1.1 * temperature, logits),
+                                    cdf(GRID, temperature, logits + 0.1)])
+
+
+@pytest.mark.parametrize("temperature,logits", [(0.5, -0.85), (1., 1.5), (4., -3.)])
+@pytest.mark.parametrize("b", [0., 1.])
+def test_conditional_sample_has_the_conditional_law(temperature, logits, b, seed):
+    """DKWM: x_tilde | b against P(X <= x | 1[X > 1/2] = b), false-failure
+    rate FALSE_FAIL_RATE. Power: rejects the conditional law at a temperature
+    20% off (a logits error is a weaker alternative deep in a tail, where the
+    conditional law of a logistic barely depends on its location)."""
+    d = RebarRelaxation(tf.constant(temperature, tf.float64),
+                        logits=tf.constant(logits, tf.float64))
+    x = d.conditional_sample(tf.fill([NUM_SAMPLES], tf.constant(b, tf.float64)),
+                             seed=seed).numpy()
+    assert np.all(x > 0.5) if b else np.all(x < 0.5)
+    want = conditional_cdf(GRID, temperature, logits, b)
+    _dkwm_against(x, want, [conditional_cdf(GRID, 1.2 * temperature, logits, b)])
+
+
+def test_conditional_after_bernoulli_is_the_marginal(seed):
+    """b ~ Bernoulli(sigmoid(logits)), then x_tilde | b, has the law of X
+    (DKWM at FALSE_FAIL_RATE; power against a 10% temperature error)."""
+    temperature, logits = 0.4, 0.7
+    d = RebarRelaxation(tf.constant(temperature, tf.float64),
+                        logits=tf.constant(logits, tf.float64))
+    u = np.random.default_rng(seed[0]).uniform(size=NUM_SAMPLES)
+    b = (u < special.expit(logits)).astype(np.float64)
+    x = d.conditional_sample(b, seed=seed).numpy()
+    _dkwm_against(x, cdf(GRID, temperature, logits),
+                  [cdf(GRID, 1.1 * temperature, logits)])
+
+
+# -- validation ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    (dict(temperature=0., logits=0.), "Argument `temperature` must be positive."),
+    (dict(temperature=-1., logits=0.), "Argument `temperature` must be positive."),
+    (dict(temperature=1., probs=1.5), r"Argument `probs` must be in \[0, 1\]"),
+    (dict(temperature=1., probs=-0.1), r"Argument `probs` must be in \[0, 1\]"),
+])
+def test_invalid_parameters_raise(kwargs, message):
+    with pytest.raises(tf.errors.InvalidArgumentError, match=message):
+        RebarRelaxation(validate_args=True, **kwargs)
+
+
+def test_invalid_variable_assignment_is_caught():
+    t = tf.Variable(1.)
+    d = RebarRelaxation(t, logits=0., validate_args=True)
+    d.sample(seed=(1, 2))
+    t.assign(-1.)
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match="`temperature` must be positive"):
+        d.sample(seed=(1, 2))
+
+
+def test_logits_and_probs_are_exclusive():
+    with pytest.raises(ValueError, match="exactly one of `logits` or `probs`"):
+        RebarRelaxation(1., logits=0., probs=0.5)
+    with pytest.raises(ValueError, match="exactly one of `logits` or `probs`"):
+        RebarRelaxation(1.)
+
+
+def test_log_prob_and_conditional_validate_their_inputs():
+    d = RebarRelaxation(1., logits=0., validate_args=True)
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"Sample must be in \(0, 1\)"):
+        d.log_prob(1.)
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"Sample must be in \(0, 1\)"):
+        d.log_prob(0.)
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match="Argument `b` must be 0 or 1."):
+        d.conditional_sample([0., 0.5], seed=(1, 2))
+
+
+def test_conditional_sample_shapes_and_dtypes():
+    d = RebarRelaxation(tf.constant([[0.5], [2.]], tf.float64),
+                        logits=tf.constant([-1., 0., 1.5], tf.float64))
+    x = d.conditional_sample(tf.ones([4, 2, 3], tf.float64), seed=(1, 2))
+    assert x.shape == (4, 2, 3) and x.dtype == tf.float64
+    # b broadcasts against the batch shape.
+    assert d.conditional_sample(1., seed=(1, 2)).shape == (2, 3)
+
+
+def test_conditional_sample_eager_function_and_xla_agree():
+    d = RebarRelaxation(tf.constant([[0.5], [2.]]), logits=tf.constant([-1., 0., 1.5]))
+    b = tf.constant([[[0.], [1.]]] * 5)
+    run = lambda: d.conditional_sample(b, seed=(3, 4))
+    eager = run()
+    for mode in (tf.function(run), tf.function(run, jit_compile=True)):
+        np.testing.assert_allclose(mode(), eager, rtol=1e-5)
+
+
+# -- regressions for the reference library's defects (relaxit-review.md §9) -------
+
+
+def test_regression_log_prob_matches_sampler_not_the_muprop_mixture(seed):
+    """§9.3: relaxit sampled sigmoid((c logit(theta) + logit(u)) / lambda),
+    c = (lambda^2 + lambda + 1) / (lambda + 1), but scored the density
+    without c. Our sampler and log_prob agree (DKWM, false-failure rate
+    FALSE_FAIL_RATE), and the test has power against relaxit's pair: the
+    law of relaxit's sampler is detectably far from the density it scored
+    (the numbers of the review: theta = 0.3, lambda = 0.5)."""
+    temperature, logits = 0.5, special.logit(0.3)
+    d = RebarRelaxation(tf.constant(temperature, tf.float64),
+                        probs=tf.constant(0.3, tf.float64))
+    ours, _ = utils.cdf_from_density_on_unit_interval(
+        lambda x: d.log_prob(x).numpy(), GRID)
+    x = d.sample(NUM_SAMPLES, seed=seed).numpy()
+    c = (temperature ** 2 + temperature + 1.) / (temperature + 1.)
+    relaxit_sampler_law = cdf(GRID, temperature, c * logits)
+    _dkwm_against(x, ours, [relaxit_sampler_law])
+    # The review measured P(z <= 0.1) = 0.474 for relaxit's sampler; the
+    # density it scored (ours) gives 0.4375.
+    np.testing.assert_allclose(cdf(0.1, temperature, c * logits), 0.474, atol=2e-3)
+    np.testing.assert_allclose(d.cdf(0.1), 0.4375, atol=1e-4)
+
+
+def test_regression_no_shared_noise_across_batch():
+    """§9.16: relaxit drew one uniform for the whole batch when
+    sample_shape = (), so every element took the same value."""
+    d = RebarRelaxation(0.5, logits=tf.zeros([3, 4]))
+    for x in (d.sample(seed=(1, 2)), d.conditional_sample(tf.ones([3, 4]), seed=(1, 2))):
+        assert len(np.unique(x.numpy())) == 12
+
+
+def test_regression_float64_is_kept_and_python_float_temperature_works():
+    """§9.23 and §2.9: relaxit forced float32 and failed on a Python float
+    temperature."""
+    d = RebarRelaxation(0.5, logits=tf.constant([0.1, 0.2], tf.float64))
+    assert d.sample(seed=(1, 2)).dtype == tf.float64
+    assert d.conditional_sample([1., 0.], seed=(1, 2)).dtype == tf.float64
+    assert d.log_prob(0.3).dtype == tf.float64
+
+
+def test_regression_support_is_the_unit_interval():
+    """§9.27: relaxit declared support `real`."""
+    d = RebarRelaxation(1e-3, logits=[-50., 0., 50.])
+    x = d.sample(1000, seed=(1, 2)).numpy()
+    assert x.min() > 0. and x.max() < 1.
+    y = d.experimental_default_event_space_bijector()(
+        tf.constant([-30., 0., 30.], tf.float64))
+    assert np.all((y.numpy() > 0.) & (y.numpy() < 1.))
