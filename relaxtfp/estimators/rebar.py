@@ -261,16 +261,16 @@ def relax(f, logits, *, seed, control_variate, num_samples=1,
       logits: Float `Tensor` (or `tf.Variable`): Bernoulli log-odds, or
         categorical logits with a trailing category axis.
       seed: TFP-style stateless seed; `None` draws a fresh one.
-      control_variate: Callable `c` mapping `z` of shape `[2 * num_samples]
-        + logits.shape` to values of `f`'s output shape with the sample axis
-        `2 * num_samples`; differentiable in `z`. See
+      control_variate: Callable `c` mapping `z` of shape
+        `[2 * num_samples] + logits.shape` to values of `f`'s output shape
+        with the sample axis `2 * num_samples`; differentiable in `z`. See
         `relaxtfp.estimators.relax_control_variate`.
       num_samples: Python int >= 1: samples (evaluations of `f`).
       categorical: Python bool; `True` for one-hot categorical variables.
       name: Python `str` name for the ops.
 
     Returns:
-      `(surrogate, variance_objective)`, two scalar float `Tensor`s.
+      `(surrogate, variance_objective)`, two scalar float tensors.
 
     Raises:
       ValueError: If `num_samples` is not an integer >= 1, or `f` or
@@ -290,8 +290,8 @@ def rebar(f, logits, *, seed, num_samples=1, categorical=False,
     """REBAR: REINFORCE with the relaxed `f` as a control variate.
 
     REBAR (Tucker et al., 2017) is RELAX with the control variate
-    `c(z) = scale * f(relaxed(z))`, where `relaxed(z) = sigmoid(z /
-    temperature)` (Bernoulli; the `RebarRelaxation` sample) or
+    `c(z) = scale * f(relaxed(z))`, where
+    `relaxed(z) = sigmoid(z / temperature)` (Bernoulli; the `RebarRelaxation` sample) or
     `softmax(z / temperature)` (categorical):
 
     ```none
@@ -317,8 +317,8 @@ def rebar(f, logits, *, seed, num_samples=1, categorical=False,
     #### Mathematical Details
 
     `rebar(f, logits, temperature=t, scale=eta, ...)` is
-    `relax(f, logits, control_variate=relax_control_variate(f,
-    temperature=t, scale=eta), ...)`; with the same seed both draw the same
+    `relax(f, logits, control_variate=relax_control_variate(f, temperature=t, scale=eta))`;
+    with the same seed both draw the same
     noise and return the same values.
 
     #### Examples
@@ -363,7 +363,7 @@ def rebar(f, logits, *, seed, num_samples=1, categorical=False,
       name: Python `str` name for the ops.
 
     Returns:
-      `(surrogate, variance_objective)`, two scalar float `Tensor`s.
+      `(surrogate, variance_objective)`, two scalar float tensors.
 
     Raises:
       ValueError: If `num_samples` is not an integer >= 1, `temperature` is
