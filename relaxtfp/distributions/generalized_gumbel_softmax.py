@@ -5,6 +5,7 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 
 from relaxtfp.internal import noise
+from relaxtfp.internal.parameters import CategoricalLogitsProbsMixin
 from relaxtfp.internal.parameters import assert_positive
 from relaxtfp.internal.parameters import check_exactly_one
 from relaxtfp.internal.simplex import SoftmaxCenteredLebesgue
@@ -21,7 +22,8 @@ tfd = tfp.distributions
 __all__ = ["GeneralizedGumbelSoftmax"]
 
 
-class GeneralizedGumbelSoftmax(tfd.AutoCompositeTensorDistribution):
+class GeneralizedGumbelSoftmax(CategoricalLogitsProbsMixin,
+                               tfd.AutoCompositeTensorDistribution):
     """A discrete law on arbitrary real values, relaxed by the Gumbel-softmax.
 
     A discrete random variable that takes the value `values[k]` with
@@ -352,45 +354,9 @@ class GeneralizedGumbelSoftmax(tfd.AutoCompositeTensorDistribution):
         return self._temperature
 
     @property
-    def logits(self):
-        """Input argument `logits` (`None` if `probs` was given)."""
-        return self._logits
-
-    @property
-    def probs(self):
-        """Input argument `probs` (`None` if `logits` was given)."""
-        return self._probs
-
-    @property
     def hard(self):
         """Whether samples are exact one-hot vectors (straight-through)."""
         return self._hard
-
-    def logits_parameter(self, name=None):
-        """Logits computed from whichever of `logits` or `probs` was given."""
-        with self._name_and_control_scope(name or "logits_parameter"):
-            return self._logits_parameter_no_checks()
-
-    def probs_parameter(self, name=None):
-        """Probabilities `softmax(logits)` (or `probs` if given)."""
-        with self._name_and_control_scope(name or "probs_parameter"):
-            return self._probs_parameter_no_checks()
-
-    def _logits_parameter_no_checks(self):
-        if self._logits is None:
-            probs = tf.convert_to_tensor(self._probs)
-            # log(0) = -inf drops the category; the double `where` keeps the
-            # gradient at zero probabilities at 0 instead of 0 * inf = NaN.
-            positive = probs > 0.
-            safe = tf.where(positive, probs, tf.ones([], probs.dtype))
-            return tf.where(positive, tf.math.log(safe),
-                            tf.constant(-np.inf, probs.dtype))
-        return tensor_util.identity_as_tensor(self._logits)
-
-    def _probs_parameter_no_checks(self):
-        if self._logits is None:
-            return tensor_util.identity_as_tensor(self._probs)
-        return tf.math.softmax(self._logits)
 
     # -- shapes -----------------------------------------------------------------
 

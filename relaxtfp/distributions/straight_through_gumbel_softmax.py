@@ -4,6 +4,7 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 
 from relaxtfp.internal import noise
+from relaxtfp.internal.parameters import CategoricalLogitsProbsMixin
 from relaxtfp.internal.parameters import assert_positive
 from relaxtfp.internal.parameters import check_exactly_one
 from relaxtfp.internal.simplex import SoftmaxCenteredLebesgue
@@ -41,50 +42,16 @@ def _probs_tolerance(dtype):
     return tf.math.sqrt(dtype_util.eps(dtype))
 
 
-class _OneHotCategoricalMixin:
+class _OneHotCategoricalMixin(CategoricalLogitsProbsMixin):
     """Shared parts of the one-hot straight-through categorical classes.
 
-    The class sets `self._logits` and `self._probs` (one of them `None`) and
+    The class sets `self._logits` and `self._probs` (one of them `None`; the
+    accessors come from `CategoricalLogitsProbsMixin`) and
     implements `_forward_logits()` (the logits of the law of the forward,
     discrete sample) and `_temperatures()` (the batch-shaped temperatures,
     used only for broadcasting). Kept private to relaxtfp's straight-through
     categorical modules.
     """
-
-    @property
-    def logits(self):
-        """Input argument `logits` (`None` if `probs` was given)."""
-        return self._logits
-
-    @property
-    def probs(self):
-        """Input argument `probs` (`None` if `logits` was given)."""
-        return self._probs
-
-    def logits_parameter(self, name=None):
-        """Logits computed from whichever of `logits` or `probs` was given.
-
-        From `probs` this is `log(probs)`, defined up to an additive constant
-        per batch member, as for `tfd.OneHotCategorical`.
-        """
-        with self._name_and_control_scope(name or "logits_parameter"):
-            return self._logits_parameter_no_checks()
-
-    def probs_parameter(self, name=None):
-        """Probs computed from whichever of `logits` or `probs` was given:
-        `softmax(logits)`."""
-        with self._name_and_control_scope(name or "probs_parameter"):
-            return self._probs_parameter_no_checks()
-
-    def _logits_parameter_no_checks(self):
-        if self._logits is None:
-            return tf.math.log(tf.convert_to_tensor(self._probs))
-        return tensor_util.identity_as_tensor(self._logits)
-
-    def _probs_parameter_no_checks(self):
-        if self._logits is None:
-            return tensor_util.identity_as_tensor(self._probs)
-        return tf.math.softmax(self._logits)
 
     def _param(self):
         return self._logits if self._logits is not None else self._probs

@@ -1,12 +1,14 @@
 """Shared handling of distribution parameters: `logits`/`probs` pairs and
 validity assertions with messages that name the argument and the rule."""
 
+import numpy as np
 import tensorflow as tf
 
 from relaxtfp.internal.tfp_internal import assert_util
 from relaxtfp.internal.tfp_internal import tensor_util
 
 __all__ = [
+    "CategoricalLogitsProbsMixin",
     "LogitsProbsMixin",
     "assert_in_unit_interval",
     "assert_positive",
@@ -82,3 +84,28 @@ class LogitsProbsMixin:
         if self._probs is None or is_init == tensor_util.is_ref(self._probs):
             return []
         return assert_in_unit_interval(tf.convert_to_tensor(self._probs), "probs")
+
+
+class CategoricalLogitsProbsMixin(LogitsProbsMixin):
+    """`logits`/`probs` accessors for laws over K categories (last axis).
+
+    `probs` lie on the simplex and `probs_parameter()` is `softmax(logits)`;
+    `logits_parameter()` from `probs` is `log(probs)`, defined up to an
+    additive constant per batch member, as for `tfd.OneHotCategorical`.
+    """
+
+    def _logits_parameter_no_checks(self):
+        if self._logits is None:
+            probs = tf.convert_to_tensor(self._probs)
+            # log(0) = -inf drops the category; the double `where` keeps the
+            # gradient at zero probabilities at 0 instead of 0 * inf = NaN.
+            positive = probs > 0.
+            safe = tf.where(positive, probs, tf.ones([], probs.dtype))
+            return tf.where(positive, tf.math.log(safe),
+                            tf.constant(-np.inf, probs.dtype))
+        return tensor_util.identity_as_tensor(self._logits)
+
+    def _probs_parameter_no_checks(self):
+        if self._logits is None:
+            return tensor_util.identity_as_tensor(self._probs)
+        return tf.math.softmax(self._logits)
