@@ -14,6 +14,7 @@ EXAMPLES = ROOT / "examples"
 SMOKE_RUNS = {
     "laplace_bridge.py": ["--smoke", "--output-dir", "{out}"],
     "quickstart.py": ["--smoke", "--output-dir", "{out}"],
+    "reinforce_acrobot.py": ["--smoke", "--estimator", "reinforce", "--output-dir", "{out}"],
 }
 
 

@@ -1,0 +1,68 @@
+"""The pure-Python helpers of `examples/reinforce_acrobot.py` (returns-to-go,
+running return, episodes to the threshold, leave-one-out mean). The script
+itself runs in smoke mode in `tests/test_examples.py`."""
+
+import importlib.util
+import math
+import pathlib
+
+import numpy as np
+import pytest
+
+_SCRIPT = pathlib.Path(__file__).resolve().parents[1] / "examples" / "reinforce_acrobot.py"
+
+
+def _load():
+    spec = importlib.util.spec_from_file_location("reinforce_acrobot", _SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+ex = _load()
+
+
+def test_discounted_returns_matches_the_direct_sum():
+    rng = np.random.default_rng(0)
+    rewards = rng.normal(size=17)
+    gamma, bootstrap = 0.9, 2.5
+    got = ex.discounted_returns(rewards, gamma, bootstrap)
+    t_end = rewards.size
+    want = [sum(gamma ** (k - t) * rewards[k] for k in range(t, t_end))
+            + gamma ** (t_end - t) * bootstrap for t in range(t_end)]
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def test_discounted_returns_acrobot_closed_form():
+    # Reward -1 for each of T steps, no bootstrap: G_t = -(1 - g^(T-t)) / (1 - g).
+    gamma, t_end = 0.99, 500
+    got = ex.discounted_returns(-np.ones(t_end), gamma)
+    t = np.arange(t_end)
+    np.testing.assert_allclose(got, -(1. - gamma ** (t_end - t)) / (1. - gamma), rtol=1e-12)
+    assert ex.discounted_returns([], gamma).shape == (0,)
+
+
+def test_running_returns_starts_at_the_first_episode():
+    got = ex.running_returns([-500., -100., -100.], weight=0.05)
+    np.testing.assert_allclose(got, [-500., -480., -461.])
+
+
+def test_episodes_to_threshold_is_one_based_and_none_when_missed():
+    assert ex.episodes_to_threshold([-300., -101., -100., -90.], -100.) == 3
+    assert ex.episodes_to_threshold([-300., -101.], -100.) is None
+
+
+def test_median_episodes_counts_missed_runs_as_infinite():
+    assert ex.median_episodes([100, None, 50]) == 100
+    assert ex.median_episodes([100, None, None]) is None
+    assert ex.median_episodes([10, 20, 40, None]) == 30
+    assert ex.median_episodes([]) is None
+    assert not math.isinf(ex.median_episodes([1, 2]))
+
+
+def test_leave_one_out_mean():
+    values = np.array([[1., 4.], [2., 0.], [6., 2.]])
+    np.testing.assert_allclose(ex.leave_one_out_mean(values),
+                               [[4., 1.], [3.5, 3.], [1.5, 2.]])
+    with pytest.raises(ValueError, match="at least 2"):
+        ex.leave_one_out_mean(values[:1])
