@@ -252,6 +252,22 @@ def test_relaxed_samples_agree_with_log_prob(temperature, logits, face, seed):
         utils.assert_detectable(cdf, wrong, NUM_SAMPLES, FALSE_FAIL_RATE / 2, atol=1e-6)
 
 
+def test_density_is_in_the_dirichlet_measure():
+    """E_{x ~ Dirichlet(1, 1, 1)}[q(x) / p_Dir(x)] = 1: the relaxed density
+    integrates to one w.r.t. Lebesgue measure on the first K-1 coordinates,
+    the measure of `tfd.Dirichlet` (issue: one measure on the simplex). CLT
+    half-width at FALSE_FAIL_RATE; with TFP's surface-measure convention the
+    mean would be 1/sqrt(3) = 0.577, which the half-width (< 0.1) excludes."""
+    q = GeneralizedGumbelSoftmax(tf.constant([0., 1., 2.], tf.float64),
+                                 tf.constant(1.5, tf.float64),
+                                 logits=tf.constant([0.3, -0.2, 0.1], tf.float64))
+    p = tfp.distributions.Dirichlet(tf.ones([3], tf.float64))
+    x = p.sample(NUM_SAMPLES, seed=(5, 7))
+    ratio = tf.exp(q.log_prob(x) - p.log_prob(x)).numpy()
+    utils.assert_mean_within_clt(ratio, 1., FALSE_FAIL_RATE)
+    assert utils.clt_halfwidth(ratio.std(), ratio.size, FALSE_FAIL_RATE) < 0.1
+
+
 def test_log_ratios_are_logistic(seed):
     """log(w_k / w_0) = ((l_k + g_k) - (l_0 + g_0)) / temperature is logistic
     with location (l_k - l_0) / temperature and scale 1 / temperature; a
