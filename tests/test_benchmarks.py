@@ -101,26 +101,11 @@ def test_quick_mode_smoke(tmp_path):
         assert f"| {name} |" in table
 
 
-# Intermediates larger than the parameters, allowed by design: the k-hot
-# sample of GumbelSoftmaxTopK is built from k one-hot rows ([..., k, K]).
-_INTERMEDIATE_FACTOR = {"GumbelSoftmaxTopK": 5}
-_KNOWN_LARGE_INTERMEDIATE = {
-    # The gradient with respect to the shared [D, D] Cholesky factor is formed
-    # per batch member ([B, D, D], BatchMatMulV2 in the backward pass of
-    # `matvec` / `triangular_solve`) before it is summed.
-    "CorrelatedRelaxedBernoulli",
-}
-
-
-@pytest.mark.parametrize(
-    "name,spec,module",
-    [pytest.param(*c, marks=pytest.mark.xfail(
-        strict=True, reason="O(batch x K^2) gradient intermediate"))
-     if c[0] in _KNOWN_LARGE_INTERMEDIATE else c for c in _CLASSES],
-    ids=[c[0] for c in _CLASSES])
+@pytest.mark.parametrize("name,spec,module", _CLASSES,
+                         ids=[c[0] for c in _CLASSES])
 def test_no_intermediate_larger_than_batch_times_k(name, spec, module):
     """Every statically shaped tensor of the step (forward and backward) has at
-    most 2 x elements entries (times k for top-k), with elements = batch x K
+    most 2 x elements entries, with elements = batch x K
     and a batch (64) larger than K (8), so a per-batch K x K tensor shows."""
     m, k = (512, None) if spec.event == "scalar" else (64, 8)
     params = spec.params(m, k, np.random.default_rng(0))
@@ -128,5 +113,10 @@ def test_no_intermediate_larger_than_batch_times_k(name, spec, module):
     tensors = [tf.constant(params[p]) for p in names]
     elements = m if k is None else m * k
     largest = bench.max_intermediate_elements(spec, module, tensors, names)
-    assert largest <= 2 * elements * _INTERMEDIATE_FACTOR.get(name, 1), (
-        name, largest, elements)
+    bound = 2 * elements
+    if name == "GumbelSoftmaxTopK":
+        # log_prob's exact set probability is a dynamic program over the
+        # subsets of the drawn set: k 2^(k-1) terms per batch member (k = 5
+        # in the benchmark), documented in the class; sampling is O(batch K).
+        bound = max(bound, m * 5 * 2 ** 4)
+    assert largest <= bound, (name, largest, elements)

@@ -152,6 +152,87 @@ def _ndtri_of_logit(x):
     return tf.where(x <= 0., v, -v)
 
 
+def _fold_samples(chol, x):
+    """`x` as columns `[B..., D, S]` against a batched factor `[B..., D, D]`.
+
+    Applies when the batch dimensions of `x` ending just before its last
+    axis equal those of `chol` (statically known), i.e. when only leading
+    sample dimensions broadcast against the factor. They are folded into
+    one trailing column axis of size S, so that one batched `matmul` or
+    `triangular_solve` per batch member handles all samples, and the
+    gradient with respect to the factor is formed directly at the factor's
+    own shape (a `[B..., D, S] x [B..., S, D]` product) instead of once per
+    sample (`[S, B..., D, D]`) and then summed. Returns `(columns, unfold)`,
+    or `None` where the shapes do not allow it.
+    """
+    chol_rank, x_rank = chol.shape.rank, x.shape.rank
+    if chol_rank is None or x_rank is None:
+        return None
+    batch_rank = chol_rank - 2
+    sample_rank = x_rank - 1 - batch_rank
+    if sample_rank < 1:
+        return None
+    batch = chol.shape[:-2]
+    if (not batch.is_fully_defined()
+            or not x.shape[sample_rank:-1].is_fully_defined()
+            or x.shape[sample_rank:-1] != batch):
+        return None
+    x_shape = ps.shape(x)
+    flat = tf.reshape(x, ps.concat([[-1], x_shape[sample_rank:]], axis=0))
+    columns = tf.transpose(flat, list(range(1, batch_rank + 2)) + [0])
+
+    def unfold(y):
+        rows = tf.transpose(y, [batch_rank + 1] + list(range(batch_rank + 1)))
+        return tf.reshape(rows, x_shape)
+
+    return columns, unfold
+
+
+def _chol_matvec(chol, x):
+    """`L @ x` over the last axis of `x`, for a factor shared by many rows.
+
+    `tf.linalg.matvec` broadcasts `L` against every row of `x`, and the
+    gradient of that batched product with respect to `L` is a `[..., D, D]`
+    tensor per row (summed afterwards): at D = 100 and 1e6 elements that is
+    1e8 numbers. Here an unbatched factor multiplies all rows at once,
+    `x_flat @ L^T` (one `[N, D] x [D, D]` matmul, whose gradient with
+    respect to `L` is one `[D, N] x [N, D]` product); a batched factor gets
+    the same treatment per batch member (`_fold_samples`). Only factors whose
+    batch dimensions broadcast inside those of `x` fall back to `matvec`.
+    """
+    if chol.shape.rank == 2:
+        x_shape = ps.shape(x)
+        flat = tf.reshape(x, ps.concat([[-1], x_shape[-1:]], axis=0))
+        return tf.reshape(tf.linalg.matmul(flat, chol, transpose_b=True),
+                          x_shape)
+    folded = _fold_samples(chol, x)
+    if folded is None:
+        return tf.linalg.matvec(chol, x)
+    columns, unfold = folded
+    return unfold(tf.linalg.matmul(chol, columns))
+
+
+def _chol_solve(chol, x):
+    """`L^{-1} x` over the last axis of `x` (lower-triangular `L`).
+
+    The same layout as `_chol_matvec`: all rows of `x` become the columns of
+    one right-hand side (`[D, N]` for an unbatched factor), so that the
+    gradient with respect to `L` is one `[D, N] x [N, D]` product.
+    """
+    if chol.shape.rank == 2:
+        x_shape = ps.shape(x)
+        flat = tf.reshape(x, ps.concat([[-1], x_shape[-1:]], axis=0))
+        solved = tf.linalg.triangular_solve(chol, tf.transpose(flat),
+                                            lower=True)
+        return tf.reshape(tf.transpose(solved), x_shape)
+    folded = _fold_samples(chol, x)
+    if folded is None:
+        return tf.linalg.triangular_solve(chol, x[..., tf.newaxis],
+                                          lower=True)[..., 0]
+    columns, unfold = folded
+    return unfold(tf.linalg.triangular_solve(chol, columns, lower=True))
+
+
 class CorrelatedRelaxedBernoulli(LogitsProbsMixin,
                                  tfd.AutoCompositeTensorDistribution):
     """Relaxed Bernoulli gates correlated through a Gaussian copula.
@@ -464,7 +545,7 @@ class CorrelatedRelaxedBernoulli(LogitsProbsMixin,
                            self._event_shape_tensor()], axis=0)
         # Full-shape noise: every coordinate of every sample has its own draw.
         eps = noise.normal(shape, seed=seed, dtype=self.dtype)
-        v = tf.linalg.matvec(chol, eps)
+        v = _chol_matvec(chol, eps)
         z = tf.math.sigmoid(
             (logits + _logit_ndtr(v)) / temperature[..., tf.newaxis])
         np_dtype = dtype_util.as_numpy_dtype(self.dtype)
@@ -490,12 +571,12 @@ class CorrelatedRelaxedBernoulli(LogitsProbsMixin,
         # v^T (R^{-1} - I) v = |w|^2 - |v|^2 with w = L^{-1} v. Write
         # w = v + d, d = L^{-1} (v - L v): then |w|^2 - |v|^2 = d . (2 v + d),
         # which has no cancellation when R is near I (d is small) and is
-        # exactly 0 for R = I. Triangular solve, no matrix inverse; `matvec`
-        # and `triangular_solve` broadcast the batch dimensions of the factor
-        # against those of `v`, so the factor is never copied per sample.
-        residual = v - tf.linalg.matvec(chol, v)
-        d = tf.linalg.triangular_solve(chol, residual[..., tf.newaxis],
-                                       lower=True)[..., 0]
+        # exactly 0 for R = I. Triangular solve, no matrix inverse; both
+        # products treat the rows of `v` as the columns of one matrix, so the
+        # factor is never copied per sample, not even in the gradient (see
+        # `_chol_matvec`).
+        residual = v - _chol_matvec(chol, v)
+        d = _chol_solve(chol, residual)
         quadratic = tf.reduce_sum(d * (2. * v + d), axis=-1)
         log_det = tf.reduce_sum(
             tf.math.log(tf.linalg.diag_part(chol)), axis=-1)

@@ -53,14 +53,19 @@ def binary_concrete_log_prob(x, logits, temperature):
         log p(x) = log(temperature) + log sigmoid(a) + log sigmoid(-a)
                    - log(x) - log(1 - x).
 
-    Both log-sigmoids are computed as `-softplus(-.)`, which never
-    overflows: for |a| large one of them is ~ -|a| and the other ~ 0, so the
-    result is finite for any finite `a`. The raw-power form
+    The two log-sigmoids are computed together: with m = |a|,
+    log sigmoid(a) + log sigmoid(-a) = -m - 2 log1p(exp(-m)), since
+    sigmoid(m) sigmoid(-m) = exp(-m) / (1 + exp(-m))^2. That is one `exp` and
+    one `log1p` instead of two of each (two softplus), and it never
+    overflows: exp(-m) <= 1, so the result is finite for any finite `a` and
+    exact in relative terms (-m dominates for large m; log1p keeps the tiny
+    exp(-m) there). The raw-power form
     temperature * alpha * x^(-t-1) (1-x)^(-t-1) / (alpha x^-t + (1-x)^-t)^2
     overflows already at temperature ~ 20 in float32.
     """
     a = _binary_concrete_arg(x, logits, temperature)
-    return (tf.math.log(temperature) + log_sigmoid(a) + log_sigmoid(-a)
+    m = tf.math.abs(a)
+    return (tf.math.log(temperature) - m - 2. * tf.math.log1p(tf.math.exp(-m))
             - tf.math.log(x) - tf.math.log1p(-x))
 
 
