@@ -304,7 +304,8 @@ def test_conditional_sample_shapes_and_dtypes():
 def test_conditional_sample_eager_function_and_xla_agree():
     d = RebarRelaxation(tf.constant([[0.5], [2.]]), logits=tf.constant([-1., 0., 1.5]))
     b = tf.constant([[[0.], [1.]]] * 5)
-    run = lambda: d.conditional_sample(b, seed=(3, 4))
+    def run():
+        return d.conditional_sample(b, seed=(3, 4))
     eager = run()
     for mode in (tf.function(run), tf.function(run, jit_compile=True)):
         np.testing.assert_allclose(mode(), eager, rtol=1e-5)

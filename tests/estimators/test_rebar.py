@@ -396,7 +396,8 @@ def test_gradient_tape_training_loop_under_xla():
     net = _Network(3, seed=2, dtype=np.float32)
     net_vars = list(net.trainable_variables)
     target = tf.constant([0.2, 0.8, 0.1])
-    f = lambda b: tf.reduce_sum((b - target) ** 2, -1)
+    def f(b):
+        return tf.reduce_sum((b - target) ** 2, -1)
     opt = tf.keras.optimizers.SGD(learning_rate=0.5)
     cv_opt = tf.keras.optimizers.Adam(0.01)
 
@@ -425,7 +426,8 @@ def test_keras_control_variate(seed):
     net = keras.Sequential([keras.layers.Dense(8, activation="tanh"),
                             keras.layers.Dense(1)])
     net.build((None, 3))
-    f = lambda b: tf.reduce_sum((b - 0.45) ** 2, axis=-1)
+    def f(b):
+        return tf.reduce_sum((b - 0.45) ** 2, axis=-1)
     with tf.GradientTape(persistent=True) as tape:
         c = relax_control_variate(f, temperature=0.5,
                                   network=lambda z: net(z)[..., 0])
@@ -437,7 +439,8 @@ def test_keras_control_variate(seed):
 
 def test_invalid_arguments():
     logits = tf.constant([0.1, 0.2])
-    f = lambda b: tf.reduce_sum(b, -1)
+    def f(b):
+        return tf.reduce_sum(b, -1)
     with pytest.raises(ValueError, match="Argument `num_samples` must be a "
                        "Python integer >= 1"):
         rebar(f, logits, seed=(1, 2), num_samples=0)
