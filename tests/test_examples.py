@@ -13,6 +13,7 @@ EXAMPLES = ROOT / "examples"
 # script -> smoke-mode arguments ({out} is replaced by a temporary directory).
 SMOKE_RUNS = {
     "laplace_bridge.py": ["--smoke", "--output-dir", "{out}"],
+    "mnist_vae.py": ["--smoke", "--dataset", "digits", "--output-dir", "{out}"],
     "quickstart.py": ["--smoke", "--output-dir", "{out}"],
     "reinforce_acrobot.py": ["--smoke", "--estimator", "reinforce", "--output-dir", "{out}"],
 }
