@@ -63,6 +63,21 @@ def reduce_per_example(x):
     return tf.reduce_sum(x, axis=tf.range(1, tf.rank(x)))
 
 
+class StraightThroughHooks:
+    """Inference hooks for layers whose training sample is already hard.
+
+    The straight-through layers' forward value is the discrete sample itself,
+    so the hard value behind it is the sample and the mode is the
+    distribution's `mode()`. Mix in before the `LatentLayer` base.
+    """
+
+    def _hard(self, dist, sample):
+        return sample
+
+    def _mode(self, dist):
+        return dist.mode()
+
+
 class LatentLayer(keras.layers.Layer):
     """Base class of the latent layers: parameters in, a sample tensor out.
 

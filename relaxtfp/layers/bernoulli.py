@@ -21,6 +21,7 @@ from relaxtfp.distributions.straight_through_relaxed_bernoulli import (
 )
 from relaxtfp.internal import numerics
 from relaxtfp.layers.base import LatentLayer
+from relaxtfp.layers.base import StraightThroughHooks
 from relaxtfp.layers.base import check_positive_float
 from relaxtfp.layers.base import check_probabilities
 from relaxtfp.layers.base import config_value
@@ -80,6 +81,11 @@ class _BernoulliLatent(LatentLayer):
     def _bernoulli_divergence(self, logits):
         return bernoulli_kl_from_logits(logits, self._prior(logits.dtype))
 
+    def _divergence_elements(self, dist, sample):
+        # KL of the Bernoulli(sigmoid(logits)) law behind the sample; layers
+        # whose discrete law differs override this.
+        return self._bernoulli_divergence(dist.logits)
+
     def get_config(self):
         config = super().get_config()
         config["prior_probs"] = self.prior_probs
@@ -87,7 +93,7 @@ class _BernoulliLatent(LatentLayer):
 
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
-class StraightThroughBernoulliLatent(_BernoulliLatent):
+class StraightThroughBernoulliLatent(StraightThroughHooks, _BernoulliLatent):
     """Binary latent units sampled by the straight-through Bernoulli estimator.
 
     The input holds the logits of the units, shape `[batch, ...]`; the output
@@ -155,18 +161,9 @@ class StraightThroughBernoulliLatent(_BernoulliLatent):
     def _make_distribution(self, inputs):
         return StraightThroughBernoulli(logits=inputs)
 
-    def _divergence_elements(self, dist, sample):
-        return self._bernoulli_divergence(dist.logits)
-
-    def _hard(self, dist, sample):
-        return sample
-
-    def _mode(self, dist):
-        return dist.mode()
-
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
-class StraightThroughRelaxedBernoulliLatent(_BernoulliLatent):
+class StraightThroughRelaxedBernoulliLatent(StraightThroughHooks, _BernoulliLatent):
     """Binary latent units: hard 0/1 samples with binary Concrete gradients.
 
     The input holds the logits of the units, shape `[batch, ...]`; the output
@@ -239,18 +236,9 @@ class StraightThroughRelaxedBernoulliLatent(_BernoulliLatent):
         return StraightThroughRelaxedBernoulli(
             temperature=self.temperature_value(inputs.dtype), logits=inputs)
 
-    def _divergence_elements(self, dist, sample):
-        return self._bernoulli_divergence(dist.logits)
-
-    def _hard(self, dist, sample):
-        return sample
-
-    def _mode(self, dist):
-        return dist.mode()
-
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
-class StochasticTimesSmoothLatent(_BernoulliLatent):
+class StochasticTimesSmoothLatent(StraightThroughHooks, _BernoulliLatent):
     """Binary stochastic units times a smooth factor: `z = sqrt(p) * b`.
 
     The input holds the logits of the units, shape `[batch, ...]`; the output
@@ -325,12 +313,6 @@ class StochasticTimesSmoothLatent(_BernoulliLatent):
         gate_logits = (0.5 * numerics.log_sigmoid(logits)
                        - numerics.log_sigmoid(-logits) + tf.math.log1p(s))
         return self._bernoulli_divergence(gate_logits)
-
-    def _hard(self, dist, sample):
-        return sample
-
-    def _mode(self, dist):
-        return dist.mode()
 
 
 class _GateLatent(_BernoulliLatent):

@@ -15,6 +15,7 @@ from relaxtfp.distributions.straight_through_gumbel_softmax import (
     StraightThroughGumbelSoftmax,
 )
 from relaxtfp.layers.base import LatentLayer
+from relaxtfp.layers.base import StraightThroughHooks
 from relaxtfp.layers.base import check_positive_float
 from relaxtfp.layers.base import config_value
 
@@ -91,6 +92,11 @@ class _CategoricalLatent(LatentLayer):
     def _categorical_divergence(self, logits):
         return categorical_kl_from_logits(logits, self._prior_log_probs(logits))
 
+    def _divergence_elements(self, dist, sample):
+        # KL of the categorical softmax(logits) law (for top-k: of the first
+        # draw); layers whose discrete law differs override this.
+        return self._categorical_divergence(dist.logits)
+
     def get_config(self):
         config = super().get_config()
         config["prior_probs"] = self.prior_probs
@@ -98,7 +104,7 @@ class _CategoricalLatent(LatentLayer):
 
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
-class StraightThroughGumbelSoftmaxLatent(_CategoricalLatent):
+class StraightThroughGumbelSoftmaxLatent(StraightThroughHooks, _CategoricalLatent):
     """One-hot latent variables by the straight-through Gumbel-softmax.
 
     The input holds logits of shape `[batch, K]` or `[batch, N, K]` (N
@@ -172,18 +178,9 @@ class StraightThroughGumbelSoftmaxLatent(_CategoricalLatent):
         return StraightThroughGumbelSoftmax(
             temperature=self.temperature_value(inputs.dtype), logits=inputs)
 
-    def _divergence_elements(self, dist, sample):
-        return self._categorical_divergence(dist.logits)
-
-    def _hard(self, dist, sample):
-        return sample
-
-    def _mode(self, dist):
-        return dist.mode()
-
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
-class DecoupledStraightThroughGumbelSoftmaxLatent(_CategoricalLatent):
+class DecoupledStraightThroughGumbelSoftmaxLatent(StraightThroughHooks, _CategoricalLatent):
     """One-hot latent variables with separate forward and backward temperatures.
 
     The input holds logits of shape `[batch, K]` or `[batch, N, K]`; the
@@ -264,12 +261,6 @@ class DecoupledStraightThroughGumbelSoftmaxLatent(_CategoricalLatent):
     def _divergence_elements(self, dist, sample):
         return self._categorical_divergence(
             dist.logits / dist.forward_temperature)
-
-    def _hard(self, dist, sample):
-        return sample
-
-    def _mode(self, dist):
-        return dist.mode()
 
     def get_config(self):
         config = super().get_config()
@@ -377,9 +368,6 @@ class GumbelSoftmaxTopKLatent(_CategoricalLatent):
         return GumbelSoftmaxTopK(
             k=self.k, temperature=self.temperature_value(inputs.dtype),
             logits=inputs, hard=self.straight_through)
-
-    def _divergence_elements(self, dist, sample):
-        return self._categorical_divergence(dist.logits)
 
     def _k_hot_top(self, x):
         indices = tf.math.top_k(x, k=self.k).indices
@@ -503,9 +491,6 @@ class GeneralizedGumbelSoftmaxLatent(_CategoricalLatent):
             values=tf.constant(self.values, inputs.dtype),
             temperature=self.temperature_value(inputs.dtype), logits=inputs,
             hard=self.straight_through)
-
-    def _divergence_elements(self, dist, sample):
-        return self._categorical_divergence(dist.logits)
 
     def _hard(self, dist, sample):
         return _one_hot_argmax(sample)
