@@ -68,8 +68,9 @@ class HardConcrete(LogitsProbsMixin, tfd.AutoCompositeTensorDistribution):
     All of these are computed in log space (`log sigmoid(a) = -softplus(-a)`),
     so they stay finite for temperatures from 1e-3 to 1e3 and logits of any
     size. `mean` and `variance` have no closed form; they are computed by a
-    128-point Gauss-Legendre rule on a smooth integrand (see `_expectation`),
-    accurate to about 1e-12 in float64.
+    128-point Gauss-Legendre rule on a smooth integrand (see `_expectation`);
+    in float64 they agree with adaptive quadrature of the density to 1e-9
+    (tested for temperatures 0.01 to 300).
 
     #### Examples
 
