@@ -28,28 +28,9 @@ _NUM_NEWTON_STEPS = 3
 _VALIDATION_TOLERANCE_ULPS = 10.
 
 
-def _log_ndtr_and_derivative_nonpositive(v):
-    """`log Phi(v)` and its derivative `phi(v) / Phi(v)`, for `v <= 0`.
-
-    With s = -v / sqrt(2) >= 0, Phi(v) = erfc(s) / 2 = erfcx(s) exp(-s^2) / 2,
-    so log Phi(v) = log(erfcx(s)) - s^2 - log(2) and
-    phi(v) / Phi(v) = sqrt(2 / pi) / erfcx(s). `erfcx` is accurate to a few
-    ulps on [0, inf) and never under- or overflows there (it decays like
-    1 / (s sqrt(pi))), so both are exact in relative terms for every finite
-    `v <= 0`, far beyond the point where `Phi(v)` itself underflows; and the
-    derivative (the inverse Mills ratio, ~ -v in the tail) has none of the
-    cancellation of exp(log phi - log Phi), whose two terms are ~ v^2 / 2.
-    One `erfcx` serves both.
-    """
-    np_dtype = dtype_util.as_numpy_dtype(v.dtype)
-    s = -v * np.sqrt(0.5).astype(np_dtype)
-    e = tfp.math.erfcx(s)
-    log_ndtr = tf.math.log(e) - tf.math.square(s) - np.log(2.).astype(np_dtype)
-    return log_ndtr, np.sqrt(2. / np.pi).astype(np_dtype) / e
-
-
 def _log_ndtr_and_derivative_tail(v):
-    """The same for `v <= -12`, from the asymptotic series (cheap).
+    """`log Phi(v)` and its derivative `phi(v) / Phi(v)` for `v <= -12`,
+    from the asymptotic series (cheap; used by the Newton steps in the tail).
 
     log Phi(v) = -v^2/2 - log(-v) - log(2 pi)/2 + log(S), and
     Phi(v) / phi(v) = S / (-v), with S = 1 - 1/v^2 + 3/v^4 - 15/v^6 + 105/v^8.
@@ -71,17 +52,18 @@ def _logit_ndtr(v):
     `Phi(v)` rounds to 1 for v > 5.4 in float32 (v > 8.3 in float64), and
     then `logit` is +inf; it underflows to 0 for v < -14.2 (v < -37.7). We
     compute the negative half only: with w = -|v|,
-    r = log Phi(w) - log1p(-Phi(w)) <= 0, where log Phi(w) comes from
-    `_log_ndtr_and_derivative_nonpositive` and Phi(w) <= 1/2 makes log1p
-    exact; then logit(Phi(v)) = r for v <= 0 and -r for v > 0
+    r = log Phi(w) - log1p(-Phi(w)) <= 0, where log Phi(w) and Phi(w) come
+    from `numerics.log_ndtr_nonpositive` (one `erfc` and one `log`; log Phi
+    stays exact where Phi underflows) and Phi(w) <= 1/2 makes log1p exact;
+    then logit(Phi(v)) = r for v <= 0 and -r for v > 0
     (Phi(-v) = 1 - Phi(v)).
     The two branches are selected with `tf.where` on a reflected argument
     rather than through |v|, so the gradient at v = 0 is the true
     4 * phi(0), not the zero subgradient of |v|.
     """
     w = tf.where(v <= 0., v, -v)
-    log_p, _ = _log_ndtr_and_derivative_nonpositive(w)
-    r = log_p - tf.math.log1p(-tf.math.exp(log_p))
+    log_p, p = numerics.log_ndtr_nonpositive(w)
+    r = log_p - tf.math.log1p(-p)
     return tf.where(v <= 0., r, -r)
 
 
@@ -107,7 +89,13 @@ def _ndtri_of_log(y):
     `v0`, and its derivative with respect to `y` is 1 / (log Phi)'(v0) =
     Phi(v) / phi(v), the derivative of the exact inverse, so gradients never
     differentiate through the iterations or through `ndtri`. This step uses
-    the exact `erfcx` form of log Phi, valid for all v <= 0.
+    `numerics.log_ndtr_nonpositive_and_mills`, exact for all v <= 0.
+
+    The tail iterations run on every element (selected by `tf.where`). A
+    `tf.cond` on "any element in the tail" would skip them for the usual
+    batch, but it was tried and changes the Philox stream that XLA draws
+    for the *sample* in the same compiled function (the contract test
+    `test_eager_function_and_xla_agree` caught it), so it is not used.
     """
     dtype = y.dtype
     np_dtype = dtype_util.as_numpy_dtype(dtype)
@@ -127,9 +115,9 @@ def _ndtri_of_log(y):
     for _ in range(_NUM_NEWTON_STEPS):
         g, dg = _log_ndtr_and_derivative_tail(v_tail)
         v_tail = v_tail + (y_tail - g) / dg
-    v0 = tf.stop_gradient(tf.math.minimum(
-        tf.where(central, v_central, v_tail), tf.zeros([], dtype)))
-    g, dg = _log_ndtr_and_derivative_nonpositive(v0)
+    v0 = tf.where(central, v_central, v_tail)
+    v0 = tf.stop_gradient(tf.math.minimum(v0, tf.zeros([], dtype)))
+    g, _, dg = numerics.log_ndtr_nonpositive_and_mills(v0)
     return v0 + (y - g) / dg
 
 

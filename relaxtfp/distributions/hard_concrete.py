@@ -211,19 +211,24 @@ class HardConcrete(LogitsProbsMixin, tfd.AutoCompositeTensorDistribution):
         s = tf.math.sigmoid((logits + logistic) / temperature)
         return tf.clip_by_value(low + (high - low) * s, 0., 1.)
 
-    def _log_atoms(self, temperature, logits, low, high):
-        """Log masses of the atoms at 0 and at 1."""
+    def _atom_args(self, temperature, logits, low, high):
+        """`a0, a1` with P(z = 0) = sigmoid(a0) and P(z = 1) = sigmoid(-a1)."""
         # s(0) = -low / (high - low) and s(1) = (1 - low) / (high - low), so
         # logit(s(0)) = log(-low) - log(high) and
         # logit(s(1)) = log(1 - low) - log(high - 1): no subtraction of nearly
         # equal numbers, whatever the stretch.
         a0 = temperature * (tf.math.log(-low) - tf.math.log(high)) - logits
         a1 = temperature * (tf.math.log1p(-low) - tf.math.log(high - 1.)) - logits
-        return numerics.log_sigmoid(a0), numerics.log_sigmoid(-a1)
+        return a0, a1
 
     def _log_prob(self, x):
         temperature, logits, low, high = self._params()
-        log_p0, log_p1 = self._log_atoms(temperature, logits, low, high)
+        a0, a1 = self._atom_args(temperature, logits, low, high)
+        at_zero = tf.equal(x, 0.)
+        # A point is at most one of the two atoms, so one log-sigmoid of the
+        # selected argument scores both (half the softplus work of computing
+        # log P(z = 0) and log P(z = 1) for every element).
+        log_atom = numerics.log_sigmoid(tf.where(at_zero, a0, -a1))
         interior = (x > 0.) & (x < 1.)
         # Evaluate the density only inside (0, 1); elsewhere use a harmless
         # stand-in so that no NaN reaches the gradient through tf.where.
@@ -236,9 +241,8 @@ class HardConcrete(LogitsProbsMixin, tfd.AutoCompositeTensorDistribution):
                        - tf.math.log(width))
         neg_inf = tf.constant(float("-inf"), self.dtype)
         return tf.where(
-            tf.equal(x, 0.), log_p0,
-            tf.where(tf.equal(x, 1.), log_p1,
-                     tf.where(interior, log_density, neg_inf)))
+            interior, log_density,
+            tf.where(at_zero | tf.equal(x, 1.), log_atom, neg_inf))
 
     def _log_cdf(self, x):
         temperature, logits, low, high = self._params()
