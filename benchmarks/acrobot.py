@@ -71,6 +71,9 @@ def main(argv=None):
     parser.add_argument("--max-steps", type=int, default=500)
     parser.add_argument("--output-dir", default=os.path.join(ROOT, "benchmarks", "results",
                                                              "acrobot"))
+    parser.add_argument("--merge", nargs="+", metavar="DIR",
+                        help="do not train: merge the acrobot.json files of earlier runs "
+                             "(e.g. estimators run in parallel) into one table in --output-dir")
     parser.add_argument("--quick", action="store_true",
                         help="2 seeds x 3 episodes capped at 50 steps (checks the script)")
     args = parser.parse_args(argv)
@@ -79,7 +82,14 @@ def main(argv=None):
     os.makedirs(args.output_dir, exist_ok=True)
 
     results = []
-    for name in args.estimators:
+    if args.merge:
+        for folder in args.merge:
+            with open(os.path.join(folder, "acrobot.json")) as fh:
+                results.extend(json.load(fh))
+        args.episodes = results[0]["episodes"]
+        args.max_steps = results[0]["max_steps"]
+        args.seeds = results[0]["seeds"]
+    for name in [] if args.merge else args.estimators:
         run_args = ex.parse_args([
             "--estimator", name, "--seeds", str(args.seeds),
             "--episodes", str(args.episodes), "--max-steps", str(args.max_steps),

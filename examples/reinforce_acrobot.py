@@ -55,14 +55,26 @@ exactly the expression above.
     weights).
   * a2c: b_t = V(s_t) (the baseline depends only on the state, so the
     estimate stays unbiased); V is fitted to G_t by mean squared error.
+    By default one update per episode, like the others; `--update-every N`
+    makes it an n-step actor-critic (an update every N steps, the
+    return-to-go of a chunk bootstrapped with V of the next state), and
+    `--gae-lambda` mixes the n-step returns into TD(lambda) returns
+    (generalized advantage estimation).
 
 Episodes end on `terminated` OR `truncated` (the 500-step time limit of
 Acrobot-v1; the reference demo ignored truncation). A truncated episode did
 not reach the goal: for a2c its return-to-go is bootstrapped with
 V(s_T) (gymnasium's distinction), the Monte Carlo estimators (reinforce,
-rloo, relax) use the observed rewards only. Observations are divided by the
-bounds of the observation space. Steps after the end of an episode are
-padding: their returns are 0 and their logits carry no gradient.
+rloo, relax) use the observed rewards only. Steps after the end of an
+episode are padding: their returns are 0 and their logits carry no gradient.
+
+Observations go to the networks as gymnasium gives them (cos and sin of the
+two angles, the two angular velocities in rad/s); `--velocity-scale` divides
+the velocities. An earlier version divided the observations by the bounds of
+the observation space (velocities by 4 pi and 9 pi): the policy then barely
+saw the velocities, on which a good Acrobot policy mostly depends, and the
+running return stalled around -120 to -170 within 300 episodes. The policy's
+Adam learning rate decays linearly from `--lr` to `--lr-final`.
 
 Outputs: a progress bar with the running return (exponential moving average
 with weight 0.05, initialised with the first episode), a PNG of the return
@@ -123,6 +135,30 @@ def discounted_returns(rewards, gamma, bootstrap=0.):
         g = rewards[t] + gamma * g
         out[t] = g
     return out
+
+
+def lambda_returns(rewards, values, bootstrap, gamma, lam):
+    """TD(lambda) returns R_t = A_t + V(s_t), A_t the generalized advantage.
+
+    `rewards` and `values` (V(s_t)) have length T; `bootstrap` is V of the
+    state after the last step (0 when the episode terminated).
+    delta_t = r_t + gamma V(s_{t+1}) - V(s_t) and
+    A_t = delta_t + gamma lam A_{t+1} (Schulman et al., 2016). lam = 1 gives
+    `discounted_returns(rewards, gamma, bootstrap)`; lam = 0 the one-step
+    target r_t + gamma V(s_{t+1}). Computed backwards in float64.
+    """
+    rewards = np.asarray(rewards, np.float64)
+    values = np.asarray(values, np.float64)
+    if values.shape != rewards.shape:
+        raise ValueError(f"values has shape {values.shape}; rewards {rewards.shape}.")
+    next_values = np.append(values[1:], float(bootstrap))
+    delta = rewards + gamma * next_values - values
+    advantage = np.empty_like(rewards)
+    a = 0.
+    for t in range(rewards.size - 1, -1, -1):
+        a = delta[t] + gamma * lam * a
+        advantage[t] = a
+    return advantage + values
 
 
 def running_returns(episode_returns, weight=RUNNING_WEIGHT):
@@ -197,7 +233,8 @@ class Agent:
     `batch_episodes` episodes of at most `max_steps` steps."""
 
     def __init__(self, estimator, *, obs_dim, num_actions, max_steps,
-                 batch_episodes, hidden, lr, seed, critic_steps=1):
+                 batch_episodes, hidden, lr, seed, critic_steps=1, entropy=0.,
+                 critic_lr=None):
         import keras
         import tensorflow as tf
 
@@ -207,6 +244,7 @@ class Agent:
         self.tf, self.noise, self.est = tf, noise, relaxtfp.estimators
         self.estimator = estimator
         self.critic_steps = int(critic_steps)
+        self.entropy = float(entropy)
         self.k = num_actions
         self.shape = [batch_episodes, max_steps]
         self.relax = _load_relax() if estimator == "relax" else None
@@ -222,7 +260,7 @@ class Agent:
         elif estimator == "relax":
             self.aux = _mlp(hidden, 1, 10 * seed + 3, obs_dim + num_actions)
         if self.aux is not None:
-            self.aux_opt = keras.optimizers.Adam(lr)
+            self.aux_opt = keras.optimizers.Adam(critic_lr or lr)
             self.aux_opt.build(self.aux.trainable_variables)
         self.mismatches = 0
         self.replayed_steps = 0
@@ -234,6 +272,8 @@ class Agent:
             spec([2], tf.int32)])
         self.value = tf.function(self._value, input_signature=[
             spec([obs_dim], tf.float32)])
+        self.values = tf.function(self._values, input_signature=[
+            spec([max_steps, obs_dim], tf.float32)])
         self.update = tf.function(self._update, input_signature=[
             spec(self.shape + [obs_dim], tf.float32),
             spec(self.shape, tf.int32), spec(self.shape, tf.float32),
@@ -258,6 +298,9 @@ class Agent:
 
     def _value(self, obs):
         return self.aux(obs[None])[0, 0]
+
+    def _values(self, states):
+        return self.aux(states)[:, 0]
 
     def _update(self, states, actions, returns, mask, seed, loo):
         tf = self.tf
@@ -303,6 +346,12 @@ class Agent:
                     f, logits, seed=seed, control_variate=control_variate,
                     num_samples=1, categorical=True)
             loss = -surrogate / float(n)
+            if self.entropy:
+                # Entropy bonus on the visited states (a regularizer: it
+                # changes the objective, not the estimator).
+                log_pi = tf.math.log_softmax(logits)
+                entropy = -tf.reduce_sum(tf.exp(log_pi) * log_pi, axis=-1)
+                loss -= self.entropy * tf.reduce_sum(mask * entropy) / float(n)
         grads = tape.gradient(loss, self.policy.trainable_variables)
         self.opt.apply_gradients(zip(grads, self.policy.trainable_variables))
         if aux_loss is not None:
@@ -322,33 +371,68 @@ class Agent:
 
 
 def train_seed(args, seed, progress=None):
-    """Trains one policy; returns the list of undiscounted episode returns."""
+    """Trains one policy; returns the list of undiscounted episode returns.
+
+    Updates come every `chunk` steps: `chunk = --update-every` for a2c (an
+    n-step actor-critic: the return-to-go of a chunk that did not end the
+    episode is bootstrapped with V of the next state), and a whole episode
+    (`chunk = --max-steps`) for the Monte Carlo estimators, whose return must
+    be observed to the end. rloo collects `--num-samples` whole episodes per
+    update.
+    """
     import gymnasium as gym
     import tensorflow as tf
 
     max_steps = args.max_steps
     env = gym.make("Acrobot-v1", max_episode_steps=max_steps)
-    obs_scale = env.observation_space.high.astype(np.float32)
+    # Observations: cos/sin of the two angles as they are, angular
+    # velocities divided by --velocity-scale.
+    obs_scale = np.ones(env.observation_space.shape, np.float32)
+    obs_scale[4:] = args.velocity_scale
     n = args.num_samples if args.estimator == "rloo" else 1
+    chunk = min(args.update_every, max_steps) if args.estimator == "a2c" else max_steps
     agent = Agent(args.estimator, obs_dim=int(env.observation_space.shape[0]),
-                  num_actions=int(env.action_space.n), max_steps=max_steps,
+                  num_actions=int(env.action_space.n), max_steps=chunk,
                   batch_episodes=n, hidden=args.hidden, lr=args.lr, seed=seed,
-                  critic_steps=args.critic_steps)
+                  critic_steps=args.critic_steps, entropy=args.entropy,
+                  critic_lr=args.critic_lr)
     scale = 1. - args.gamma
     episode_returns, running = [], None
-    reset_seed = seed
-    for batch in range(math.ceil(args.episodes / n)):
-        batch_seed = tf.constant([1_000_003 * (seed + 1), batch], tf.int32)
-        g = agent.action_noise(batch_seed).numpy()
-        states = np.zeros([n, max_steps, obs_scale.size], np.float32)
-        actions = np.zeros([n, max_steps], np.int32)
-        returns = np.zeros([n, max_steps], np.float32)
-        mask = np.zeros([n, max_steps], np.float32)
-        for i in range(n):
-            obs, _ = env.reset(seed=reset_seed)
-            reset_seed = None
+    reset_seed, updates = seed, 0
+
+    def new_batch():
+        batch_seed = tf.constant([1_000_003 * (seed + 1), updates], tf.int32)
+        return (batch_seed, agent.action_noise(batch_seed).numpy(),
+                np.zeros([n, chunk, obs_scale.size], np.float32),
+                np.zeros([n, chunk], np.int32), np.zeros([n, chunk], np.float32),
+                np.zeros([n, chunk], np.float32))
+
+    def update(batch):
+        nonlocal updates
+        batch_seed, _, states, actions, returns, mask = batch
+        # rloo's baseline: the other episodes' returns-to-go (0 after their end).
+        loo = (leave_one_out_mean(returns).astype(np.float32) if n > 1
+               else np.zeros_like(returns))
+        bad, steps = agent.update(states, actions, returns, mask, batch_seed, loo)
+        agent.mismatches += int(bad)
+        agent.replayed_steps += int(steps)
+        updates += 1
+
+    num_episodes = math.ceil(args.episodes / n) * n
+    batch = new_batch()
+    for episode in range(num_episodes):
+        i = episode % n
+        if args.lr_final != args.lr:
+            # Linear decay from --lr to --lr-final over the run's episodes.
+            frac = episode / max(num_episodes - 1, 1)
+            agent.opt.learning_rate.assign(args.lr + frac * (args.lr_final - args.lr))
+        obs, _ = env.reset(seed=reset_seed)
+        reset_seed = None
+        total, done, t = 0., False, 0
+        while not done:
+            _, g, states, actions, returns, mask = batch
             rewards = []
-            for t in range(max_steps):
+            for t in range(chunk):
                 s = obs.astype(np.float32) / obs_scale
                 a = int(agent.act(s, g[i, t]))
                 states[i, t], actions[i, t], mask[i, t] = s, a, 1.
@@ -356,24 +440,30 @@ def train_seed(args, seed, progress=None):
                 rewards.append(reward)
                 if terminated or truncated:
                     break
+            done = terminated or truncated
+            total += float(np.sum(rewards))
             bootstrap = 0.
-            if truncated and not terminated and args.estimator == "a2c":
+            # A chunk that did not end in the goal state: a2c bootstraps its
+            # return-to-go with V(next state) (truncation is not termination).
+            if not terminated and args.estimator == "a2c":
                 s = obs.astype(np.float32) / obs_scale
-                bootstrap = float(agent.value(s)) / scale
-            returns[i, :len(rewards)] = scale * discounted_returns(
-                rewards, args.gamma, bootstrap)
-            episode_returns.append(float(np.sum(rewards)))
-            x = episode_returns[-1]
-            running = x if running is None else (
-                RUNNING_WEIGHT * x + (1. - RUNNING_WEIGHT) * running)
-            if progress is not None:
-                progress.update(1)
-                progress.set_postfix(seed=seed, running=f"{running:.1f}", last=f"{x:.0f}")
-        # rloo's baseline: the other episodes' returns-to-go (0 after their end).
-        loo = leave_one_out_mean(returns).astype(np.float32) if n > 1 else np.zeros_like(returns)
-        bad, steps = agent.update(states, actions, returns, mask, batch_seed, loo)
-        agent.mismatches += int(bad)
-        agent.replayed_steps += int(steps)
+                bootstrap = float(agent.value(s))
+            if args.estimator == "a2c":
+                # The critic works on the scaled returns; TD(lambda) targets.
+                values = agent.values(states[i]).numpy()[:len(rewards)]
+                returns[i, :len(rewards)] = lambda_returns(
+                    scale * np.asarray(rewards), values, bootstrap, args.gamma, args.gae_lambda)
+            else:
+                returns[i, :len(rewards)] = scale * discounted_returns(rewards, args.gamma)
+            if n == 1 or (done and i == n - 1):
+                update(batch)
+                batch = new_batch()
+        episode_returns.append(total)
+        running = total if running is None else (
+            RUNNING_WEIGHT * total + (1. - RUNNING_WEIGHT) * running)
+        if progress is not None:
+            progress.update(1)
+            progress.set_postfix(seed=seed, running=f"{running:.1f}", last=f"{total:.0f}")
     env.close()
     return episode_returns[:args.episodes], agent.mismatches, agent.replayed_steps
 
@@ -406,12 +496,27 @@ def parse_args(argv=None):
                         help="number of seeds (0, 1, ..., seeds - 1)")
     parser.add_argument("--lr", type=float, default=0.01,
                         help="Adam learning rate (policy, value and control variate)")
+    parser.add_argument("--lr-final", type=float, default=5e-4,
+                        help="decay the policy's learning rate linearly from --lr to this "
+                             "value over the episodes (equal to --lr: constant)")
+    parser.add_argument("--velocity-scale", type=float, default=1.,
+                        help="divide the two angular velocities by this before the networks")
+    parser.add_argument("--gae-lambda", type=float, default=1.,
+                        help="a2c: lambda of the TD(lambda) returns (1: n-step returns)")
+    parser.add_argument("--critic-lr", type=float,
+                        help="Adam learning rate of the value / control-variate network "
+                             "(default: --lr)")
     parser.add_argument("--gamma", type=float, default=0.99)
     parser.add_argument("--hidden", type=int, default=64)
     parser.add_argument("--num-samples", type=int, default=4,
                         help="episodes per update for rloo (>= 2)")
     parser.add_argument("--critic-steps", type=int, default=1,
                         help="a2c: value-regression steps per episode")
+    parser.add_argument("--update-every", type=int, default=500,
+                        help="a2c: steps per update (n-step returns bootstrapped with V; "
+                             "the Monte Carlo estimators always update per episode)")
+    parser.add_argument("--entropy", type=float, default=0.,
+                        help="weight of an entropy bonus on the visited states")
     parser.add_argument("--max-steps", type=int, default=500,
                         help="time limit of an episode (Acrobot-v1: 500)")
     parser.add_argument("--output-dir", default="reinforce_acrobot_output")

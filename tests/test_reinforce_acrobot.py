@@ -66,3 +66,37 @@ def test_leave_one_out_mean():
                                [[4., 1.], [3.5, 3.], [1.5, 2.]])
     with pytest.raises(ValueError, match="at least 2"):
         ex.leave_one_out_mean(values[:1])
+
+
+def test_lambda_returns_limits():
+    rng = np.random.default_rng(1)
+    rewards, values = rng.normal(size=12), rng.normal(size=12)
+    gamma, bootstrap = 0.95, -0.7
+    # lambda = 1: the discounted return with the same bootstrap (values cancel).
+    np.testing.assert_allclose(ex.lambda_returns(rewards, values, bootstrap, gamma, 1.),
+                               ex.discounted_returns(rewards, gamma, bootstrap), rtol=1e-12)
+    # lambda = 0: the one-step target r_t + gamma V(s_{t+1}).
+    next_values = np.append(values[1:], bootstrap)
+    np.testing.assert_allclose(ex.lambda_returns(rewards, values, bootstrap, gamma, 0.),
+                               rewards + gamma * next_values, rtol=1e-12)
+
+
+def test_lambda_returns_is_the_lambda_weighted_mix_of_n_step_returns():
+    rng = np.random.default_rng(2)
+    t_end = 6
+    rewards, values = rng.normal(size=t_end), rng.normal(size=t_end)
+    gamma, lam, bootstrap = 0.9, 0.7, 0.3
+    v_next = np.append(values, bootstrap)  # V(s_0), ..., V(s_T)
+
+    def n_step(t, n):  # sum_{k<n} gamma^k r_{t+k} + gamma^n V(s_{t+n}), n <= T - t
+        return sum(gamma ** k * rewards[t + k] for k in range(n)) + gamma ** n * v_next[t + n]
+
+    want = []
+    for t in range(t_end):
+        horizon = t_end - t
+        mix = sum((1 - lam) * lam ** (n - 1) * n_step(t, n) for n in range(1, horizon))
+        want.append(mix + lam ** (horizon - 1) * n_step(t, horizon))
+    np.testing.assert_allclose(ex.lambda_returns(rewards, values, bootstrap, gamma, lam),
+                               want, rtol=1e-12)
+    with pytest.raises(ValueError, match="shape"):
+        ex.lambda_returns(rewards, values[:-1], bootstrap, gamma, lam)
