@@ -371,16 +371,23 @@ class GeneralizedGumbelSoftmax(CategoricalLogitsProbsMixin,
         return ps.shape(self._param())[-1:]
 
     def _broadcast_params(self):
-        """Values, temperature and logits broadcast to the full batch shape."""
+        """Values, temperature and logits broadcast to the full batch shape.
+
+        A parameter whose static shape already is the full one is returned
+        as it is: a `broadcast_to` to its own shape is still a copy eagerly
+        and a reduction in the gradient.
+        """
         values = tf.convert_to_tensor(self._values)
         temperature = tf.convert_to_tensor(self._temperature)
         logits = self._logits_parameter_no_checks()
         batch = self._batch_shape_tensor(
             values=values, temperature=temperature, logits=logits)
         full = ps.concat([batch, ps.shape(logits)[-1:]], axis=0)
-        return (tf.broadcast_to(values, full),
-                tf.broadcast_to(temperature, batch),
-                tf.broadcast_to(logits, full))
+        static_batch = self.batch_shape
+        static_full = static_batch.concatenate(logits.shape[-1:])
+        return (_broadcast_unless_static(values, full, static_full),
+                _broadcast_unless_static(temperature, batch, static_batch),
+                _broadcast_unless_static(logits, full, static_full))
 
     # -- sampling ---------------------------------------------------------------
 
@@ -391,12 +398,17 @@ class GeneralizedGumbelSoftmax(CategoricalLogitsProbsMixin,
         # sample gets its own Gumbel draw.
         gumbel = noise.gumbel(shape, seed=seed, dtype=self.dtype)
         keep = logits > -np.inf
-        safe_logits = tf.where(keep, logits, tf.zeros([], self.dtype))
         # Dropped categories (logits = -inf) get the constant -inf through
         # `where`, never (-inf + g) / temperature: the gradient of that
         # product with respect to the temperature would be 0 * inf = NaN.
-        z = tf.where(keep, (safe_logits + gumbel) / temperature[..., tf.newaxis],
-                     tf.constant(-np.inf, self.dtype))
+        # The mask is applied to the logits (parameter shape) as a 0 / -inf
+        # bias added after the division, so the sample-shaped tensor needs
+        # no `where` of its own: -inf + (finite) = -inf, and the gradient of
+        # a sum reaches neither the bias nor (through it) the temperature.
+        safe_logits = tf.where(keep, logits, tf.zeros([], self.dtype))
+        bias = tf.where(keep, tf.zeros([], self.dtype),
+                        tf.constant(-np.inf, self.dtype))
+        z = (safe_logits + gumbel) / temperature[..., tf.newaxis] + bias
         w = tf.math.softmax(z)
         if not self._hard:
             return w
@@ -449,7 +461,7 @@ class GeneralizedGumbelSoftmax(CategoricalLogitsProbsMixin,
         neg_inf = tf.constant(-np.inf, self.dtype)
         # An input with mass on a dropped category, or a negative component,
         # is outside the support.
-        outside = tf.reduce_any((~keep & tf.not_equal(x, 0.)) | (x < 0.), axis=-1)
+        outside = tf.reduce_any(tf.where(keep, x < 0., tf.not_equal(x, 0.)), axis=-1)
         if self._hard:
             log_p = tf.math.log_softmax(logits)
             # x_k * log p_k with 0 * (-inf) read as 0 on dropped categories.
@@ -457,18 +469,23 @@ class GeneralizedGumbelSoftmax(CategoricalLogitsProbsMixin,
             return tf.where(outside, neg_inf, tf.reduce_sum(terms, axis=-1))
         tiny = np.finfo(self.dtype.as_numpy_dtype).tiny
         # Underflowed components (w_k < tiny) are read as tiny: see the class
-        # docstring. Every term below is then finite.
-        log_x = tf.math.log(tf.math.maximum(x, tiny))
+        # docstring. Dropped categories are read as x_k = 1 (log x_k = 0),
+        # which takes them out of both sums below without a `where` on the
+        # sample-shaped terms: in the logsumexp their term is
+        # -inf - t * 0 = -inf (weight 0, and a zero gradient, no 0 * inf),
+        # and in the plain sum log x_k = 0 adds nothing. Every other term is
+        # finite.
+        log_x = tf.math.log(tf.where(keep, tf.math.maximum(x, tiny),
+                                     tf.ones([], self.dtype)))
         safe_logits = tf.where(keep, logits, zero)
         t = temperature[..., tf.newaxis]
         k = tf.reduce_sum(tf.cast(keep, self.dtype), axis=-1)
         # Concrete density over the K' kept categories, in log space: the
         # numerator's product is a sum of logs, the denominator's power a
         # logsumexp (max-subtracted, so no overflow for any temperature).
-        lse = tf.math.reduce_logsumexp(
-            tf.where(keep, safe_logits - t * log_x, neg_inf), axis=-1)
-        total = tf.reduce_sum(
-            tf.where(keep, safe_logits - (t + 1.) * log_x, zero), axis=-1)
+        lse = tf.math.reduce_logsumexp(logits - t * log_x, axis=-1)
+        total = (tf.reduce_sum(safe_logits, axis=-1)
+                 - (temperature + 1.) * tf.reduce_sum(log_x, axis=-1))
         log_density = (tf.math.lgamma(k) + (k - 1.) * tf.math.log(temperature)
                        + total - k * lse)
         return tf.where(outside, neg_inf, log_density)
@@ -564,6 +581,14 @@ class GeneralizedGumbelSoftmax(CategoricalLogitsProbsMixin,
                 message="Sample must be on the probability simplex; its last "
                 "axis does not sum to 1."),
         ]
+
+
+def _broadcast_unless_static(x, shape, static_shape):
+    """`tf.broadcast_to(x, shape)`, or `x` itself where its static shape is
+    already `static_shape` (fully defined)."""
+    if static_shape.is_fully_defined() and x.shape == static_shape:
+        return x
+    return tf.broadcast_to(x, shape)
 
 
 def _truncate_and_fold(logits, truncation):
