@@ -55,13 +55,9 @@ def uniform(shape, seed, dtype):
     """
     dtype = tf.as_dtype(dtype)
     seed = sanitize_seed(seed)
-    # The generator's draws on [0, 1) are multiples of 2^-23 (float32) or
-    # 2^-52 (float64), so max(u, tiny) only moves u = 0. It is the same tensor,
-    # bit for bit, as `minval=tiny, maxval=1` (whose u * (1 - tiny) + tiny
-    # rounds to u for every u > 0, as 1 - tiny rounds to 1), with one
-    # elementwise op instead of two.
-    u = tf.random.stateless_uniform(shape, seed=seed, dtype=dtype, alg=_ALG)
-    return tf.math.maximum(u, np.finfo(dtype.as_numpy_dtype).tiny)
+    return tf.random.stateless_uniform(
+        shape, seed=seed, minval=np.finfo(dtype.as_numpy_dtype).tiny, maxval=1.,
+        dtype=dtype, alg=_ALG)
 
 
 def logistic(shape, seed, dtype):
