@@ -85,7 +85,18 @@ def main(argv=None):
     if args.merge:
         for folder in args.merge:
             with open(os.path.join(folder, "acrobot.json")) as fh:
-                results.extend(json.load(fh))
+                merged = json.load(fh)
+            for r in merged:
+                # Redraw each estimator's figure from its saved returns.
+                name = r["estimator"]
+                with open(os.path.join(folder, f"acrobot_{name}_returns.json")) as fh:
+                    returns = json.load(fh)
+                with open(os.path.join(args.output_dir, f"acrobot_{name}_returns.json"),
+                          "w") as fh:
+                    json.dump(returns, fh)
+                r["plot"] = os.path.join(args.output_dir, f"acrobot_{name}.png")
+                ex.plot(r["plot"], name, returns)
+                results.append(r)
         args.episodes = results[0]["episodes"]
         args.max_steps = results[0]["max_steps"]
         args.seeds = results[0]["seeds"]

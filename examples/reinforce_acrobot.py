@@ -469,18 +469,23 @@ def train_seed(args, seed, progress=None):
 
 
 def plot(path, estimator, all_returns):
-    """Return per episode across seeds: mean, min-max band, running mean."""
+    """Return per episode across seeds: each seed's running return, their
+    median, and the min-max band of the episode returns."""
     r = np.asarray(all_returns, np.float64)            # [seeds, episodes]
     x = np.arange(1, r.shape[1] + 1)
     run = np.stack([running_returns(row) for row in r])
     fig, ax = plt.subplots(figsize=(7, 4))
-    ax.fill_between(x, r.min(0), r.max(0), alpha=0.25, color="C0",
+    ax.fill_between(x, r.min(0), r.max(0), alpha=0.15, color="C0",
                     label=f"episode return, min-max over {r.shape[0]} seed(s)")
-    ax.plot(x, r.mean(0), color="C0", lw=0.8, label="episode return, mean")
-    ax.plot(x, run.mean(0), color="C1", lw=2, label="running return (EMA 0.05), mean")
+    for i, row in enumerate(run):
+        ax.plot(x, row, color="C0", lw=0.8, alpha=0.7,
+                label="running return (EMA 0.05), each seed" if i == 0 else None)
+    ax.plot(x, np.median(run, axis=0), color="C1", lw=2.2,
+            label="running return, median over seeds")
     ax.axhline(REWARD_THRESHOLD, color="k", ls="--", lw=1, label="reward threshold -100")
     ax.set_xlabel("episode")
     ax.set_ylabel("return")
+    ax.set_ylim(-510, 0)
     ax.set_title(f"Acrobot-v1, {estimator}")
     ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
@@ -493,7 +498,9 @@ def parse_args(argv=None):
     parser.add_argument("--estimator", choices=ESTIMATORS, default="a2c")
     parser.add_argument("--episodes", type=int, default=300)
     parser.add_argument("--seeds", type=int, default=1,
-                        help="number of seeds (0, 1, ..., seeds - 1)")
+                        help="number of seeds (see --first-seed)")
+    parser.add_argument("--first-seed", type=int, default=0,
+                        help="seeds are first-seed, first-seed + 1, ...")
     parser.add_argument("--lr", type=float, default=0.01,
                         help="Adam learning rate (policy, value and control variate)")
     parser.add_argument("--lr-final", type=float, default=5e-4,
@@ -542,7 +549,7 @@ def run(args, progress_file=sys.stderr):
     total = args.seeds * math.ceil(args.episodes / per_update) * per_update
     with tqdm(total=total, desc=f"{args.estimator}",
               unit="ep", file=progress_file) as progress:
-        for seed in range(args.seeds):
+        for seed in range(args.first_seed, args.first_seed + args.seeds):
             returns, bad, n_steps = train_seed(args, seed, progress)
             running = running_returns(returns)
             all_returns.append(returns)
@@ -557,7 +564,8 @@ def run(args, progress_file=sys.stderr):
               "w") as fh:
         json.dump(all_returns, fh)
     return {
-        "estimator": args.estimator, "seeds": args.seeds, "episodes": args.episodes,
+        "estimator": args.estimator, "seeds": args.seeds, "first_seed": args.first_seed,
+        "episodes": args.episodes,
         "max_steps": args.max_steps, "lr": args.lr, "gamma": args.gamma,
         "hidden": args.hidden,
         "num_samples": args.num_samples if args.estimator == "rloo" else 1,
