@@ -151,3 +151,21 @@ def test_converter_on_each_markdown_construct():
     assert "Signature::\n\n    NAME(f, *, seed, **options)" in text
     assert ("\n- [1] First Author. A Title. In *Venue*, 2020. https://example.org"
             "\n- [2] Second Author. Another.\n\nArgs:\n  x: The input.") in text
+
+
+_EXAMPLE_HELPERS = {"vae_data.py"}  # imported by mnist_vae.py, not run on its own
+
+
+@pytest.mark.parametrize("script", sorted(
+    p.name for p in (ROOT / "examples").glob("*.py") if p.name not in _EXAMPLE_HELPERS))
+def test_every_example_is_in_the_gallery(script):
+    gallery = PAGES[DOCS / "examples" / "index.md"]
+    assert f"`examples/{script}`" in gallery, f"{script} is missing from docs/examples/index.md"
+
+
+@pytest.mark.parametrize("table", sorted(
+    str(p.relative_to(ROOT)) for p in (ROOT / "benchmarks" / "results").rglob("*.md")))
+def test_every_benchmark_table_is_included_in_the_docs(table):
+    included = [page for page, text in PAGES.items()
+                if re.search(r"```\{include\}\s+(\.\./)+" + re.escape(table), text)]
+    assert included, f"{table} is included by no page under docs/"
