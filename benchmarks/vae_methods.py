@@ -37,7 +37,7 @@ BERNOULLI = ("correlated_relaxed_bernoulli", "straight_through_relaxed_bernoulli
              "stochastic_times_smooth", "reinforce", "rloo", "arm", "disarm", "rebar")
 CATEGORICAL = ("gumbel_softmax", "straight_through_gumbel_softmax",
                "decoupled_straight_through_gumbel_softmax", "invertible_gaussian",
-               "logistic_normal_softmax")
+               "logistic_normal_softmax", "gumbel_softmax_top_k")
 
 QUANTITIES = """\
 How the columns differ. `-ELBO` and `-IWAE` are bounds on the test negative
@@ -143,6 +143,9 @@ def main(argv=None):
     p.add_argument("--work-dir", default="/tmp/vae_methods")
     p.add_argument("--markdown", default=str(ROOT / "benchmarks" / "results" / "vae_methods.md"))
     p.add_argument("--json", default=str(ROOT / "benchmarks" / "results" / "vae_methods.json"))
+    p.add_argument("--merge-json", nargs="+", default=[], metavar="FILE",
+                   help="results (--json files) of earlier runs to put in the table "
+                        "before this run's")
     p.add_argument("--quick", action="store_true",
                    help="2 epochs, 2 seeds, k = 10, at most 2000/500 images")
     args = p.parse_args(argv)
@@ -152,6 +155,8 @@ def main(argv=None):
         args.max_test = args.max_test or 500
     start = time.perf_counter()
     results = []
+    for path in args.merge_json:
+        results.extend(json.loads(pathlib.Path(path).read_text()))
     for method in args.methods:
         for seed in args.seeds:
             r = run_one(method, seed, args)

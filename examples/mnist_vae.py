@@ -45,7 +45,11 @@ decoder evaluated at them and a uniform prior:
   bounds of a generative model (`bound_note` says so);
   OneHotCategorical(logits) for straight_through_gumbel_softmax and
   gumbel_softmax; OneHotCategorical(logits / forward_temperature) for
-  decoupled_straight_through_gumbel_softmax.
+  decoupled_straight_through_gumbel_softmax; for gumbel_softmax_top_k
+  (`--top-k k` classes of 10 per variable, default 2) the k-subset law of
+  drawing k classes without replacement (the Gumbel-top-k set, scored by its
+  exact probability), decoded as a k-hot vector, with a uniform prior over
+  the C(10, k) subsets.
 
 For invertible_gaussian and logistic_normal_softmax the law of the hard value
 (the argmax of a Gaussian pushed onto the simplex) has no closed-form pmf, so
@@ -108,6 +112,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import relaxtfp  # noqa: E402
 import vae_data  # noqa: E402
+from relaxtfp.distributions.gumbel_softmax_top_k import GumbelSoftmaxTopK  # noqa: E402
 from relaxtfp.distributions.invertible_gaussian import InvertibleGaussian  # noqa: E402
 
 L = relaxtfp.layers
@@ -131,7 +136,7 @@ BERNOULLI_METHODS = (
 CATEGORICAL_METHODS = (
     "gumbel_softmax", "straight_through_gumbel_softmax",
     "decoupled_straight_through_gumbel_softmax", "invertible_gaussian",
-    "logistic_normal_softmax")
+    "logistic_normal_softmax", "gumbel_softmax_top_k")
 ESTIMATOR_METHODS = ("reinforce", "rloo", "arm", "disarm", "rebar")
 METHODS = BERNOULLI_METHODS + CATEGORICAL_METHODS + ESTIMATOR_METHODS
 CONTINUOUS_METHODS = ("invertible_gaussian", "logistic_normal_softmax")
@@ -157,8 +162,9 @@ class LatentModel:
     """
 
     def __init__(self, method, latent, num_latents, num_classes, temperature,
-                 correlation, seed):
+                 correlation, seed, top_k=2):
         self.method = method
+        self.top_k = top_k
         if method in ESTIMATOR_METHODS and latent != "bernoulli":
             raise SystemExit(f"--method {method} needs --latent bernoulli.")
         if method in BERNOULLI_METHODS + ESTIMATOR_METHODS:
@@ -168,7 +174,8 @@ class LatentModel:
         elif latent != "categorical":
             raise SystemExit(f"--method {method} needs --latent categorical.")
         else:
-            self.kind = "continuous" if method in CONTINUOUS_METHODS else "categorical"
+            self.kind = ("continuous" if method in CONTINUOUS_METHODS
+                         else "subset" if method == "gumbel_softmax_top_k" else "categorical")
         self.num_latents, self.num_classes = num_latents, num_classes
         n, k = num_latents, num_classes
         kw = dict(seed=seed, inference_mode="hard")
@@ -202,6 +209,10 @@ class LatentModel:
             self.layer = L.InvertibleGaussianLatent(temperature=temperature, **kw)
         elif method == "logistic_normal_softmax":
             self.layer = L.LogisticNormalSoftmaxLatent(**kw)
+        elif method == "gumbel_softmax_top_k":
+            if not 1 <= top_k < k:
+                raise SystemExit(f"--top-k must be in [1, {k - 1}]; got {top_k}.")
+            self.layer = L.GumbelSoftmaxTopKLatent(k=top_k, temperature=temperature, **kw)
         else:
             raise SystemExit(f"Unknown --method {method!r}.")
         if self.kind == "bernoulli":
@@ -264,6 +275,21 @@ class LatentModel:
             log_p = (-tf.cast(self.num_latents, x.dtype) * math.log(self.num_classes)
                      * tf.ones_like(log_q))
             code = b
+        elif self.kind == "subset":
+            # Hard k-subsets (the Gumbel-top-k set) scored by the exact
+            # subset probability of drawing k classes without replacement;
+            # uniform prior over the C(K, k) subsets of each variable.
+            u = tf.random.stateless_uniform(
+                tf.concat([[num_samples], tf.shape(params)], 0), seed,
+                minval=np.finfo(np.float32).tiny, maxval=1., alg="philox")
+            top = tf.math.top_k(params - tf.math.log(-tf.math.log(u)), k=self.top_k).indices
+            b = tf.reduce_sum(tf.one_hot(top, self.num_classes, dtype=x.dtype), -2)
+            subset_law = GumbelSoftmaxTopK(k=self.top_k, temperature=1., logits=params,
+                                           hard=True)
+            log_q = tf.reduce_sum(subset_law.log_prob(b), -1)        # [k, B]
+            log_p = (-tf.cast(self.num_latents, x.dtype)
+                     * math.log(math.comb(self.num_classes, self.top_k)) * tf.ones_like(log_q))
+            code = b
         else:
             dist = self.layer.distribution(params)
             z = dist.sample(num_samples, seed=seed)                  # [k, B, n, K]
@@ -295,6 +321,10 @@ class LatentModel:
         if self.kind == "categorical":
             idx = tf.random.stateless_uniform([num, n], seed, maxval=k, dtype=tf.int32)
             return tf.reshape(tf.one_hot(idx, k), [num, n * k])
+        if self.kind == "subset":  # uniform k-subsets: the top k of i.i.d. noise.
+            top = tf.math.top_k(tf.random.stateless_uniform([num, n, k], seed),
+                                k=self.top_k).indices
+            return tf.reshape(tf.reduce_sum(tf.one_hot(top, k), -2), [num, n * k])
         params = tf.zeros([num] + list(self.shape))
         if self.method == "invertible_gaussian":
             # softplus^{-1}(1): scale 1, the prior's.
@@ -515,6 +545,9 @@ def parse_args(argv=None):
     p.add_argument("--learning-rate", type=float)
     p.add_argument("--temperature", type=float,
                    help="(initial) temperature; default: the preset's")
+    p.add_argument("--top-k", type=int, default=2,
+                   help="gumbel_softmax_top_k: the size k of each latent subset (k of the "
+                        "preset's 10 classes; default 2)")
     p.add_argument("--correlation", choices=("identity", "learned"), default="identity",
                    help="correlated_relaxed_bernoulli: R = I (the demo's) or learned")
     p.add_argument("--binarize", choices=("none", "dynamic"),
@@ -582,6 +615,7 @@ def main(argv=None):
     with strategy.scope():
         latent = LatentModel(args.method, cfg["latent"], cfg["num_latents"],
                              cfg["num_classes"], cfg["temperature"], args.correlation,
+                             top_k=args.top_k,
                              seed=args.seed)
         vae = VAE(latent, x_train.shape[1], cfg["hidden"], cfg["binarize"],
                   estimator=estimator, seed=args.seed + 1)
