@@ -146,6 +146,9 @@ def main(argv=None):
     p.add_argument("--merge-json", nargs="+", default=[], metavar="FILE",
                    help="results (--json files) of earlier runs to put in the table "
                         "before this run's")
+    p.add_argument("--resume", action="store_true",
+                   help="reuse the (method, seed) results already in --json (written "
+                        "after every run) instead of running them again")
     p.add_argument("--quick", action="store_true",
                    help="2 epochs, 2 seeds, k = 10, at most 2000/500 images")
     args = p.parse_args(argv)
@@ -157,15 +160,28 @@ def main(argv=None):
     results = []
     for path in args.merge_json:
         results.extend(json.loads(pathlib.Path(path).read_text()))
+    done = {}
+    if args.resume and args.json and pathlib.Path(args.json).exists():
+        done = {(r["method"], r["seed"]): r
+                for r in json.loads(pathlib.Path(args.json).read_text())}
+    this_run = []
     for method in args.methods:
         for seed in args.seeds:
+            if (method, seed) in done:
+                this_run.append(done[(method, seed)])
+                results.append(done[(method, seed)])
+                continue
             r = run_one(method, seed, args)
+            this_run.append(r)
+            if args.json:  # Saved as it goes, so that --resume can continue.
+                pathlib.Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+                pathlib.Path(args.json).write_text(json.dumps(this_run, indent=1))
             print(f"{method} seed {seed}: -ELBO {r['test_neg_elbo']:.2f} "
                   f"-IWAE {r['test_neg_iwae']:.2f} {r['seconds_per_epoch']:.2f} s/epoch",
                   file=sys.stderr, flush=True)
             results.append(r)
     table = markdown(results, args, time.perf_counter() - start)
-    for path, text in ((args.markdown, table + "\n"), (args.json, json.dumps(results, indent=1))):
+    for path, text in ((args.markdown, table + "\n"), (args.json, json.dumps(this_run, indent=1))):
         if path:
             pathlib.Path(path).parent.mkdir(parents=True, exist_ok=True)
             pathlib.Path(path).write_text(text)
