@@ -8,6 +8,7 @@ from relaxtfp.distributions.straight_through_gumbel_softmax import (
 from relaxtfp.distributions.straight_through_gumbel_softmax import (
     _straight_through)
 from relaxtfp.internal import noise
+from relaxtfp.internal import numerics
 from relaxtfp.internal.parameters import assert_positive
 from relaxtfp.internal.parameters import check_exactly_one
 from relaxtfp.internal.simplex import SoftmaxCenteredLebesgue
@@ -225,7 +226,7 @@ class DecoupledStraightThroughGumbelSoftmax(
                           dtype=self.dtype)
         # Max-subtracted softmax: no overflow even for |z| / tau_b ~ 1e7
         # (tau_f = 1e3, tau_b = 1e-3); the Jacobian is then 0 or finite.
-        soft = tf.math.softmax(perturbed / tau_b[..., tf.newaxis])
+        soft = numerics.softmax(perturbed / tau_b[..., tf.newaxis])
         return _straight_through(hard, soft)
 
     def _parameter_control_dependencies(self, is_init):

@@ -5,6 +5,7 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 
 from relaxtfp.internal import noise
+from relaxtfp.internal import numerics
 from relaxtfp.internal.parameters import CategoricalLogitsProbsMixin
 from relaxtfp.internal.parameters import assert_positive
 from relaxtfp.internal.parameters import check_exactly_one
@@ -409,7 +410,7 @@ class GeneralizedGumbelSoftmax(CategoricalLogitsProbsMixin,
         bias = tf.where(keep, tf.zeros([], self.dtype),
                         tf.constant(-np.inf, self.dtype))
         z = (safe_logits + gumbel) / temperature[..., tf.newaxis] + bias
-        w = tf.math.softmax(z)
+        w = numerics.softmax(z)
         if not self._hard:
             return w
         one_hot = tf.one_hot(tf.math.argmax(z, axis=-1), ps.shape(z)[-1],
@@ -499,7 +500,7 @@ class GeneralizedGumbelSoftmax(CategoricalLogitsProbsMixin,
                 "closed form; use `value_mean()` for the mean of the discrete "
                 "law, or a Monte Carlo average of samples.")
         _, _, logits = self._broadcast_params()
-        return tf.math.softmax(logits)
+        return numerics.softmax(logits)
 
     def _variance(self):
         p = self._mean()
@@ -522,7 +523,7 @@ class GeneralizedGumbelSoftmax(CategoricalLogitsProbsMixin,
 
     def _value_moments(self):
         values, _, logits = self._broadcast_params()
-        p = tf.math.softmax(logits)
+        p = numerics.softmax(logits)
         # Dropped categories have p_k = 0 exactly; their values are finite.
         mean = tf.reduce_sum(p * values, axis=-1)
         centered = values - mean[..., tf.newaxis]

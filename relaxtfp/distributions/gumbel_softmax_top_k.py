@@ -10,6 +10,7 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 
 from relaxtfp.internal import noise
+from relaxtfp.internal import numerics
 from relaxtfp.internal.parameters import assert_positive
 from relaxtfp.internal.parameters import check_exactly_one
 from relaxtfp.internal.simplex import SoftmaxCenteredLebesgue
@@ -477,7 +478,7 @@ class GumbelSoftmaxTopK(tfd.AutoCompositeTensorDistribution):
     def _probs_parameter_no_checks(self):
         if self._logits is None:
             return tensor_util.identity_as_tensor(self._probs)
-        return tf.math.softmax(self._logits)
+        return numerics.softmax(self._logits)
 
     def _param(self):
         return self._logits if self._logits is not None else self._probs

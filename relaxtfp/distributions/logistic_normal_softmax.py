@@ -6,6 +6,7 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 
 from relaxtfp.internal import noise
+from relaxtfp.internal import numerics
 from relaxtfp.internal.parameters import assert_positive
 from relaxtfp.internal.parameters import check_exactly_one
 from relaxtfp.internal.simplex import SoftmaxCenteredLebesgue
@@ -282,7 +283,7 @@ class LogisticNormalSoftmax(tfd.AutoCompositeTensorDistribution):
             # Full-shape noise: every coordinate of every element of every
             # sample gets its own draw.
             eps = noise.normal(shape, seed=seed, dtype=self.dtype)
-            return tf.math.softmax(loc + scale * eps, axis=-1)
+            return numerics.softmax(loc + scale * eps)
         chol = tf.linalg.cholesky(self._log_ratio_covariance())
         m = self._log_ratio_loc(loc)
         shape = ps.concat([[n], self._batch_shape_tensor(loc=loc),
@@ -291,8 +292,8 @@ class LogisticNormalSoftmax(tfd.AutoCompositeTensorDistribution):
         d = m + tf.linalg.matvec(chol, eps)
         # softmax([d, 0]) is max-subtracted inside tf.math.softmax, so a large
         # log-ratio cannot overflow.
-        return tf.math.softmax(
-            tf.concat([d, tf.zeros_like(d[..., :1])], axis=-1), axis=-1)
+        return numerics.softmax(
+            tf.concat([d, tf.zeros_like(d[..., :1])], axis=-1))
 
     def _log_prob(self, x):
         # The density vanishes (faster than any power) wherever a coordinate

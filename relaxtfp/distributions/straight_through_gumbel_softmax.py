@@ -4,6 +4,7 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 
 from relaxtfp.internal import noise
+from relaxtfp.internal import numerics
 from relaxtfp.internal.parameters import CategoricalLogitsProbsMixin
 from relaxtfp.internal.parameters import assert_positive
 from relaxtfp.internal.parameters import check_exactly_one
@@ -347,7 +348,7 @@ class StraightThroughGumbelSoftmax(_OneHotCategoricalMixin,
         # size 1e5 (temperature 1e-3) cannot overflow; the Jacobian
         # (diag(s) - s s^T) / temperature is then exactly 0 where s is
         # one-hot, finite everywhere.
-        soft = tf.math.softmax(perturbed / temperature[..., tf.newaxis])
+        soft = numerics.softmax(perturbed / temperature[..., tf.newaxis])
         return _straight_through(hard, soft)
 
     def _parameter_control_dependencies(self, is_init):

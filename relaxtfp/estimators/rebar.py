@@ -8,6 +8,7 @@ from relaxtfp.distributions.rebar_relaxation import _conditional_logistic
 from relaxtfp.distributions.rebar_relaxation import _relax
 from relaxtfp.internal import estimator_util as util
 from relaxtfp.internal import noise
+from relaxtfp.internal import numerics
 
 __all__ = ["rebar", "relax", "relax_control_variate"]
 
@@ -78,7 +79,7 @@ def relax_control_variate(f, *, temperature, scale=1., network=None,
     def control_variate(z):
         lam = tf.convert_to_tensor(temperature, dtype=z.dtype)
         if categorical:
-            relaxed = tf.math.softmax(z / lam, axis=-1)
+            relaxed = numerics.softmax(z / lam)
         else:
             relaxed = _relax(z, lam)
         values = tf.cast(scale, z.dtype) * tf.cast(f(relaxed), z.dtype)
@@ -135,7 +136,7 @@ def _relax_estimate(f, control_variate, logits, seed, num_samples,
     pathwise_grad = inner.gradient(
         pathwise, logits, unconnected_gradients=tf.UnconnectedGradients.ZERO)
     if categorical:
-        score = b - tf.math.softmax(logits, axis=-1)
+        score = b - numerics.softmax(logits)
     else:
         score = b - tf.math.sigmoid(logits)
     # The learning signal f(b) - c(z_tilde) is NOT differentiated by the

@@ -10,6 +10,7 @@ import tensorflow as tf
 
 from relaxtfp.internal import estimator_util as util
 from relaxtfp.internal import noise
+from relaxtfp.internal import numerics
 
 __all__ = ["gumbel_rao", "reinmax"]
 
@@ -148,7 +149,7 @@ def gumbel_rao(f, logits, *, seed, num_samples=1, categorical=False,
         z = util.conditional_gumbel(cat_logits, one_hot, num_rao_samples,
                                     rao_seed)
         gumbels = tf.stop_gradient(z - cat_logits)
-        relaxed = tf.math.softmax((cat_logits + gumbels) / temperature)
+        relaxed = numerics.softmax((cat_logits + gumbels) / temperature)
         return _finish(f, logits, one_hot, tf.reduce_mean(relaxed, axis=0),
                        num_samples, categorical)
 
@@ -257,8 +258,8 @@ def reinmax(f, logits, *, seed, num_samples=1, categorical=False,
             logits, num_samples, seed, categorical)
         temperature = util.check_positive(
             temperature, "temperature", logits.dtype)
-        pi_0 = tf.math.softmax(cat_logits)
-        pi_1 = 0.5 * (one_hot + tf.math.softmax(cat_logits / temperature))
+        pi_0 = numerics.softmax(cat_logits)
+        pi_1 = 0.5 * (one_hot + numerics.softmax(cat_logits / temperature))
         t = (2. * _softmax_jacobian_proxy(cat_logits, pi_1)
              - 0.5 * _softmax_jacobian_proxy(cat_logits, pi_0))
         return _finish(f, logits, one_hot, t, num_samples, categorical)

@@ -21,9 +21,27 @@ __all__ = [
     "log_sigmoid",
     "logit",
     "ndtr",
+    "softmax",
 ]
 
 _INV_SQRT_TWO = 1. / math.sqrt(2.)
+
+
+def softmax(x):
+    """`softmax` over the last axis, for inputs of any rank.
+
+    TensorFlow's CPU `Softmax` kernel (oneDNN) rejects inputs of rank above
+    5 ("Input dims must be <= 5 and >=1"), which a sample of shape
+    `sample_shape + batch_shape + [K]` easily exceeds; this computes on the
+    `[-1, K]` view and restores the shape (a reshape copies nothing, and the
+    values are those of the kernel on the original tensor).
+    """
+    x = tf.convert_to_tensor(x)
+    shape = tf.shape(x)
+    flat = tf.reshape(x, tf.stack([-1, shape[-1]]))
+    out = tf.reshape(tf.math.softmax(flat), shape)
+    out.set_shape(x.shape)
+    return out
 
 
 def log_sigmoid(x):

@@ -4,6 +4,7 @@ validity assertions with messages that name the argument and the rule."""
 import numpy as np
 import tensorflow as tf
 
+from relaxtfp.internal import numerics
 from relaxtfp.internal.tfp_internal import assert_util
 from relaxtfp.internal.tfp_internal import tensor_util
 
@@ -108,4 +109,4 @@ class CategoricalLogitsProbsMixin(LogitsProbsMixin):
     def _probs_parameter_no_checks(self):
         if self._logits is None:
             return tensor_util.identity_as_tensor(self._probs)
-        return tf.math.softmax(self._logits)
+        return numerics.softmax(self._logits)

@@ -11,12 +11,14 @@ therefore off from the Dirichlet convention by exactly that constant
 (E_{x ~ Dirichlet(1, 1, 1)}[q(x) / p(x)] = 1 / sqrt(3) instead of 1).
 `SoftmaxCenteredLebesgue` removes the constant and is otherwise
 `SoftmaxCentered`: forward x in R^(K-1) -> softmax([x, 0]), computed by
-`tf.math.softmax` (max-subtracted, so no overflow, and the last coordinate
-1 / (1 + sum(exp(x))) is computed directly, never as 1 - sum(others)).
+a max-subtracted softmax (so no overflow, and the last coordinate
+1 / (1 + sum(exp(x))) is computed directly, never as 1 - sum(others)), here
+`numerics.softmax`, which also accepts inputs of rank above 5.
 """
 
 import tensorflow_probability as tfp
 
+from relaxtfp.internal import numerics
 from relaxtfp.internal.tfp_internal import ps
 
 tfb = tfp.bijectors
@@ -33,6 +35,11 @@ class SoftmaxCenteredLebesgue(tfb.SoftmaxCentered):
 
     def __init__(self, validate_args=False, name="softmax_centered_lebesgue"):
         super().__init__(validate_args=validate_args, name=name)
+
+    def _forward(self, x):
+        # tfb.SoftmaxCentered's own forward calls tf.math.softmax, whose CPU
+        # kernel rejects rank > 5 (see numerics.softmax).
+        return numerics.softmax(self._pad.forward(x))
 
     def _half_log_k(self, k, dtype):
         return 0.5 * ps.log(ps.cast(k, dtype=dtype))

@@ -66,6 +66,17 @@ class DistributionContract:
         assert tuple(lp.shape) == sample_shape + BATCH_SHAPE
         assert np.all(np.isfinite(lp.numpy()))
 
+    def test_samples_of_rank_above_five(self):
+        """Sample shape [2, 1, 2, 1] on the batch: TensorFlow's CPU Softmax
+        kernel rejects inputs of rank > 5, which such shapes reach."""
+        d = self.make(tf.float32)
+        sample_shape = (2, 1, 2, 1)
+        x = d.sample(sample_shape, seed=(3, 4))
+        assert tuple(x.shape) == sample_shape + BATCH_SHAPE + tuple(self.EVENT_SHAPE)
+        lp = d.log_prob(x)
+        assert tuple(lp.shape) == sample_shape + BATCH_SHAPE
+        assert np.all(np.isfinite(lp.numpy()))
+
     def test_slicing(self):
         d = self.make(tf.float32)
         assert tuple(d[0].batch_shape) == BATCH_SHAPE[1:]

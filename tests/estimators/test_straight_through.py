@@ -322,3 +322,18 @@ def test_invalid_arguments():
             estimator(f, x, seed=(1, 2), num_samples=0)
     with pytest.raises(ValueError, match="Argument `num_rao_samples` must"):
         gumbel_rao(f, x, seed=(1, 2), num_rao_samples=0)
+
+
+@pytest.mark.parametrize("estimator", [gumbel_rao, reinmax])
+def test_logits_of_rank_three_and_more(estimator):
+    """Regression: gumbel_rao's [rao, n] + logits.shape + [K] relaxation has
+    rank 6 for logits of rank 3 + K, which TensorFlow's CPU Softmax kernel
+    rejected ("Input dims must be <= 5")."""
+    logits = tf.Variable(tf.random.stateless_normal([2, 3, 2, 4], seed=(5, 6)))
+    weights = tf.random.stateless_normal([2, 3, 2, 4], seed=(7, 8))
+    with tf.GradientTape() as tape:
+        surrogate = estimator(lambda b: tf.reduce_sum(b * weights, axis=[-3, -2, -1]),
+                              logits, seed=(1, 2), num_samples=2, categorical=True)
+    grad = tape.gradient(surrogate, logits)
+    assert grad.shape == logits.shape
+    assert np.all(np.isfinite(grad.numpy())) and np.any(grad.numpy() != 0.)
