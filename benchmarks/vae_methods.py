@@ -100,21 +100,24 @@ def markdown(results, args, wall):
         "",
         f"Data: {first['dataset']} ({first['data_source']}), binarization "
         f"`{first['binarize']}`; preset `{args.preset}`; {args.epochs} epochs; batch "
-        f"{first['batch_size']}; seeds {' '.join(map(str, args.seeds))}; k = {args.iwae_k}"
+        f"{first['batch_size']}; seeds as listed per method; k = {args.iwae_k}"
         + (f"; first {args.max_train} train / {args.max_test} test images"
            if args.max_train or args.max_test else "") + ".",
         f"Machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
         f"load average at the end {load[0]:.1f}" if load else "",
-        f"Total wall time {wall / 60:.1f} min.",
+        ("Tabulated with --table-only from the results saved by the runs (which were "
+         "made with --resume, possibly over several invocations)." if args.table_only
+         else f"Total wall time {wall / 60:.1f} min."),
         "",
-        "| method | latent | bound | -ELBO (nats) | -IWAE (nats) | relaxed loss | s/epoch "
-        "| CPU s/epoch |",
-        "|---|---|---|---|---|---|---|---|",
+        "| method | latent | bound | seeds | -ELBO (nats) | -IWAE (nats) | relaxed loss "
+        "| s/epoch | CPU s/epoch |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for method, runs in by_method.items():
         note = " (*)" if runs[0]["bound_note"] else ""
         lines.append(
             f"| {method}{note} | {runs[0]['latent']} | {runs[0]['bound_kind']} | "
+            f"{' '.join(str(r['seed']) for r in runs)} | "
             f"{mean_sd([r['test_neg_elbo'] for r in runs])} | "
             f"{mean_sd([r['test_neg_iwae'] for r in runs])} | "
             f"{mean_sd([r['test_loss_relaxed'] for r in runs])} | "
@@ -149,6 +152,9 @@ def main(argv=None):
     p.add_argument("--resume", action="store_true",
                    help="reuse the (method, seed) results already in --json (written "
                         "after every run) instead of running them again")
+    p.add_argument("--table-only", action="store_true",
+                   help="run nothing: write the table from the results in --json "
+                        "(with --resume semantics: those of --methods and --seeds)")
     p.add_argument("--quick", action="store_true",
                    help="2 epochs, 2 seeds, k = 10, at most 2000/500 images")
     args = p.parse_args(argv)
@@ -161,15 +167,20 @@ def main(argv=None):
     for path in args.merge_json:
         results.extend(json.loads(pathlib.Path(path).read_text()))
     done = {}
-    if args.resume and args.json and pathlib.Path(args.json).exists():
+    if (args.resume or args.table_only) and args.json and pathlib.Path(args.json).exists():
         done = {(r["method"], r["seed"]): r
                 for r in json.loads(pathlib.Path(args.json).read_text())}
     this_run = []
-    for method in args.methods:
-        for seed in args.seeds:
+    # Seed-major order: every method once before any method a second time,
+    # so that a run stopped early (and resumed, or tabulated with
+    # --table-only) covers every method.
+    for seed in args.seeds:
+        for method in args.methods:
             if (method, seed) in done:
                 this_run.append(done[(method, seed)])
                 results.append(done[(method, seed)])
+                continue
+            if args.table_only:
                 continue
             r = run_one(method, seed, args)
             this_run.append(r)
@@ -180,6 +191,8 @@ def main(argv=None):
                   f"-IWAE {r['test_neg_iwae']:.2f} {r['seconds_per_epoch']:.2f} s/epoch",
                   file=sys.stderr, flush=True)
             results.append(r)
+    order = {m: i for i, m in enumerate(args.methods)}
+    results.sort(key=lambda r: (order.get(r["method"], -1), r["seed"]))
     table = markdown(results, args, time.perf_counter() - start)
     for path, text in ((args.markdown, table + "\n"), (args.json, json.dumps(this_run, indent=1))):
         if path:

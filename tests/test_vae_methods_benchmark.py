@@ -43,3 +43,10 @@ def test_quick_run_and_merge(tmp_path, capsys):
     table = (tmp_path / "b.md").read_text()
     for name in ("straight_through_bernoulli", "gumbel_softmax_top_k"):
         assert f"| {name} |" in table
+    # --table-only runs nothing and tabulates the saved results.
+    assert bench.main(["--table-only", "--dataset", "digits", "--seeds", "0", "1",
+                       "--methods", "straight_through_bernoulli", "gumbel_softmax_top_k",
+                       "--json", str(first_json), "--markdown", str(tmp_path / "c.md")]) == 0
+    table = (tmp_path / "c.md").read_text()
+    assert "| straight_through_bernoulli | bernoulli | discrete | 0 |" in table
+    assert "gumbel_softmax_top_k" not in table
