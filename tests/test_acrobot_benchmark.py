@@ -3,22 +3,13 @@ two runs made separately (as the published table was: estimators run in
 parallel processes). No learning is asserted: the quick runs are 3 episodes
 of 50 steps."""
 
-import importlib.util
 import json
-import pathlib
 
-_SCRIPT = pathlib.Path(__file__).resolve().parents[1] / "benchmarks" / "acrobot.py"
-
-
-def _load():
-    spec = importlib.util.spec_from_file_location("relaxtfp_bench_acrobot", _SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests import utils
 
 
 def test_quick_runs_and_merge(tmp_path, capsys):
-    bench = _load()
+    bench = utils.load_script("benchmarks/acrobot.py")
     first, second, merged = tmp_path / "a", tmp_path / "b", tmp_path / "merged"
     assert bench.main(["--quick", "--estimators", "reinforce", "--output-dir", str(first)]) == 0
     assert bench.main(["--quick", "--estimators", "rloo", "--output-dir", str(second)]) == 0

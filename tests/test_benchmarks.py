@@ -2,10 +2,8 @@
 timed step traces once for repeated calls with the same shapes, and the
 script runs end to end in its quick mode. No timing is asserted here."""
 
-import importlib.util
 import json
 import math
-import os
 
 import numpy as np
 import pytest
@@ -13,19 +11,10 @@ import tensorflow as tf
 
 import relaxtfp.distributions as rd
 
-_SCRIPT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                       "benchmarks", "throughput.py")
+from tests import utils
 
 
-def _load_script():
-    spec = importlib.util.spec_from_file_location("relaxtfp_bench_throughput",
-                                                  _SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _load_script()
+bench = utils.load_script("benchmarks/throughput.py")
 
 # Every class the script times now: the exported ones, the table entries whose
 # module already defines the class, and TFP's reference distributions.

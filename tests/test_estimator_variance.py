@@ -3,27 +3,15 @@ the same number of evaluations of `f` per estimate, and the quick mode runs
 end to end, writes every output, and measures no bias where there is none
 (and a bias where there is one)."""
 
-import importlib.util
 import json
-import os
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
-_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-_SCRIPT = os.path.join(_ROOT, "benchmarks", "estimator_variance.py")
+from tests import utils
 
-
-def _load_script():
-    spec = importlib.util.spec_from_file_location("relaxtfp_bench_estimator_variance",
-                                                  _SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _load_script()
+bench = utils.load_script("benchmarks/estimator_variance.py")
 
 # The relaxation modules whose docs pages include a snippet.
 _MODULES = ("straight_through_bernoulli", "straight_through_relaxed_bernoulli",

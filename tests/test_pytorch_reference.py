@@ -12,19 +12,13 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from tests import utils
+
 _SCRIPT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                        "benchmarks", "pytorch_reference.py")
 
 
-def _load_script():
-    spec = importlib.util.spec_from_file_location("relaxtfp_bench_pytorch_reference",
-                                                  _SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _load_script()
+bench = utils.load_script("benchmarks/pytorch_reference.py")
 
 _CASES = [(name, variant, mode)
           for name in bench.CLASSES

@@ -2,24 +2,15 @@
 running return, episodes to the threshold, leave-one-out mean). The script
 itself runs in smoke mode in `tests/test_examples.py`."""
 
-import importlib.util
 import math
-import pathlib
 
 import numpy as np
 import pytest
 
-_SCRIPT = pathlib.Path(__file__).resolve().parents[1] / "examples" / "reinforce_acrobot.py"
+from tests import utils
 
 
-def _load():
-    spec = importlib.util.spec_from_file_location("reinforce_acrobot", _SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-ex = _load()
+ex = utils.load_script("examples/reinforce_acrobot.py")
 
 
 def test_discounted_returns_matches_the_direct_sum():

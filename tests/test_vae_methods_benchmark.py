@@ -4,22 +4,13 @@ quality is asserted beyond what must hold for any run: the importance-
 weighted bound is computed from the same samples as the ELBO, so by
 Jensen's inequality -IWAE <= -ELBO."""
 
-import importlib.util
 import json
-import pathlib
 
-_SCRIPT = pathlib.Path(__file__).resolve().parents[1] / "benchmarks" / "vae_methods.py"
-
-
-def _load():
-    spec = importlib.util.spec_from_file_location("relaxtfp_bench_vae_methods", _SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests import utils
 
 
 def test_quick_run_and_merge(tmp_path, capsys):
-    bench = _load()
+    bench = utils.load_script("benchmarks/vae_methods.py")
     common = ["--quick", "--dataset", "digits", "--seeds", "0",
               "--work-dir", str(tmp_path / "work")]
     first_json, merged_json = tmp_path / "a.json", tmp_path / "b.json"

@@ -12,10 +12,14 @@ matters would be rejected. If sup |F_wrong - F| >= 2 eps, then samples from
 the wrong law satisfy sup |F_n - F| >= eps with probability >= 1 - delta.
 """
 
+import importlib.util
 import math
+import pathlib
 
 import numpy as np
 from scipy import special
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 __all__ = [
     "assert_cdf_matches",
@@ -26,6 +30,7 @@ __all__ = [
     "clt_halfwidth",
     "dkwm_epsilon",
     "hoeffding_epsilon",
+    "load_script",
     "max_cdf_discrepancy",
 ]
 
@@ -125,3 +130,14 @@ def cdf_from_density_on_unit_interval(log_prob_fn, grid, atom_at_zero=0.,
     cdf = atom_at_zero + np.interp(wg, w, cum, left=0., right=cum[-1])
     cdf = np.where(grid < 0., 0., cdf)
     return cdf, float(cum[-1])
+
+
+def load_script(relative_path):
+    """Imports a script of the repository (`"benchmarks/acrobot.py"`) as a
+    module, by path: benchmarks and examples are not packages."""
+    path = ROOT / relative_path
+    name = "relaxtfp_script_" + path.stem
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
