@@ -290,6 +290,25 @@ class LatentModel:
             log_p = (-tf.cast(self.num_latents, x.dtype)
                      * math.log(math.comb(self.num_classes, self.top_k)) * tf.ones_like(log_q))
             code = b
+        elif self.method == "invertible_gaussian":
+            # q and the prior push Gaussians through the same map (softmax++
+            # with the same temperature and delta), so the Jacobians cancel
+            # and log q(z) - log p(z) is the Gaussian log-ratio at the
+            # pre-image y, exactly. Computed there it stays finite where the
+            # smallest coordinates of z underflow in float32 (at temperature
+            # 0.1 they do; both log-densities are then -inf and their
+            # difference NaN).
+            dist = self.layer.distribution(params)
+            loc = tf.convert_to_tensor(dist.loc)                     # [B, n, K-1]
+            scale = tf.convert_to_tensor(dist.scale)
+            eps = tf.random.stateless_normal(
+                tf.concat([[num_samples], tf.shape(loc)], 0), seed, dtype=loc.dtype,
+                alg="philox")
+            y = loc + scale * eps
+            code = tfp.bijectors.SoftmaxCentered().forward(
+                y / dist.temperature - tf.math.log(dist.delta))       # [k, B, n, K]
+            log_q = tf.reduce_sum(tfd.Normal(loc, scale).log_prob(y), [-2, -1])
+            log_p = tf.reduce_sum(tfd.Normal(tf.zeros([], loc.dtype), 1.).log_prob(y), [-2, -1])
         else:
             dist = self.layer.distribution(params)
             z = dist.sample(num_samples, seed=seed)                  # [k, B, n, K]
