@@ -15,7 +15,8 @@ Keras `train_step`):
   PREFIX of the batch shape: the latent axes after the prefix form one joint
   latent per prefix element (reduce over them inside `f`). `m` is
   `num_samples`, except for `arm` and `disarm`, which evaluate `f` once on
-  `2 * num_samples` antithetic samples.
+  `2 * num_samples` antithetic samples (categorical `arm`, ARSM: see its
+  docstring).
 * The result is a scalar: its value is the Monte Carlo estimate of `E[f]`
   (the mean over samples, SUMMED over the prefix elements; divide by the
   batch size for a mean loss), and its gradient with respect to `logits` is
@@ -27,12 +28,16 @@ Keras `train_step`):
 |-------------|----------|--------------------|------------------------|
 | reinforce   | yes      | num_samples        | no                     |
 | rloo        | yes      | num_samples (>= 2) | no                     |
-| arm         | yes      | 2 * num_samples    | no (Bernoulli only)    |
+| arm         | yes      | 2 * num_samples (*)| no                     |
 | disarm      | yes      | 2 * num_samples    | no (Bernoulli only)    |
 | rebar       | yes      | 3 * num_samples    | yes (at relaxed inputs)|
 | relax       | yes      | num_samples (+ 2 * num_samples of c) | no (c must be) |
 | gumbel_rao  | no       | num_samples        | yes                    |
 | reinmax     | no       | num_samples        | yes                    |
+
+(*) Bernoulli. `arm(..., categorical=True)` is ARSM: `num_samples * (1 + D *
+K * (K - 1) / 2)` evaluations for K categories and D categorical variables
+per joint latent; `disarm` is Bernoulli only.
 """
 
 from relaxtfp.estimators.arm import arm

@@ -1,4 +1,5 @@
-"""Tests for ARM and DisARM (Bernoulli antithetic estimators).
+"""Tests for ARM and DisARM (Bernoulli antithetic estimators) and ARSM
+(`arm(..., categorical=True)`).
 
 Unbiasedness: NUM_REPLICAS independent estimates against the exact gradient
 by enumeration (`tests/estimators/exact.py`), z-test per coordinate with a
@@ -13,6 +14,7 @@ import tensorflow as tf
 
 from relaxtfp.estimators.arm import arm
 from relaxtfp.estimators.arm import disarm
+from relaxtfp.internal import estimator_util as util
 from tests.estimators import exact
 
 NUM_REPLICAS = 50_000
@@ -158,11 +160,144 @@ def test_batch_prefix_convention(seed):
         assert np.all(g[1:] == 0.) and np.any(g[0] != 0.), g
 
 
-def test_categorical_not_implemented():
-    for estimator in (arm, disarm):
-        with pytest.raises(NotImplementedError, match="ARSM"):
-            estimator(lambda b: tf.reduce_sum(b, [-1, -2]),
-                      tf.zeros([2, 3]), seed=(1, 2), categorical=True)
+def test_disarm_categorical_not_implemented():
+    with pytest.raises(NotImplementedError, match=r"arm\(f, logits, .*categorical=True"):
+        disarm(lambda b: tf.reduce_sum(b, [-1, -2]), tf.zeros([2, 3]),
+               seed=(1, 2), categorical=True)
+
+
+def _one_categorical_f(b):
+    """Nonlinear in the value x in {0, 1, 2} of one K = 3 variable."""
+    x = tf.reduce_sum(b * tf.constant([0., 1., 2.], b.dtype), axis=-1)
+    return (x - 0.7) ** 2 + 0.5 * x ** 3
+
+
+@pytest.mark.parametrize("num_samples", [1, 2])
+def test_arsm_one_variable_unbiased(num_samples, seed):
+    logits = tf.constant([0.4, -0.6, 0.1], tf.float64)
+    _, grad, _ = exact.exact_gradients(_one_categorical_f, logits,
+                                       categorical=True)
+    _, grads, _ = exact.estimator_replicas(
+        arm, _one_categorical_f, logits, NUM_REPLICAS, seed,
+        num_samples=num_samples, categorical=True)
+    exact.assert_unbiased(grads, grad, FALSE_FAIL_RATE)
+
+
+def test_arsm_two_variables_jointly_unbiased(seed):
+    """Two K = 3 variables in one joint latent, f not separable."""
+    logits = tf.constant(exact.CATEGORICAL_LOGITS)
+    _, grad, _ = exact.exact_gradients(exact.categorical_f, logits,
+                                       categorical=True)
+    _, grads, _ = exact.estimator_replicas(
+        arm, exact.categorical_f, logits, NUM_REPLICAS, seed, num_samples=1,
+        categorical=True)
+    exact.assert_unbiased(grads, grad, FALSE_FAIL_RATE)
+
+
+def test_arsm_two_categories_unbiased(seed):
+    """K = 2: the Bernoulli problem written as two-category variables."""
+    logits = util.as_two_categories(tf.constant(exact.BERNOULLI_LOGITS))
+    f = lambda b: exact.bernoulli_f(b[..., 1])  # noqa: E731
+    _, grad, _ = exact.exact_gradients(f, logits, categorical=True)
+    _, grads, _ = exact.estimator_replicas(
+        arm, f, logits, NUM_REPLICAS, seed, num_samples=1, categorical=True)
+    exact.assert_unbiased(grads, grad, FALSE_FAIL_RATE)
+
+
+def test_arsm_gradient_to_variables_inside_f_and_value(seed):
+    """Variables in f get the pathwise gradient at the true samples only, and
+    the surrogate's value is the mean of f there."""
+    phi0 = np.array([0.3, -0.2, 0.5])
+    logits = tf.constant(exact.CATEGORICAL_LOGITS)
+    f = lambda b, p: (exact.categorical_f(b)  # noqa: E731
+                      * tf.reduce_sum(p * b[..., 0, :], -1))
+    phi = tf.Variable(phi0)
+    _, _, (phi_grad,) = exact.exact_gradients(
+        lambda b: f(b, phi), logits, categorical=True, variables=[phi])
+    reps = NUM_REPLICAS // 5
+    phi_rep = tf.Variable(np.tile(phi0, [reps, 1]))
+
+    def f_rep(b):                          # [N, R, 2, 3] -> [N, R]
+        return f(b, phi_rep)
+    _, _, (phi_grads,) = exact.estimator_replicas(
+        arm, f_rep, logits, reps, seed, variables=[phi_rep], replicated=True,
+        num_samples=2, categorical=True)
+    exact.assert_unbiased(phi_grads, phi_grad, FALSE_FAIL_RATE)
+    seen = []
+    value = arm(lambda b: seen.append(b) or exact.categorical_f(b), logits,
+                seed=seed, num_samples=3, categorical=True)
+    np.testing.assert_allclose(
+        value, np.mean(exact.categorical_f(seen[0]).numpy()), rtol=1e-14)
+
+
+@pytest.mark.parametrize("logits_shape,prefix_rank,num_vars", [
+    ([3], 0, 1), ([4, 5], 0, 4), ([2, 4], 1, 1), ([6, 2, 3], 1, 2),
+    ([6, 2, 3], 0, 12)])
+def test_arsm_number_of_evaluations(logits_shape, prefix_rank, num_vars,
+                                    seed):
+    """As documented: one call on n true samples, then one call on
+    n * D * K * (K - 1) / 2 swapped samples, D = variables per joint latent."""
+    shapes = []
+    k = logits_shape[-1]
+    latent_axes = list(range(1 + prefix_rank, len(logits_shape)))
+
+    def f(b):
+        shapes.append(b.shape)
+        x = tf.reduce_sum(b * tf.range(k, dtype=b.dtype), -1) ** 2
+        return tf.reduce_sum(x, latent_axes) if latent_axes else x
+
+    n = 3
+    arm(f, tf.zeros(logits_shape), seed=seed, num_samples=n, categorical=True)
+    assert shapes == [tf.TensorShape([n] + logits_shape),
+                      tf.TensorShape([n * num_vars * k * (k - 1) // 2]
+                                     + logits_shape)]
+
+
+def test_arsm_samples_are_categorical(seed):
+    """The true samples z = argmin(log pi - logits) follow softmax(logits)."""
+    from tests import utils
+    logits = tf.constant([0.7, -0.4, 0.0, 1.1], tf.float64)
+    seen = []
+    n = 100_000
+    arm(lambda b: seen.append(b) or tf.reduce_sum(b, -1), logits, seed=seed,
+        num_samples=n, categorical=True)
+    counts = seen[0].numpy().sum(0)
+    p = tf.math.softmax(logits).numpy()
+    for c in range(4):
+        utils.assert_proportion_matches(counts[c], n, p[c], FALSE_FAIL_RATE,
+                                        num_tests=4)
+
+
+def test_arsm_batch_prefix_convention(seed):
+    """Rows of a [4, 2, 3] batch are separate joint latents: rows whose f is
+    zero get exactly zero gradient."""
+    logits = tf.constant(np.tile(exact.CATEGORICAL_LOGITS, [4, 1, 1]))
+    mask = tf.constant([1., 0., 0., 0.], tf.float64)
+    with tf.GradientTape() as tape:
+        tape.watch(logits)
+        loss = arm(lambda b: exact.categorical_f(b) * mask, logits, seed=seed,
+                   num_samples=2, categorical=True)
+    g = tape.gradient(loss, logits).numpy()
+    assert np.all(g[1:] == 0.) and np.any(g[0] != 0.), g
+
+
+@pytest.mark.parametrize("dtype", [tf.float32, tf.float64])
+def test_arsm_xla_matches_eager(dtype):
+    logits = tf.constant([[-30., 0., 30.], [0.5, -0.2, 0.1]], dtype)
+
+    def run(logits):
+        with tf.GradientTape() as tape:
+            tape.watch(logits)
+            loss = arm(exact.categorical_f, logits, seed=(3, 4),
+                       num_samples=4, categorical=True)
+        return loss, tape.gradient(loss, logits)
+
+    eager = run(logits)
+    xla = tf.function(run, jit_compile=True)(logits)
+    assert np.all(np.isfinite(eager[1]))
+    rtol = 1e-5 if dtype == tf.float32 else 1e-12
+    np.testing.assert_allclose(xla[0], eager[0], rtol=rtol)
+    np.testing.assert_allclose(xla[1], eager[1], rtol=rtol, atol=rtol)
 
 
 def test_invalid_arguments():
