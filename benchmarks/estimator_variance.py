@@ -350,6 +350,168 @@ def run_toy(target, args, seed):
 
 
 # --------------------------------------------------------------------------
+# Categorical toy problem.
+# --------------------------------------------------------------------------
+
+CAT_LOGITS = (0.5, 0., -0.5, 0.25)   # one categorical variable, K = 4
+CAT_VALUES = (0., 1., 2., 3.)        # c: f(z) = (sum_k z_k c_k - t)^2
+CAT_TARGET = 1.3                     # t
+CAT_K = len(CAT_LOGITS)
+# Evaluations of f per sample: ARSM 1 + K (K - 1) / 2 = 7, rebar 3, others 1;
+# the default categorical budget 21 is their least common multiple.
+ARSM_EVALS = 1 + CAT_K * (CAT_K - 1) // 2
+
+CAT_METHODS = (
+    _m("reinforce", "estimator", 1, True, "no baseline"),
+    _m("rloo", "estimator", 1, True, "leave-one-out baseline"),
+    _m("arm", "estimator", ARSM_EVALS, True,
+       f"ARSM: 1 + K(K-1)/2 = {ARSM_EVALS} evaluations per sample"),
+    _m("rebar", "estimator", 3, True, f"temperature {TEMPERATURE}, scale 1, fixed"),
+    _m("gumbel_rao", "estimator", 1, False, f"temperature {TEMPERATURE}, 10 Rao samples"),
+    _m("reinmax", "estimator", 1, False, f"temperature {TEMPERATURE}"),
+    _m("straight_through_gumbel_softmax", "relaxation", 1, False,
+       f"temperature {TEMPERATURE}", "straight_through_gumbel_softmax"),
+    _m("decoupled_straight_through_gumbel_softmax", "relaxation", 1, False,
+       f"forward temperature 1 (the only one whose forward law is the categorical's), "
+       f"backward temperature {TEMPERATURE}", "decoupled_straight_through_gumbel_softmax"),
+    _m("generalized_gumbel_softmax", "relaxation", 1, False,
+       f"temperature {TEMPERATURE}, values 0..K-1 = c, hard=False; f at the relaxed "
+       "one-hot weights", "generalized_gumbel_softmax"),
+    _m("tfd.RelaxedOneHotCategorical", "relaxation", 1, False,
+       f"temperature {TEMPERATURE} (TFP reference)"),
+    _m("invertible_gaussian", "simplex", 1, False,
+       f"loc = logits[:K-1] - logits[K-1], scale 1, temperature {TEMPERATURE}, delta 1; "
+       "gradient wrt loc", "invertible_gaussian"),
+    _m("logistic_normal_softmax", "simplex", 1, False,
+       "loc = logits, scale 1; gradient wrt loc", "logistic_normal_softmax"),
+)
+CAT_METHOD_BY_NAME = {m.name: m for m in CAT_METHODS}
+
+
+def cat_budgets(budget):
+    """{method: (num_samples, evaluations of f per estimate)}, categorical toy."""
+    out = {}
+    for m in CAT_METHODS:
+        n = m.num_samples(budget)
+        out[m.name] = (n, n * m.evals_per_sample)
+    return out
+
+
+def cat_exact():
+    """Exact d E[f] / d logits by enumeration: p_j (f(e_j) - E[f])."""
+    logits = np.asarray(CAT_LOGITS, np.float64)
+    p = special.softmax(logits)
+    values = (np.asarray(CAT_VALUES) - CAT_TARGET) ** 2
+    return p * (values - np.dot(p, values))
+
+
+def cat_gradient(name, f, logits, seed, budget):
+    """One call of categorical method `name` on `[R, K]` logits: the
+    gradient wrt the logits (wrt loc for the "simplex" laws)."""
+    method = CAT_METHOD_BY_NAME[name]
+    n = method.num_samples(budget)
+    dtype = logits.dtype
+    tau = tf.constant(TEMPERATURE, dtype)
+    if method.kind == "simplex":
+        if name == "invertible_gaussian":
+            param = logits[..., :-1] - logits[..., -1:]
+        else:
+            param = tf.identity(logits)
+        with tf.GradientTape() as tape:
+            tape.watch(param)
+            if name == "invertible_gaussian":
+                dist = rd.InvertibleGaussian(param, tf.ones_like(param), tau)
+            else:
+                dist = rd.LogisticNormalSoftmax(param, scale=tf.ones_like(param))
+            surrogate = tf.reduce_sum(tf.reduce_mean(f(dist.sample(n, seed=seed)), axis=0))
+        return tape.gradient(surrogate, param)
+    with tf.GradientTape() as tape:
+        tape.watch(logits)
+        if method.kind == "relaxation":
+            if name == "straight_through_gumbel_softmax":
+                dist = rd.StraightThroughGumbelSoftmax(tau, logits=logits)
+            elif name == "decoupled_straight_through_gumbel_softmax":
+                dist = rd.DecoupledStraightThroughGumbelSoftmax(
+                    tf.constant(1., dtype), tau, logits=logits)
+            elif name == "generalized_gumbel_softmax":
+                dist = rd.GeneralizedGumbelSoftmax(
+                    tf.constant(CAT_VALUES, dtype), tau, logits=logits)
+            elif name == "tfd.RelaxedOneHotCategorical":
+                dist = tfd.RelaxedOneHotCategorical(tau, logits=logits)
+            else:
+                raise ValueError(name)
+            surrogate = tf.reduce_sum(tf.reduce_mean(f(dist.sample(n, seed=seed)), axis=0))
+        elif name in ("reinforce", "rloo", "arm"):
+            surrogate = getattr(est, name)(f, logits, seed=seed, num_samples=n,
+                                           categorical=True)
+        elif name == "rebar":
+            surrogate, _ = est.rebar(f, logits, seed=seed, num_samples=n, categorical=True,
+                                     temperature=TEMPERATURE, scale=1.)
+        elif name == "gumbel_rao":
+            surrogate = est.gumbel_rao(f, logits, seed=seed, num_samples=n, categorical=True,
+                                       temperature=TEMPERATURE, num_rao_samples=10)
+        elif name == "reinmax":
+            surrogate = est.reinmax(f, logits, seed=seed, num_samples=n, categorical=True,
+                                    temperature=TEMPERATURE)
+        else:
+            raise ValueError(name)
+    return tape.gradient(surrogate, logits)
+
+
+def cat_stats(g, exact):
+    """Per-coordinate bias and s.e., and summaries over the coordinates, of
+    replicas `g` of shape `[R, d]` (exact None: variance only)."""
+    g = np.asarray(g, np.float64)
+    r = g.shape[0]
+    mean, sd = g.mean(axis=0), g.std(axis=0, ddof=1)
+    total_variance = float(np.sum(sd ** 2))
+    out = dict(mean=mean.tolist(), sd=sd.tolist(), total_variance=total_variance,
+               replicas=r)
+    if exact is not None:
+        bias = mean - exact
+        se = sd / math.sqrt(r)
+        out.update(
+            bias=bias.tolist(), bias_se=se.tolist(),
+            bias_norm=float(np.linalg.norm(bias)),
+            noise_norm=math.sqrt(total_variance / r),
+            max_z=float(np.max(np.abs(bias) / np.maximum(se, 1e-30))),
+            snr=float(np.linalg.norm(exact) / math.sqrt(total_variance))
+            if total_variance > 0 else math.inf,
+            cosine=float(np.mean(g @ exact / np.maximum(
+                np.linalg.norm(g, axis=1) * np.linalg.norm(exact), 1e-30))))
+    return out
+
+
+def run_categorical(args, seed):
+    dtype = tf.float32
+    c = tf.constant(CAT_VALUES, dtype)
+    t = tf.constant(CAT_TARGET, dtype)
+
+    def f(z):                                     # [m, R, K] -> [m, R]
+        return tf.math.square(tf.reduce_sum(z * c, axis=-1) - t)
+
+    exact = cat_exact()
+    logits = tf.tile(tf.constant([CAT_LOGITS], dtype), [args.cat_replicas, 1])
+    results = {}
+    for i, method in enumerate(tqdm(CAT_METHODS, desc="categorical toy", file=sys.stderr)):
+        start = time.perf_counter()
+        g = cat_gradient(method.name, f, logits, tf.constant([seed, 2000 + i]),
+                         args.cat_budget)
+        elapsed = time.perf_counter() - start
+        stats = cat_stats(g.numpy(), None if method.kind == "simplex" else exact)
+        stats["seconds_per_estimate"] = elapsed / args.cat_replicas
+        results[method.name] = stats
+    return dict(logits=list(CAT_LOGITS), values=list(CAT_VALUES), target=CAT_TARGET,
+                temperature=TEMPERATURE, exact=exact.tolist(), budget=args.cat_budget,
+                budgets={k: dict(num_samples=v[0], evaluations=v[1])
+                         for k, v in cat_budgets(args.cat_budget).items()},
+                settings={m.name: m.setting for m in CAT_METHODS},
+                unbiased={m.name: m.unbiased for m in CAT_METHODS},
+                command=None, date=datetime.date.today().isoformat(),
+                methods=results)
+
+
+# --------------------------------------------------------------------------
 # VAE problem.
 # --------------------------------------------------------------------------
 
@@ -615,7 +777,58 @@ def markdown(results, command, budget):
         for m in METHODS:
             lines.append(vae_row(m.name, vae["methods"][m.name], budget))
         lines.append("\n" + _cv_note(vae["control_variates"]) + "\n")
+    if results.get("categorical") is not None:
+        lines.append("\n" + cat_markdown(results["categorical"]))
     return "".join(lines)
+
+
+CAT_HEADER = ("| method | samples | mean gradient | bias (per coordinate) | "
+              "max \\|bias\\| / s.e. | ‖bias‖ (noise) | total variance | SNR | "
+              "mean cosine |\n|---|---|---|---|---|---|---|---|---|\n")
+
+
+def _vec(v, digits=3):
+    return "(" + ", ".join(_g(x, digits) for x in v) + ")"
+
+
+def cat_row(name, s, budget):
+    m = CAT_METHOD_BY_NAME[name]
+    n = m.num_samples(budget)
+    if "bias" not in s:
+        return (f"| {name} | {n} | {_vec(s['mean'])} (wrt loc) | n/a | n/a | n/a | "
+                f"{_g(s['total_variance'])} | n/a | n/a |\n")
+    return (f"| {name} | {n} | {_vec(s['mean'])} | {_vec(s['bias'], 2)} | "
+            f"{s['max_z']:.1f} | {_g(s['bias_norm'], 2)} ({_g(s['noise_norm'], 2)}) | "
+            f"{_g(s['total_variance'])} | {_g(s['snr'])} | {s['cosine']:.3f} |\n")
+
+
+def cat_description(cat):
+    return (f"**Categorical toy problem**: one categorical variable, K = {len(cat['logits'])}, "
+            f"logits {tuple(cat['logits'])}, `f(z) = (sum_k z_k c_k - t)^2` of the one-hot "
+            f"`z` with c = {tuple(cat['values'])}, t = {cat['target']}; exact gradient "
+            f"wrt the logits by enumeration {_vec(cat['exact'], 4)}; temperature "
+            f"{cat['temperature']} throughout; "
+            f"{next(iter(cat['methods'].values()))['replicas']} replicas per method; every "
+            f"method at {cat['budget']} evaluations of `f` per estimate (`samples`: samples "
+            f"per estimate; arm is ARSM, {ARSM_EVALS} evaluations per sample; rebar 3 per "
+            "sample). Bias per coordinate; max \\|bias\\| / s.e. over the K coordinates (an "
+            "unbiased method stays below about 3); ‖bias‖ with, in brackets, the value "
+            "it has for an unbiased method (sqrt(total variance / R)); total variance: sum "
+            "of the K per-coordinate variances; SNR: ‖exact‖ / sqrt(total variance); "
+            "mean cosine between an estimate and the exact gradient. invertible_gaussian "
+            "and logistic_normal_softmax are laws on the simplex parameterized by a "
+            "Gaussian `loc` and `scale`, not by the logits of a categorical law, so no "
+            "discrete objective (and no bias) is defined for them: their rows give the "
+            "gradient wrt `loc` (K - 1 coordinates for invertible_gaussian) and its "
+            "variance only. GumbelSoftmaxTopK is a law on subsets, not on one category, "
+            f"and is not measured. Command: `{cat['command']}` ({cat['date']}).\n\n")
+
+
+def cat_markdown(cat):
+    lines = [cat_description(cat), CAT_HEADER]
+    for m in CAT_METHODS:
+        lines.append(cat_row(m.name, cat["methods"][m.name], cat["budget"]))
+    return "".join(lines) + "\n"
 
 
 def _cv_note(cv):
@@ -652,6 +865,19 @@ def snippets(results, budget):
             for n in names:
                 text.append(vae_row(n, results["vae"]["methods"][n], budget))
         out[m.module] = "".join(text)
+    cat = results.get("categorical")
+    if cat is not None:
+        for m in CAT_METHODS:
+            if m.module is None:
+                continue
+            names = (m.name,) if m.kind == "simplex" else (m.name, "tfd.RelaxedOneHotCategorical")
+            text = [f"Measured by `benchmarks/estimator_variance.py` "
+                    f"(command: `{cat['command']}`, {cat['date']}); setting: {m.setting}. "
+                    "See [the estimator benchmark](../estimator_variance.md) for every "
+                    "categorical method.\n\n", cat_description(cat), CAT_HEADER]
+            for n in names:
+                text.append(cat_row(n, cat["methods"][n], cat["budget"]))
+            out[m.module] = "".join(text)
     return out
 
 
@@ -724,7 +950,8 @@ def plot(results, path):
 # Main.
 # --------------------------------------------------------------------------
 
-QUICK = dict(toy_replicas=4000, toy_train_replicas=64, cv_steps=10, train_steps=10,
+QUICK = dict(toy_replicas=4000, cat_replicas=4000, toy_train_replicas=64, cv_steps=10,
+             train_steps=10,
              images=4, vae_replicas=16, vae_train_replicas=2, vae_cv_steps=3,
              ref_pairs=256, ref_chunk=128, timing_calls=2)
 
@@ -756,6 +983,16 @@ def parse_args(argv):
                    help="single-pair DisARM estimates averaged for the VAE reference.")
     p.add_argument("--ref-chunk", type=int, default=500)
     p.add_argument("--no-vae", action="store_true", help="toy problem only.")
+    p.add_argument("--cat-budget", type=int, default=21,
+                   help="categorical toy: evaluations of f per estimate (multiple of 21 "
+                        "= lcm of ARSM's 7 and rebar's 3). Default 21.")
+    p.add_argument("--cat-replicas", type=int, default=100_000)
+    p.add_argument("--no-categorical", action="store_true",
+                   help="skip the categorical toy problem.")
+    p.add_argument("--only", choices=("categorical",),
+                   help="with --from-json: measure only the categorical toy problem and "
+                        "merge it into that JSON (written to --json); the other tables "
+                        "keep the JSON's numbers and command.")
     p.add_argument("--from-json", metavar="PATH",
                    help="measure nothing: rewrite the markdown, plot and snippets from "
                         "a JSON file this script wrote (its command stays in them).")
@@ -780,6 +1017,9 @@ def parse_args(argv):
     if args.dataset is None:
         args.dataset = "mnist" if args.data_dir else "digits"
     budgets(args.budget)    # fails early on a budget some method cannot meet
+    cat_budgets(args.cat_budget)
+    if args.only and not args.from_json:
+        p.error("--only categorical needs --from-json (the JSON to merge into).")
     return args
 
 
@@ -800,6 +1040,11 @@ def main(argv=None):
         with open(args.from_json) as fh:
             results = json.load(fh)
         args.budget = results["budget"]
+        if args.only == "categorical":
+            cat_start = time.perf_counter()
+            results["categorical"] = run_categorical(args, args.seed + 200)
+            results["categorical"]["command"] = command.strip()
+            results["categorical"]["wall_seconds"] = time.perf_counter() - cat_start
     else:
         results["toy"] = [run_toy(t, args, args.seed + 10 * k)
                           for k, t in enumerate(TOY_TARGETS)]
@@ -808,10 +1053,14 @@ def main(argv=None):
             import vae_data
             data = vae_data.load_dataset(args.dataset, args.data_dir)
             results["vae"] = run_vae(args, data, args.seed + 100)
+        results["categorical"] = None
+        if not args.no_categorical:
+            results["categorical"] = run_categorical(args, args.seed + 200)
+            results["categorical"]["command"] = command.strip()
         results["wall_seconds"] = time.perf_counter() - start
     text = markdown(results, results["command"], args.budget)
     outputs = [(args.markdown, text)]
-    if not args.from_json:
+    if not args.from_json or args.only:
         outputs.append((args.json, json.dumps(results, indent=1, default=float) + "\n"))
     for path, content in outputs:
         if path:
