@@ -281,25 +281,6 @@ def test_arsm_batch_prefix_convention(seed):
     assert np.all(g[1:] == 0.) and np.any(g[0] != 0.), g
 
 
-@pytest.mark.parametrize("dtype", [tf.float32, tf.float64])
-def test_arsm_xla_matches_eager(dtype):
-    logits = tf.constant([[-30., 0., 30.], [0.5, -0.2, 0.1]], dtype)
-
-    def run(logits):
-        with tf.GradientTape() as tape:
-            tape.watch(logits)
-            loss = arm(exact.categorical_f, logits, seed=(3, 4),
-                       num_samples=4, categorical=True)
-        return loss, tape.gradient(loss, logits)
-
-    eager = run(logits)
-    xla = tf.function(run, jit_compile=True)(logits)
-    assert np.all(np.isfinite(eager[1]))
-    rtol = 1e-5 if dtype == tf.float32 else 1e-12
-    np.testing.assert_allclose(xla[0], eager[0], rtol=rtol)
-    np.testing.assert_allclose(xla[1], eager[1], rtol=rtol, atol=rtol)
-
-
 def test_invalid_arguments():
     with pytest.raises(ValueError, match="Argument `num_samples` must be"):
         arm(lambda b: b, tf.zeros([2]), seed=(1, 2), num_samples=0)
@@ -307,15 +288,24 @@ def test_invalid_arguments():
         disarm(lambda b: b[:1], tf.zeros([2]), seed=(1, 2), num_samples=2)
 
 
+_XLA_CASES = {
+    "disarm": (disarm, [-50., -3., 0., 3., 50.],
+               lambda b: tf.reduce_sum(b, -1) ** 2, dict(num_samples=8)),
+    "arsm": (arm, [[-30., 0., 30.], [0.5, -0.2, 0.1]], exact.categorical_f,
+             dict(num_samples=4, categorical=True)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_XLA_CASES))
 @pytest.mark.parametrize("dtype", [tf.float32, tf.float64])
-def test_xla_matches_eager_and_no_nan_at_extreme_logits(dtype):
-    logits = tf.constant([-50., -3., 0., 3., 50.], dtype)
+def test_xla_matches_eager_and_no_nan_at_extreme_logits(dtype, case):
+    estimator, values, f, options = _XLA_CASES[case]
+    logits = tf.constant(values, dtype)
 
     def run(logits):
         with tf.GradientTape() as tape:
             tape.watch(logits)
-            loss = disarm(lambda b: tf.reduce_sum(b, -1) ** 2, logits,
-                          seed=(3, 4), num_samples=8)
+            loss = estimator(f, logits, seed=(3, 4), **options)
         return loss, tape.gradient(loss, logits)
 
     eager = run(logits)
