@@ -140,10 +140,11 @@ METHOD_BY_NAME = {m.name: m for m in METHODS}
 EXTRA_SNIPPET_ROWS = {"rebar_relaxation": ("rebar", "rebar_tuned", "relax")}
 
 
-def budgets(budget):
-    """{method: (num_samples, evaluations of f per estimate)}."""
+def budgets(budget, methods=None):
+    """{method: (num_samples, evaluations of f per estimate)} for `methods`
+    (default: the Bernoulli problems' METHODS)."""
     out = {}
-    for m in METHODS:
+    for m in METHODS if methods is None else methods:
         n = m.num_samples(budget)
         out[m.name] = (n, n * m.evals_per_sample)
     return out
@@ -389,12 +390,8 @@ CAT_METHOD_BY_NAME = {m.name: m for m in CAT_METHODS}
 
 
 def cat_budgets(budget):
-    """{method: (num_samples, evaluations of f per estimate)}, categorical toy."""
-    out = {}
-    for m in CAT_METHODS:
-        n = m.num_samples(budget)
-        out[m.name] = (n, n * m.evals_per_sample)
-    return out
+    """`budgets` of the categorical toy's methods."""
+    return budgets(budget, CAT_METHODS)
 
 
 def cat_exact():
