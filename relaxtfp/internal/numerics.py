@@ -13,7 +13,6 @@ import tensorflow as tf
 __all__ = [
     "binary_concrete_log_cdf",
     "binary_concrete_log_prob",
-    "binary_concrete_log_survival",
     "gauss_legendre",
     "log_ndtr",
     "log_ndtr_nonpositive",
@@ -96,11 +95,6 @@ def binary_concrete_log_prob(x, logits, temperature):
 def binary_concrete_log_cdf(x, logits, temperature):
     """`log P(X <= x) = log sigmoid(temperature * logit(x) - logits)`."""
     return log_sigmoid(_binary_concrete_arg(x, logits, temperature))
-
-
-def binary_concrete_log_survival(x, logits, temperature):
-    """`log P(X > x) = log sigmoid(logits - temperature * logit(x))`."""
-    return log_sigmoid(-_binary_concrete_arg(x, logits, temperature))
 
 
 @functools.lru_cache(maxsize=None)
