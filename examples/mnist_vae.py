@@ -368,11 +368,12 @@ class VAE(keras.Model):
     `train_step` (and the demo's relaxed test loss in `test_step`)."""
 
     def __init__(self, latent, num_pixels, hidden, binarize, estimator=None,
-                 seed=0, **kwargs):
+                 seed=0, estimator_samples=None, **kwargs):
         super().__init__(**kwargs)
         self.latent = latent
         self.binarize = binarize
         self.estimator = estimator
+        self.estimator_samples = estimator_samples or ESTIMATOR_SAMPLES.get(estimator)
         x = keras.Input((num_pixels,))
         h = x
         for units in hidden:
@@ -430,7 +431,7 @@ class VAE(keras.Model):
 
         seed = tf.cast(self.seed_generator.next(), tf.int32)
         estimator = getattr(relaxtfp.estimators, self.estimator)
-        options = dict(num_samples=ESTIMATOR_SAMPLES[self.estimator])
+        options = dict(num_samples=self.estimator_samples)
         if self.estimator == "reinforce":
             options["baseline"] = self.baseline
         surrogate = estimator(f, logits, seed=seed, **options)
@@ -564,6 +565,11 @@ def parse_args(argv=None):
     p.add_argument("--learning-rate", type=float)
     p.add_argument("--temperature", type=float,
                    help="(initial) temperature; default: the preset's")
+    p.add_argument("--temperature-floor", type=float, metavar="TAU",
+                   help="paper preset: the floor of the annealed temperature (default 0.5)")
+    p.add_argument("--anneal-rate", type=float, metavar="R",
+                   help="paper preset: the decay rate per epoch of the temperature "
+                        "(default 0.05)")
     p.add_argument("--top-k", type=int, default=2,
                    help="gumbel_softmax_top_k: the size k of each latent subset (k of the "
                         "preset's 10 classes; default 2)")
@@ -571,6 +577,10 @@ def parse_args(argv=None):
                    help="correlated_relaxed_bernoulli: R = I (the demo's) or learned")
     p.add_argument("--binarize", choices=("none", "dynamic"),
                    help="default: the preset's (relaxit: none, paper: dynamic)")
+    p.add_argument("--estimator-samples", type=int, metavar="N",
+                   help="unbiased estimators: samples of the latents per image and step "
+                        "(pairs for arm/disarm); default: reinforce 1, rloo 2, arm 1, "
+                        "disarm 1, rebar 1")
     p.add_argument("--iwae-k", type=int, default=100)
     p.add_argument("--eval-batch-size", type=int, default=100)
     p.add_argument("--seed", type=int, default=0)
@@ -597,6 +607,16 @@ def parse_args(argv=None):
     for key in ("epochs", "batch_size", "learning_rate", "temperature", "binarize"):
         if getattr(args, key) is not None:
             preset[key] = getattr(args, key)
+    if (args.temperature_floor is not None or args.anneal_rate is not None) and \
+            not preset["anneal"]:
+        p.error("--temperature-floor and --anneal-rate need a preset that anneals "
+                "(--preset paper)")
+    if preset["anneal"]:
+        # The schedule starts from --temperature when it is given.
+        preset["anneal"] = dict(preset["anneal"], initial=preset["temperature"])
+        for key, value in (("floor", args.temperature_floor), ("rate", args.anneal_rate)):
+            if value is not None:
+                preset["anneal"][key] = value
     if args.smoke:
         preset["epochs"] = args.epochs or 1
         args.max_train = args.max_train or 256
@@ -637,7 +657,8 @@ def main(argv=None):
                              top_k=args.top_k,
                              seed=args.seed)
         vae = VAE(latent, x_train.shape[1], cfg["hidden"], cfg["binarize"],
-                  estimator=estimator, seed=args.seed + 1)
+                  estimator=estimator, seed=args.seed + 1,
+                  estimator_samples=args.estimator_samples)
         vae.compile(optimizer=keras.optimizers.Adam(cfg["learning_rate"]),
                     jit_compile=not args.no_jit,
                     steps_per_execution=args.steps_per_execution)
@@ -668,7 +689,8 @@ def main(argv=None):
         "dataset": data.name, "data_source": data.source,
         "binarize": cfg["binarize"], "epochs_run": len(seconds),
         "epochs": cfg["epochs"], "batch_size": cfg["batch_size"],
-        "seed": args.seed, "temperature_final": (
+        "seed": args.seed, "estimator_samples": vae.estimator_samples,
+        "temperature_final": (
             float(latent.layer.temperature.numpy()) if has_temperature else None),
         "bound_kind": "continuous" if latent.kind == "continuous" else "discrete",
         "bound_note": latent.bound_note, "iwae_k": args.iwae_k,
@@ -680,6 +702,7 @@ def main(argv=None):
         "cpu_seconds_per_epoch": (float(np.median(timer.cpu_seconds[1:] or timer.cpu_seconds))
                                   if seconds else None),
         "steps_per_execution": args.steps_per_execution,
+        "anneal": cfg["anneal"] if has_temperature and estimator is None else None,
         "eval_seconds": eval_seconds, "strategy": args.strategy,
         "jit_compile": not args.no_jit,
     }

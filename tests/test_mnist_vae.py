@@ -1,9 +1,15 @@
-"""The bounds of `examples/mnist_vae.py` for the continuous InvertibleGaussian
-latent: computed in the Gaussian space, they equal the densities' log-ratio
-where that is finite, and stay finite where the simplex point underflows
-(temperature 0.1, the relaxit preset, gave NaN bounds before)."""
+"""Parts of `examples/mnist_vae.py`.
+
+The bounds for the continuous InvertibleGaussian latent: computed in the
+Gaussian space, they equal the densities' log-ratio where that is finite, and
+stay finite where the simplex point underflows (temperature 0.1, the relaxit
+preset, gave NaN bounds before). The command-line options that change the
+annealing schedule and the estimators' number of samples.
+"""
 
 import numpy as np
+import pytest
+import relaxtfp
 import tensorflow as tf
 
 from tests import utils
@@ -44,3 +50,40 @@ def test_log_weights_finite_where_the_simplex_point_underflows():
     assert np.any(z.numpy() == 0.)  # the situation that made the old bound NaN
     w = latent.log_weights(params, decoder, tf.zeros([2, 5]), num_samples=5, seed=(5, 6))
     assert w.shape == (5, 2) and np.all(np.isfinite(w.numpy()))
+
+
+def test_anneal_options_change_the_paper_schedule():
+    _, cfg = vae.parse_args(["--preset", "paper"])
+    assert cfg["anneal"] == dict(initial=1.0, rate=0.05, floor=0.5)
+    _, cfg = vae.parse_args(["--preset", "paper", "--temperature", "2",
+                             "--temperature-floor", "0.1", "--anneal-rate", "0.02"])
+    assert cfg["anneal"] == dict(initial=2.0, rate=0.02, floor=0.1)
+    assert vae.PRESETS["paper"]["anneal"]["floor"] == 0.5   # the preset is not mutated
+
+
+def test_anneal_options_need_an_annealing_preset(capsys):
+    with pytest.raises(SystemExit):
+        vae.parse_args(["--preset", "relaxit", "--temperature-floor", "0.1"])
+    assert "--temperature-floor" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("requested, expected", [(None, 2), (5, 5)])
+def test_estimator_samples_reach_the_estimator(monkeypatch, requested, expected):
+    seen = []
+    rloo = relaxtfp.estimators.rloo
+
+    def spy(f, logits, **kwargs):
+        seen.append(kwargs["num_samples"])
+
+        def f_spy(b):
+            seen.append(b.shape[0])
+            return f(b)
+        return rloo(f_spy, logits, **kwargs)
+
+    monkeypatch.setattr(relaxtfp.estimators, "rloo", spy)
+    latent = vae.LatentModel("rloo", "bernoulli", num_latents=3, num_classes=2,
+                             temperature=1., correlation="identity", seed=0)
+    model = vae.VAE(latent, 6, (4,), "none", estimator="rloo", estimator_samples=requested)
+    reconstruction, _ = model._objective(tf.fill([2, 6], 0.5), training=True)
+    assert seen == [expected, expected]
+    assert np.isfinite(reconstruction.numpy())
