@@ -18,7 +18,9 @@ Presets:
   (`--latent categorical`), encoder 784-512-256 and decoder 256-512-784 with
   ReLU, dynamic binarization (a fresh Bernoulli(pixel) draw of every training
   image at every step; the test set is binarized once, seed 0), Adam 1e-3,
-  100 epochs, batch 100, temperature `max(0.5, exp(-0.05 * epoch))`.
+  100 epochs, batch 100, temperature `max(0.5, exp(-0.05 * epoch))`
+  (`--temperature`, `--anneal-rate` and `--temperature-floor` change the
+  start, the rate and the floor).
 
 Training loss: summed Bernoulli cross-entropy of the decoder's pixels plus the
 divergence the latent layer adds with `add_loss` (its docstring names it; for
@@ -63,7 +65,7 @@ expected reconstruction term gives the encoder's gradient (decoder weights
 get the pathwise gradient), plus the closed-form Bernoulli KL. Samples per
 step: reinforce 1 (moving-average baseline), rloo 2, arm and disarm 1 pair,
 rebar 1 (temperature 0.5 and control-variate weight 1 fixed, rebar's
-defaults). `relax` is not offered: it needs a control-variate network
+defaults); `--estimator-samples N` changes that number. `relax` is not offered: it needs a control-variate network
 trained on its variance objective, which this example does not set up.
 
 Speed: the training step is compiled with XLA (`--no-jit` turns it off), the
