@@ -38,6 +38,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+import bench_io  # noqa: E402
 RESULTS_DIR = os.path.join(HERE, "results")
 DEFAULT_JSON = os.path.join(RESULTS_DIR, "pytorch_reference.json")
 DEFAULT_MARKDOWN = os.path.join(RESULTS_DIR, "pytorch_reference.md")
@@ -495,14 +497,7 @@ def drive(args, argv):
         rows=summarize(rounds), rounds=rounds)
     table = markdown(result)
     print(table)
-    if args.json:
-        os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
-        with open(args.json, "w") as f:
-            json.dump(result, f, indent=1)
-    if args.markdown:
-        os.makedirs(os.path.dirname(os.path.abspath(args.markdown)), exist_ok=True)
-        with open(args.markdown, "w") as f:
-            f.write(table)
+    bench_io.write_outputs(result, table, args.json, args.markdown)
     return 0
 
 

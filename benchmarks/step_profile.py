@@ -32,7 +32,6 @@ Run `python benchmarks/step_profile.py --help`. Writes
 """
 
 import argparse
-import json
 import os
 import platform
 import re
@@ -46,6 +45,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_io  # noqa: E402
 import throughput  # noqa: E402
 
 RESULTS_DIR = throughput.RESULTS_DIR
@@ -277,14 +277,7 @@ def main(argv=None):
     args = parse_args(argv)
     result = run(args)
     table = markdown_table(result)
-    if args.json:
-        os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
-        with open(args.json, "w") as f:
-            json.dump(result, f, indent=1)
-    if args.markdown:
-        os.makedirs(os.path.dirname(os.path.abspath(args.markdown)), exist_ok=True)
-        with open(args.markdown, "w") as f:
-            f.write(table)
+    bench_io.write_outputs(result, table, args.json, args.markdown)
     print(table)
     return 0
 
