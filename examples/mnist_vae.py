@@ -20,7 +20,9 @@ Presets:
   image at every step; the test set is binarized once, seed 0), Adam 1e-3,
   100 epochs, batch 100, temperature `max(0.5, exp(-0.05 * epoch))`
   (`--temperature`, `--anneal-rate` and `--temperature-floor` change the
-  start, the rate and the floor).
+  start, the rate and the floor). `--kl-warmup N` ramps the divergence's
+  weight in the training loss from 1/N to 1 over the first N epochs (any
+  preset).
 
 Training loss: summed Bernoulli cross-entropy of the decoder's pixels plus the
 divergence the latent layer adds with `add_loss` (its docstring names it; for
@@ -65,8 +67,9 @@ expected reconstruction term gives the encoder's gradient (decoder weights
 get the pathwise gradient), plus the closed-form Bernoulli KL. Samples per
 step: reinforce 1 (moving-average baseline), rloo 2, arm and disarm 1 pair,
 rebar 1 (temperature 0.5 and control-variate weight 1 fixed, rebar's
-defaults); `--estimator-samples N` changes that number. `relax` is not offered: it needs a control-variate network
-trained on its variance objective, which this example does not set up.
+defaults); `--estimator-samples N` changes that number. `relax` is not
+offered: it needs a control-variate network trained on its variance
+objective, which this example does not set up.
 
 Speed: the training step is compiled with XLA (`--no-jit` turns it off), the
 images are in-memory tensors fed by `tf.data` with prefetch, dynamic
@@ -395,6 +398,9 @@ class VAE(keras.Model):
         code = keras.layers.Reshape((latent.code_size,))(code)
         self.autoencoder = keras.Model(x, self.decoder(code), name="autoencoder")
         self.seed_generator = keras.random.SeedGenerator(seed)
+        # The divergence's weight in the training loss (KLWarmUp ramps it
+        # to 1); the recorded loss and the bounds always use weight 1.
+        self.kl_scale = tf.Variable(1., trainable=False, name="kl_scale")
         self.trackers = {name: keras.metrics.Mean(name=name)
                          for name in ("loss", "reconstruction", "kl")}
         if estimator == "reinforce":
@@ -458,7 +464,7 @@ class VAE(keras.Model):
         with tf.GradientTape() as tape:
             reconstruction, divergence = self._objective(x, training=True)
             replicas = tf.distribute.get_strategy().num_replicas_in_sync
-            loss = (reconstruction + divergence) / replicas
+            loss = (reconstruction + self.kl_scale * divergence) / replicas
         variables = self.trainable_variables
         grads = tape.gradient(loss, variables)
         self.optimizer.apply_gradients(
@@ -548,6 +554,20 @@ class EpochTimer(keras.callbacks.Callback):
         self._stop()
 
 
+class KLWarmUp(keras.callbacks.Callback):
+    """KL warm-up (Sonderby et al. 2016): the divergence's weight in the
+    training loss is (epoch + 1) / epochs for the first `epochs` epochs,
+    then 1. The weight is set before each epoch, so a resumed run gets the
+    weight of the epoch it resumes at."""
+
+    def __init__(self, epochs):
+        super().__init__()
+        self.epochs = epochs
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.model.kl_scale.assign(min(1., (epoch + 1) / self.epochs))
+
+
 # --------------------------------------------------------------------------
 # Main.
 # --------------------------------------------------------------------------
@@ -572,6 +592,10 @@ def parse_args(argv=None):
     p.add_argument("--anneal-rate", type=float, metavar="R",
                    help="paper preset: the decay rate per epoch of the temperature "
                         "(default 0.05)")
+    p.add_argument("--kl-warmup", type=int, default=0, metavar="EPOCHS",
+                   help="ramp the divergence's weight in the training loss linearly to 1 "
+                        "over this many epochs (default 0: weight 1 throughout); the "
+                        "reported losses and bounds always use weight 1")
     p.add_argument("--top-k", type=int, default=2,
                    help="gumbel_softmax_top_k: the size k of each latent subset (k of the "
                         "preset's 10 classes; default 2)")
@@ -609,6 +633,8 @@ def parse_args(argv=None):
     for key in ("epochs", "batch_size", "learning_rate", "temperature", "binarize"):
         if getattr(args, key) is not None:
             preset[key] = getattr(args, key)
+    if args.kl_warmup < 0:
+        p.error(f"--kl-warmup must be a number of epochs >= 0, got {args.kl_warmup}")
     if (args.temperature_floor is not None or args.anneal_rate is not None) and \
             not preset["anneal"]:
         p.error("--temperature-floor and --anneal-rate need a preset that anneals "
@@ -674,6 +700,8 @@ def main(argv=None):
     has_temperature = latent.layer.temperature is not None
     if cfg["anneal"] and has_temperature and estimator is None:
         callbacks.append(L.TemperatureAnnealing(**cfg["anneal"]))
+    if args.kl_warmup > 0:
+        callbacks.append(KLWarmUp(args.kl_warmup))
     with contextlib.redirect_stdout(sys.stderr):   # stdout: the JSON line only.
         history = vae.fit(train, epochs=cfg["epochs"], validation_data=test,
                           callbacks=callbacks, verbose=args.verbose, shuffle=False)
@@ -705,6 +733,7 @@ def main(argv=None):
                                   if seconds else None),
         "steps_per_execution": args.steps_per_execution,
         "anneal": cfg["anneal"] if has_temperature and estimator is None else None,
+        "kl_warmup_epochs": args.kl_warmup,
         "eval_seconds": eval_seconds, "strategy": args.strategy,
         "jit_compile": not args.no_jit,
     }

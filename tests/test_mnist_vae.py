@@ -4,7 +4,7 @@ The bounds for the continuous InvertibleGaussian latent: computed in the
 Gaussian space, they equal the densities' log-ratio where that is finite, and
 stay finite where the simplex point underflows (temperature 0.1, the relaxit
 preset, gave NaN bounds before). The command-line options that change the
-annealing schedule and the estimators' number of samples.
+annealing schedule, the estimators' number of samples and the KL warm-up.
 """
 
 import numpy as np
@@ -87,3 +87,38 @@ def test_estimator_samples_reach_the_estimator(monkeypatch, requested, expected)
     reconstruction, _ = model._objective(tf.fill([2, 6], 0.5), training=True)
     assert seen == [expected, expected]
     assert np.isfinite(reconstruction.numpy())
+
+
+def test_kl_warmup_ramps_the_divergence_weight_of_the_training_loss():
+    latent = vae.LatentModel("straight_through_bernoulli", "bernoulli", num_latents=3,
+                             num_classes=2, temperature=1., correlation="identity", seed=0)
+    model = vae.VAE(latent, 6, (4,), "none")
+    model.compile(optimizer="sgd")
+    x = tf.fill([2, 6], 0.5)
+    warmup = vae.KLWarmUp(4)
+    warmup.set_model(model)
+    scales = []
+    for epoch in (0, 1, 3, 7):
+        warmup.on_epoch_begin(epoch)
+        scales.append(float(model.kl_scale.numpy()))
+    assert scales == [0.25, 0.5, 1., 1.]
+    # The training step weights the divergence by the scale; the recorded
+    # loss does not. A stand-in objective whose divergence is sum(w^2) of one
+    # kernel: one SGD step moves w by -lr * scale * 2w.
+    w = model.encoder.trainable_variables[0]
+    model._objective = lambda x, training: (tf.zeros([]), tf.reduce_sum(tf.square(w)))
+    lr = float(model.optimizer.learning_rate.numpy())
+    for epoch, scale in ((1, 0.5), (5, 1.)):
+        warmup.on_epoch_begin(epoch)
+        before = w.numpy().copy()
+        for tracker in model.metrics:      # running means over an epoch
+            tracker.reset_state()
+        logs = model.train_step(x)
+        np.testing.assert_allclose(w.numpy(), before * (1. - 2. * lr * scale), rtol=1e-6)
+        np.testing.assert_allclose(logs["loss"].numpy(), np.sum(before ** 2), rtol=1e-6)
+
+
+def test_kl_warmup_must_not_be_negative(capsys):
+    with pytest.raises(SystemExit):
+        vae.parse_args(["--kl-warmup", "-1"])
+    assert "--kl-warmup" in capsys.readouterr().err
