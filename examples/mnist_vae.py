@@ -378,7 +378,8 @@ class VAE(keras.Model):
         self.latent = latent
         self.binarize = binarize
         self.estimator = estimator
-        self.estimator_samples = estimator_samples or ESTIMATOR_SAMPLES.get(estimator)
+        self.estimator_samples = (ESTIMATOR_SAMPLES.get(estimator)
+                                  if estimator_samples is None else estimator_samples)
         x = keras.Input((num_pixels,))
         h = x
         for units in hidden:
@@ -633,6 +634,9 @@ def parse_args(argv=None):
     for key in ("epochs", "batch_size", "learning_rate", "temperature", "binarize"):
         if getattr(args, key) is not None:
             preset[key] = getattr(args, key)
+    if args.estimator_samples is not None and args.estimator_samples < 1:
+        p.error("--estimator-samples must be >= 1 (rloo: >= 2), "
+                f"got {args.estimator_samples}")
     if args.kl_warmup < 0:
         p.error(f"--kl-warmup must be a number of epochs >= 0, got {args.kl_warmup}")
     if (args.temperature_floor is not None or args.anneal_rate is not None) and \

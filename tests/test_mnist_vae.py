@@ -118,7 +118,8 @@ def test_kl_warmup_ramps_the_divergence_weight_of_the_training_loss():
         np.testing.assert_allclose(logs["loss"].numpy(), np.sum(before ** 2), rtol=1e-6)
 
 
-def test_kl_warmup_must_not_be_negative(capsys):
+@pytest.mark.parametrize("argv", [["--kl-warmup", "-1"], ["--estimator-samples", "0"]])
+def test_bad_counts_are_refused(capsys, argv):
     with pytest.raises(SystemExit):
-        vae.parse_args(["--kl-warmup", "-1"])
-    assert "--kl-warmup" in capsys.readouterr().err
+        vae.parse_args(argv)
+    assert argv[0] in capsys.readouterr().err
