@@ -149,6 +149,10 @@ class UnitCosts:
         f = tf.function(fn, jit_compile=jit, autograph=False)
         return best_time(lambda: f(self.x).numpy(), self.repeats)
 
+    def measured(self):
+        """{opcode: seconds} of the XLA costs measured so far."""
+        return dict(self._xla)
+
     def xla(self, opcode):
         if opcode not in self._xla:
             chain = self._timed(_chain(_OPCODE_OPS[opcode], self.length), True)
@@ -219,7 +223,7 @@ def run(args):
         tensorflow=tf.__version__, python=platform.python_version(),
         machine=platform.machine(), cpu_count=os.cpu_count(), elements=args.elements,
         repeats=args.repeats, statistic="minimum",
-        xla_ms_per_opcode={op: 1e3 * c for op, c in sorted(costs._xla.items())},
+        xla_ms_per_opcode={op: 1e3 * c for op, c in sorted(costs.measured().items())},
         function_ms_per_pass=1e3 * costs.pass_s, wall_s=time.perf_counter() - t_start)
     return dict(meta=meta, rows=rows)
 
