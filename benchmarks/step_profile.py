@@ -80,8 +80,9 @@ def hlo_counts(hlo_text, min_elements):
 
 
 def graph_op_count(fn, args, min_elements):
-    """Operations of `fn`'s traced graph with an output of >= `min_elements`."""
-    graph = tf.function(fn, autograph=False).get_concrete_function(*args).graph
+    """Operations of the traced graph of the `tf.function` `fn` at `args` with
+    an output of >= `min_elements` (the trace already made is reused)."""
+    graph = fn.get_concrete_function(*args).graph
     count = 0
     for op in graph.get_operations():
         if any(out.shape.is_fully_defined() and out.shape.num_elements() >= min_elements
@@ -172,19 +173,21 @@ def profile(name, spec, module, n, repeats, costs):
     step_fn = throughput.make_step(spec, module, names)
     floor_fn = throughput._floor_step(spec.noise, noise_shape)
     row = dict(distribution=name, k=k, elements=n, noise=spec.noise)
+    step_args, floor_args = (seed, *tensors), (seed, floor_param)
+    compiled = {}
     for mode in ("xla", "function"):
-        step = throughput.compile_in_mode(step_fn, mode)
-        floor = throughput.compile_in_mode(floor_fn, mode)
-        step_s = best_time(lambda: step(seed, *tensors).numpy(), repeats)
-        floor_s = best_time(lambda: floor(seed, floor_param).numpy(), repeats)
+        step = compiled[mode, "step"] = throughput.compile_in_mode(step_fn, mode)
+        floor = compiled[mode, "floor"] = throughput.compile_in_mode(floor_fn, mode)
+        step_s = best_time(lambda: step(*step_args).numpy(), repeats)
+        floor_s = best_time(lambda: floor(*floor_args).numpy(), repeats)
         row[f"{mode}_step_ms"] = 1e3 * step_s
         row[f"{mode}_floor_ms"] = 1e3 * floor_s
         row[f"{mode}_ratio"] = step_s / floor_s
     half = n // 2
-    step_hlo = throughput.compile_in_mode(step_fn, "xla").experimental_get_compiler_ir(
-        seed, *tensors)(stage="optimized_hlo")
-    floor_hlo = throughput.compile_in_mode(floor_fn, "xla").experimental_get_compiler_ir(
-        seed, floor_param)(stage="optimized_hlo")
+    step_hlo = compiled["xla", "step"].experimental_get_compiler_ir(*step_args)(
+        stage="optimized_hlo")
+    floor_hlo = compiled["xla", "floor"].experimental_get_compiler_ir(*floor_args)(
+        stage="optimized_hlo")
     step_counts, floor_counts = hlo_counts(step_hlo, half), hlo_counts(floor_hlo, half)
     for kind in ("transcendental", "divide", "other"):
         row[f"xla_{kind}"] = max(step_counts[kind] - floor_counts[kind], 0)
@@ -194,8 +197,8 @@ def profile(name, spec, module, n, repeats, costs):
     row["xla_estimate_ms"] = row["xla_floor_ms"] + 1e3 * sum(
         costs.xla(op) * c for op, c in row["xla_by_opcode"].items())
     row["xla_estimate_ratio"] = row["xla_estimate_ms"] / row["xla_floor_ms"]
-    row["function_ops"] = (graph_op_count(step_fn, (seed, *tensors), half)
-                           - graph_op_count(floor_fn, (seed, floor_param), half))
+    row["function_ops"] = (graph_op_count(compiled["function", "step"], step_args, half)
+                           - graph_op_count(compiled["function", "floor"], floor_args, half))
     row["function_estimate_ms"] = (
         row["function_floor_ms"] + 1e3 * costs.pass_s * row["function_ops"])
     row["function_estimate_ratio"] = row["function_estimate_ms"] / row["function_floor_ms"]
