@@ -4,9 +4,13 @@ The bounds for the continuous InvertibleGaussian latent: computed in the
 Gaussian space, they equal the densities' log-ratio where that is finite, and
 stay finite where the simplex point underflows (temperature 0.1, the relaxit
 preset, gave NaN bounds before). The command-line options that change the
-annealing schedule, the estimators' number of samples and the KL warm-up.
+annealing schedule, the estimators' number of samples, the KL warm-up, the
+learning-rate decay, the activation, the decoder's output bias and the
+learned prior (which the bounds and the prior draws must use).
 """
 
+import json
+import keras
 import numpy as np
 import pytest
 import relaxtfp
@@ -123,3 +127,75 @@ def test_bad_counts_are_refused(capsys, argv):
     with pytest.raises(SystemExit):
         vae.parse_args(argv)
     assert argv[0] in capsys.readouterr().err
+
+
+def test_learned_prior_enters_the_bounds_and_the_prior_draws():
+    # q = p (params equal to the prior's logits) and a constant decoder:
+    # every log weight is then log p(x|b) = -5 log 2 exactly. Bounds that
+    # kept the fixed Bernoulli(0.5) prior would vary with b.
+    latent = vae.LatentModel("correlated_relaxed_bernoulli", "bernoulli", num_latents=4,
+                             num_classes=2, temperature=0.5, correlation="identity",
+                             seed=0, learn_prior=True)
+    latent.layer.build((None, 4))
+    prior_logits = tf.constant([-3., -1., 0.5, 2.5])
+    latent.layer.prior_logits.assign(prior_logits)
+    params = tf.tile(prior_logits[None], [3, 1])
+    decoder = lambda code: tf.zeros([tf.shape(code)[0], 5])   # noqa: E731
+    w = latent.log_weights(params, decoder, tf.fill([3, 5], 0.5), 64,
+                           tf.constant([1, 2])).numpy()
+    np.testing.assert_allclose(w, np.full((64, 3), -5. * np.log(2.)), rtol=1e-5)
+    draws = latent.prior_sample(4000, tf.constant([3, 4])).numpy()
+    # Frequencies of the learned prior's probabilities; 4000 draws: sd <= 0.008,
+    # so 0.04 is over 5 sd (false failure < 1e-6 per unit).
+    np.testing.assert_allclose(draws.mean(0), 1. / (1. + np.exp(-prior_logits.numpy())),
+                               atol=0.04)
+
+
+def test_learn_prior_needs_a_bernoulli_method():
+    with pytest.raises(SystemExit, match="--learn-prior needs a Bernoulli method"):
+        vae.LatentModel("gumbel_softmax", "categorical", num_latents=3, num_classes=4,
+                        temperature=1., correlation="identity", seed=0, learn_prior=True)
+
+
+def test_activation_and_decoder_bias_options_build_the_networks():
+    latent = vae.LatentModel("straight_through_bernoulli", "bernoulli", num_latents=3,
+                             num_classes=2, temperature=1., correlation="identity", seed=0)
+    bias = np.array([-1., 0., 2., 0.5, -0.5, 1.], np.float32)
+    model = vae.VAE(latent, 6, (4,), "none", activation="swish", output_bias=bias)
+    np.testing.assert_array_equal(model.decoder.layers[-1].bias.numpy(), bias)
+    assert model.encoder.layers[1].activation is keras.activations.swish
+    # A zero code gives the decoder's hidden layer swish(bias) = 0 for zero
+    # biases, so the pixel logits are the output bias.
+    np.testing.assert_allclose(model.decoder(tf.zeros([1, 3])).numpy()[0], bias)
+
+
+def test_learning_rate_decay_reaches_its_factor_at_the_last_step():
+    _, cfg = vae.parse_args(["--preset", "paper", "--epochs", "3", "--batch-size", "10",
+                             "--learning-rate", "0.01", "--learning-rate-decay", "0.1"])
+    schedule = vae.learning_rate_schedule(cfg, 0.1, num_train=95)   # 10 steps an epoch
+    rates = [float(schedule(step)) for step in (0, 15, 29)]
+    np.testing.assert_allclose(rates, [0.01, 0.01 * 0.1 ** (15 / 29), 0.001], rtol=1e-5)
+    assert vae.learning_rate_schedule(cfg, 1., num_train=95) == 0.01
+
+
+@pytest.mark.parametrize("value", ["0", "1.5"])
+def test_learning_rate_decay_out_of_range_is_refused(capsys, value):
+    with pytest.raises(SystemExit):
+        vae.parse_args(["--learning-rate-decay", value])
+    assert "--learning-rate-decay must be in (0, 1]" in capsys.readouterr().err
+
+
+def test_tuned_options_run_end_to_end_and_are_recorded(capsys, tmp_path):
+    argv = ["--smoke", "--dataset", "digits", "--preset", "paper", "--epochs", "2",
+            "--method", "correlated_relaxed_bernoulli", "--learn-prior",
+            "--activation", "swish", "--decoder-bias", "data-mean",
+            "--learning-rate", "0.002", "--learning-rate-decay", "0.1",
+            "--kl-warmup", "2", "--output-dir", str(tmp_path)]
+    assert vae.main(argv) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert result["epochs_run"] == 2
+    assert np.isfinite(result["test_neg_elbo"]) and np.isfinite(result["test_neg_iwae"])
+    assert {k: result[k] for k in ("learning_rate", "learning_rate_decay", "activation",
+                                   "decoder_bias", "learn_prior", "kl_warmup_epochs")} == {
+        "learning_rate": 0.002, "learning_rate_decay": 0.1, "activation": "swish",
+        "decoder_bias": "data-mean", "learn_prior": True, "kl_warmup_epochs": 2}

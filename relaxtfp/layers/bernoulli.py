@@ -41,27 +41,56 @@ __all__ = [
 _PACKAGE = "relaxtfp"
 
 
-def bernoulli_kl_from_logits(logits, prior_probs):
-    """KL(Bernoulli(sigmoid(logits)) || Bernoulli(prior_probs)), elementwise.
+def bernoulli_kl_from_logits(logits, prior_probs=None, prior_logits=None):
+    """KL(Bernoulli(sigmoid(logits)) || prior), elementwise.
 
-    Written with `log sigmoid(+-logits) = -softplus(-+logits)`, which is exact
-    in both tails, so the value is finite for logits of any size (a form
-    through `p = sigmoid(logits)` and `log(1 - p)` gives `0 * -inf = NaN` at
-    |logits| ~ 17 in float32).
+    The prior is `Bernoulli(prior_probs)` or `Bernoulli(sigmoid(prior_logits))`
+    (give exactly one). Written with `log sigmoid(+-x) = -softplus(-+x)`,
+    which is exact in both tails, so the value is finite for logits of any
+    size (a form through `p = sigmoid(logits)` and `log(1 - p)` gives
+    `0 * -inf = NaN` at |logits| ~ 17 in float32).
     """
-    prior_probs = tf.cast(prior_probs, logits.dtype)
+    if (prior_probs is None) == (prior_logits is None):
+        raise ValueError("Give exactly one of `prior_probs` and `prior_logits`.")
+    if prior_logits is None:
+        prior_probs = tf.cast(prior_probs, logits.dtype)
+        log_prior1 = tf.math.log(prior_probs)
+        log_prior0 = tf.math.log1p(-prior_probs)
+    else:
+        prior_logits = tf.cast(prior_logits, logits.dtype)
+        log_prior1 = numerics.log_sigmoid(prior_logits)
+        log_prior0 = numerics.log_sigmoid(-prior_logits)
     log_p1 = numerics.log_sigmoid(logits)
     log_p0 = numerics.log_sigmoid(-logits)
-    return (tf.math.sigmoid(logits) * (log_p1 - tf.math.log(prior_probs))
-            + tf.math.sigmoid(-logits) * (log_p0 - tf.math.log1p(-prior_probs)))
+    return (tf.math.sigmoid(logits) * (log_p1 - log_prior1)
+            + tf.math.sigmoid(-logits) * (log_p0 - log_prior0))
 
 
 class _BernoulliLatent(LatentLayer):
     """Shared parts of the layers whose input is one logit per binary unit."""
 
-    def __init__(self, prior_probs=0.5, **kwargs):
+    def __init__(self, prior_probs=0.5, learn_prior=False, **kwargs):
         super().__init__(**kwargs)
         self.prior_probs = check_probabilities(prior_probs, "prior_probs")
+        if not isinstance(learn_prior, bool):
+            raise ValueError("Argument `learn_prior` must be True or False. "
+                             f"Received: learn_prior={learn_prior!r}")
+        self.learn_prior = learn_prior
+        self.prior_logits = None
+
+    def build(self, input_shape):
+        if self.learn_prior:
+            # One trainable prior logit per unit (the input's shape without
+            # the batch axis), started at logit(prior_probs).
+            init = np.broadcast_to(
+                np.log(self.prior_probs) - np.log1p(-np.asarray(self.prior_probs)),
+                tuple(input_shape[1:]))
+            self.prior_logits = self.add_weight(
+                shape=tuple(input_shape[1:]),
+                initializer=keras.initializers.Constant(init),
+                trainable=True,
+                name="prior_logits")
+        super().build(input_shape)
 
     @staticmethod
     def params_size(event_shape):
@@ -75,11 +104,23 @@ class _BernoulliLatent(LatentLayer):
         """
         return int(np.prod(event_shape))
 
-    def _prior(self, dtype):
-        return tf.constant(self.prior_probs, dtype=dtype)
+    def prior_logits_value(self, dtype="float32"):
+        """The logits of the prior's P(b = 1), as a `Tensor` of `dtype`.
+
+        The trainable `prior_logits` weight when `learn_prior=True` (shape:
+        the layer's input without the batch axis), else `logit(prior_probs)`.
+        """
+        if self.prior_logits is not None:
+            return tf.cast(self.prior_logits, dtype)
+        probs = tf.constant(self.prior_probs, dtype=dtype)
+        return numerics.logit(probs)
 
     def _bernoulli_divergence(self, logits):
-        return bernoulli_kl_from_logits(logits, self._prior(logits.dtype))
+        if self.prior_logits is not None:
+            return bernoulli_kl_from_logits(
+                logits, prior_logits=tf.cast(self.prior_logits, logits.dtype))
+        return bernoulli_kl_from_logits(
+            logits, prior_probs=tf.constant(self.prior_probs, dtype=logits.dtype))
 
     def _divergence_elements(self, dist, sample):
         # KL of the Bernoulli(sigmoid(logits)) law behind the sample; layers
@@ -89,6 +130,7 @@ class _BernoulliLatent(LatentLayer):
     def get_config(self):
         config = super().get_config()
         config["prior_probs"] = self.prior_probs
+        config["learn_prior"] = self.learn_prior
         return config
 
 
@@ -139,6 +181,7 @@ class StraightThroughBernoulliLatent(StraightThroughHooks, _BernoulliLatent):
 
     def __init__(self,
                  prior_probs=0.5,
+                 learn_prior=False,
                  kl_weight=1.,
                  inference_mode="hard",
                  seed=None,
@@ -148,6 +191,10 @@ class StraightThroughBernoulliLatent(StraightThroughHooks, _BernoulliLatent):
         Args:
           prior_probs: Float, or list of floats broadcasting against the
             units, in (0, 1): the prior probability of a 1. Default 0.5.
+          learn_prior: Python `bool`. If `True`, the prior's logits are a
+            trainable weight `prior_logits`, one per unit, started at
+            `logit(prior_probs)` and trained with the divergence (a
+            learned factorized prior). Default `False`.
           kl_weight: Non-negative float, the weight (beta) of the divergence
             loss; 0 adds no loss. Default 1.
           inference_mode: `'hard'`, `'mode'` or `'relaxed'`: what the layer
@@ -155,7 +202,7 @@ class StraightThroughBernoulliLatent(StraightThroughHooks, _BernoulliLatent):
           seed: Optional integer seed of the layer's `SeedGenerator`.
           **kwargs: Keyword arguments of `keras.layers.Layer`.
         """
-        super().__init__(prior_probs=prior_probs, kl_weight=kl_weight,
+        super().__init__(prior_probs=prior_probs, learn_prior=learn_prior, kl_weight=kl_weight,
                          inference_mode=inference_mode, seed=seed, **kwargs)
 
     def _make_distribution(self, inputs):
@@ -210,6 +257,7 @@ class StraightThroughRelaxedBernoulliLatent(StraightThroughHooks, _BernoulliLate
     def __init__(self,
                  temperature=1.,
                  prior_probs=0.5,
+                 learn_prior=False,
                  kl_weight=1.,
                  inference_mode="hard",
                  seed=None,
@@ -221,6 +269,10 @@ class StraightThroughRelaxedBernoulliLatent(StraightThroughHooks, _BernoulliLate
             Concrete relaxation used in the backward pass. Default 1.
           prior_probs: Float, or list of floats broadcasting against the
             units, in (0, 1): the prior probability of a 1. Default 0.5.
+          learn_prior: Python `bool`. If `True`, the prior's logits are a
+            trainable weight `prior_logits`, one per unit, started at
+            `logit(prior_probs)` and trained with the divergence (a
+            learned factorized prior). Default `False`.
           kl_weight: Non-negative float, the weight (beta) of the divergence
             loss; 0 adds no loss. Default 1.
           inference_mode: `'hard'`, `'mode'` or `'relaxed'`: what the layer
@@ -228,7 +280,7 @@ class StraightThroughRelaxedBernoulliLatent(StraightThroughHooks, _BernoulliLate
           seed: Optional integer seed of the layer's `SeedGenerator`.
           **kwargs: Keyword arguments of `keras.layers.Layer`.
         """
-        super().__init__(temperature=temperature, prior_probs=prior_probs,
+        super().__init__(temperature=temperature, prior_probs=prior_probs, learn_prior=learn_prior,
                          kl_weight=kl_weight, inference_mode=inference_mode,
                          seed=seed, **kwargs)
 
@@ -282,6 +334,7 @@ class StochasticTimesSmoothLatent(StraightThroughHooks, _BernoulliLatent):
 
     def __init__(self,
                  prior_probs=0.5,
+                 learn_prior=False,
                  kl_weight=1.,
                  inference_mode="hard",
                  seed=None,
@@ -292,6 +345,10 @@ class StochasticTimesSmoothLatent(StraightThroughHooks, _BernoulliLatent):
           prior_probs: Float, or list of floats broadcasting against the
             units, in (0, 1): the prior probability that the gate is open.
             Default 0.5.
+          learn_prior: Python `bool`. If `True`, the prior's logits are a
+            trainable weight `prior_logits`, one per unit, started at
+            `logit(prior_probs)` and trained with the divergence (a
+            learned factorized prior). Default `False`.
           kl_weight: Non-negative float, the weight (beta) of the divergence
             loss; 0 adds no loss. Default 1.
           inference_mode: `'hard'`, `'mode'` or `'relaxed'`: what the layer
@@ -299,7 +356,7 @@ class StochasticTimesSmoothLatent(StraightThroughHooks, _BernoulliLatent):
           seed: Optional integer seed of the layer's `SeedGenerator`.
           **kwargs: Keyword arguments of `keras.layers.Layer`.
         """
-        super().__init__(prior_probs=prior_probs, kl_weight=kl_weight,
+        super().__init__(prior_probs=prior_probs, learn_prior=learn_prior, kl_weight=kl_weight,
                          inference_mode=inference_mode, seed=seed, **kwargs)
 
     def _make_distribution(self, inputs):
@@ -386,6 +443,7 @@ class HardConcreteLatent(_GateLatent):
                  high=1.1,
                  divergence="kl",
                  prior_probs=0.5,
+                 learn_prior=False,
                  kl_weight=1.,
                  inference_mode="hard",
                  seed=None,
@@ -404,6 +462,10 @@ class HardConcreteLatent(_GateLatent):
           prior_probs: Float, or list of floats broadcasting against the
             gates, in (0, 1): the prior probability that a gate is open.
             Default 0.5.
+          learn_prior: Python `bool`. If `True`, the prior's logits are a
+            trainable weight `prior_logits`, one per unit, started at
+            `logit(prior_probs)` and trained with the divergence (a
+            learned factorized prior). Default `False`.
           kl_weight: Non-negative float, the weight of the loss; 0 adds no
             loss. Default 1.
           inference_mode: `'hard'`, `'mode'` or `'relaxed'`: what the layer
@@ -412,7 +474,7 @@ class HardConcreteLatent(_GateLatent):
           **kwargs: Keyword arguments of `keras.layers.Layer`.
         """
         super().__init__(temperature=temperature, divergence=divergence,
-                         prior_probs=prior_probs, kl_weight=kl_weight,
+                         prior_probs=prior_probs, learn_prior=learn_prior, kl_weight=kl_weight,
                          inference_mode=inference_mode, seed=seed, **kwargs)
         if not (isinstance(low, (int, float)) and low < 0.):
             raise ValueError(
@@ -498,6 +560,7 @@ class GaussianRelaxedBernoulliLatent(_GateLatent):
                  scale=0.5,
                  divergence="kl",
                  prior_probs=0.5,
+                 learn_prior=False,
                  kl_weight=1.,
                  inference_mode="hard",
                  seed=None,
@@ -512,6 +575,10 @@ class GaussianRelaxedBernoulliLatent(_GateLatent):
           prior_probs: Float, or list of floats broadcasting against the
             gates, in (0, 1): the prior probability that a gate is open.
             Default 0.5.
+          learn_prior: Python `bool`. If `True`, the prior's logits are a
+            trainable weight `prior_logits`, one per unit, started at
+            `logit(prior_probs)` and trained with the divergence (a
+            learned factorized prior). Default `False`.
           kl_weight: Non-negative float, the weight of the loss; 0 adds no
             loss. Default 1.
           inference_mode: `'hard'`, `'mode'` or `'relaxed'`: what the layer
@@ -519,7 +586,7 @@ class GaussianRelaxedBernoulliLatent(_GateLatent):
           seed: Optional integer seed of the layer's `SeedGenerator`.
           **kwargs: Keyword arguments of `keras.layers.Layer`.
         """
-        super().__init__(divergence=divergence, prior_probs=prior_probs,
+        super().__init__(divergence=divergence, prior_probs=prior_probs, learn_prior=learn_prior,
                          kl_weight=kl_weight, inference_mode=inference_mode,
                          seed=seed, **kwargs)
         self.scale = check_positive_float(scale, "scale")
@@ -603,6 +670,7 @@ class CorrelatedRelaxedBernoulliLatent(_BernoulliLatent):
                  correlation=None,
                  divergence="kl",
                  prior_probs=0.5,
+                 learn_prior=False,
                  kl_weight=1.,
                  inference_mode="hard",
                  seed=None,
@@ -619,6 +687,10 @@ class CorrelatedRelaxedBernoulliLatent(_BernoulliLatent):
             docstring). Default `'kl'`.
           prior_probs: Float, or list of `D` floats, in (0, 1): the prior
             probability of each gate. Default 0.5.
+          learn_prior: Python `bool`. If `True`, the prior's logits are a
+            trainable weight `prior_logits`, one per unit, started at
+            `logit(prior_probs)` and trained with the divergence (a
+            learned factorized prior). Default `False`.
           kl_weight: Non-negative float, the weight of the loss; 0 adds no
             loss. Default 1.
           inference_mode: `'hard'`, `'mode'` or `'relaxed'`: what the layer
@@ -627,7 +699,7 @@ class CorrelatedRelaxedBernoulliLatent(_BernoulliLatent):
           **kwargs: Keyword arguments of `keras.layers.Layer`.
         """
         super().__init__(temperature=temperature, divergence=divergence,
-                         prior_probs=prior_probs, kl_weight=kl_weight,
+                         prior_probs=prior_probs, learn_prior=learn_prior, kl_weight=kl_weight,
                          inference_mode=inference_mode, seed=seed, **kwargs)
         if correlation is not None:
             matrix = np.asarray(correlation, dtype=np.float64)
@@ -657,6 +729,7 @@ class CorrelatedRelaxedBernoulliLatent(_BernoulliLatent):
                 f"Argument `correlation` must be {size} x {size} to match the "
                 f"input's last dimension. Received a {len(self.correlation)} x "
                 f"{len(self.correlation)} matrix.")
+        super().build(input_shape)
 
     def _make_distribution(self, inputs):
         temperature = self.temperature_value(inputs.dtype)
@@ -675,7 +748,7 @@ class CorrelatedRelaxedBernoulliLatent(_BernoulliLatent):
         if self.divergence_type == "kl":
             return self._bernoulli_divergence(logits)
         prior_logits = tf.broadcast_to(
-            numerics.logit(self._prior(logits.dtype)), tf.shape(sample))
+            self.prior_logits_value(logits.dtype), tf.shape(sample))
         log_prior = tf.reduce_sum(numerics.binary_concrete_log_prob(
             sample, prior_logits, dist.temperature), axis=-1)
         return dist.log_prob(sample) - log_prior
