@@ -361,7 +361,7 @@ class LatentModel:
             prior_probs = tf.math.sigmoid(self.layer.prior_logits_value(tf.float32))
             b = tf.cast(tf.random.stateless_uniform([num, n], seed) < prior_probs, tf.float32)
             if self.method == "stochastic_times_smooth":
-                b = 0.5 * b   # the gate value s = P(open) = 0.5 of the prior.
+                b = prior_probs * b   # the gate value s = P(open) of the prior.
             return b
         if self.kind == "categorical":
             idx = tf.random.stateless_uniform([num, n], seed, maxval=k, dtype=tf.int32)

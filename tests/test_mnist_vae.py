@@ -199,3 +199,17 @@ def test_tuned_options_run_end_to_end_and_are_recorded(capsys, tmp_path):
                                    "decoder_bias", "learn_prior", "kl_warmup_epochs")} == {
         "learning_rate": 0.002, "learning_rate_decay": 0.1, "activation": "swish",
         "decoder_bias": "data-mean", "learn_prior": True, "kl_warmup_epochs": 2}
+
+
+def test_stochastic_times_smooth_prior_draws_use_the_learned_gate_value():
+    # The decoder input of an open gate is s = P(open) of the prior: the
+    # learned probability, not the fixed 0.5.
+    latent = vae.LatentModel("stochastic_times_smooth", "bernoulli", num_latents=3,
+                             num_classes=2, temperature=1., correlation="identity",
+                             seed=0, learn_prior=True)
+    latent.layer.build((None, 3))
+    latent.layer.prior_logits.assign([-1., 0.5, 2.])
+    draws = latent.prior_sample(200, tf.constant([1, 2])).numpy()
+    s = 1. / (1. + np.exp(-np.array([-1., 0.5, 2.])))
+    for j in range(3):
+        np.testing.assert_allclose(np.unique(draws[:, j]), [0., s[j]], rtol=1e-6)

@@ -118,7 +118,7 @@ class _BernoulliLatent(LatentLayer):
     def _bernoulli_divergence(self, logits):
         if self.prior_logits is not None:
             return bernoulli_kl_from_logits(
-                logits, prior_logits=tf.cast(self.prior_logits, logits.dtype))
+                logits, prior_logits=self.prior_logits_value(logits.dtype))
         return bernoulli_kl_from_logits(
             logits, prior_probs=tf.constant(self.prior_probs, dtype=logits.dtype))
 
