@@ -9,6 +9,8 @@ from relaxtfp.internal import numerics
 from relaxtfp.internal.parameters import LogitsProbsMixin
 from relaxtfp.internal.parameters import assert_positive
 from relaxtfp.internal.parameters import check_exactly_one
+from relaxtfp.internal.parameters import convert_float
+from relaxtfp.internal.parameters import float_dtype
 from relaxtfp.internal.tfp_internal import assert_util
 from relaxtfp.internal.tfp_internal import dtype_util
 from relaxtfp.internal.tfp_internal import parameter_properties
@@ -401,18 +403,14 @@ class CorrelatedRelaxedBernoulli(LogitsProbsMixin,
         check_exactly_one(correlation=correlation,
                           correlation_cholesky=correlation_cholesky)
         with tf.name_scope(name) as name:
-            dtype = dtype_util.common_dtype(
-                [temperature, logits, probs, correlation, correlation_cholesky],
-                dtype_hint=tf.float32)
-            self._temperature = tensor_util.convert_nonref_to_tensor(
-                temperature, dtype=dtype, name="temperature")
-            self._logits = tensor_util.convert_nonref_to_tensor(
-                logits, dtype=dtype, name="logits")
-            self._probs = tensor_util.convert_nonref_to_tensor(
-                probs, dtype=dtype, name="probs")
-            self._correlation = tensor_util.convert_nonref_to_tensor(
-                correlation, dtype=dtype, name="correlation")
-            self._correlation_cholesky = tensor_util.convert_nonref_to_tensor(
+            dtype = float_dtype(
+                temperature=temperature, logits=logits, probs=probs, correlation=correlation,
+                correlation_cholesky=correlation_cholesky)
+            self._temperature = convert_float(temperature, dtype=dtype, name="temperature")
+            self._logits = convert_float(logits, dtype=dtype, name="logits")
+            self._probs = convert_float(probs, dtype=dtype, name="probs")
+            self._correlation = convert_float(correlation, dtype=dtype, name="correlation")
+            self._correlation_cholesky = convert_float(
                 correlation_cholesky, dtype=dtype, name="correlation_cholesky")
             self._check_static_shapes()
             super().__init__(

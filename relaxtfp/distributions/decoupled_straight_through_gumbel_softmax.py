@@ -11,6 +11,8 @@ from relaxtfp.internal import noise
 from relaxtfp.internal import numerics
 from relaxtfp.internal.parameters import assert_positive
 from relaxtfp.internal.parameters import check_exactly_one
+from relaxtfp.internal.parameters import convert_float
+from relaxtfp.internal.parameters import float_dtype
 from relaxtfp.internal.simplex import SoftmaxCenteredLebesgue
 from relaxtfp.internal.tfp_internal import dtype_util
 from relaxtfp.internal.tfp_internal import parameter_properties
@@ -155,17 +157,15 @@ class DecoupledStraightThroughGumbelSoftmax(
         parameters = dict(locals())
         check_exactly_one(logits=logits, probs=probs)
         with tf.name_scope(name) as name:
-            dtype = dtype_util.common_dtype(
-                [forward_temperature, backward_temperature, logits, probs],
-                dtype_hint=tf.float32)
-            self._forward_temperature = tensor_util.convert_nonref_to_tensor(
+            dtype = float_dtype(
+                forward_temperature=forward_temperature, backward_temperature=backward_temperature,
+                logits=logits, probs=probs)
+            self._forward_temperature = convert_float(
                 forward_temperature, dtype=dtype, name="forward_temperature")
-            self._backward_temperature = tensor_util.convert_nonref_to_tensor(
+            self._backward_temperature = convert_float(
                 backward_temperature, dtype=dtype, name="backward_temperature")
-            self._logits = tensor_util.convert_nonref_to_tensor(
-                logits, dtype=dtype, name="logits")
-            self._probs = tensor_util.convert_nonref_to_tensor(
-                probs, dtype=dtype, name="probs")
+            self._logits = convert_float(logits, dtype=dtype, name="logits")
+            self._probs = convert_float(probs, dtype=dtype, name="probs")
             self._check_param_rank()
             super().__init__(
                 dtype=dtype,

@@ -12,6 +12,8 @@ import tensorflow_probability as tfp
 from relaxtfp.internal import noise
 from relaxtfp.internal import numerics
 from relaxtfp.internal.parameters import assert_positive
+from relaxtfp.internal.parameters import convert_float
+from relaxtfp.internal.parameters import float_dtype
 from relaxtfp.internal.tfp_internal import assert_util
 from relaxtfp.internal.tfp_internal import dtype_util
 from relaxtfp.internal.tfp_internal import parameter_properties
@@ -156,11 +158,9 @@ class GaussianRelaxedBernoulli(tfd.AutoCompositeTensorDistribution):
         """
         parameters = dict(locals())
         with tf.name_scope(name) as name:
-            dtype = dtype_util.common_dtype([loc, scale], dtype_hint=tf.float32)
-            self._loc = tensor_util.convert_nonref_to_tensor(
-                loc, dtype=dtype, name="loc")
-            self._scale = tensor_util.convert_nonref_to_tensor(
-                scale, dtype=dtype, name="scale")
+            dtype = float_dtype(loc=loc, scale=scale)
+            self._loc = convert_float(loc, dtype=dtype, name="loc")
+            self._scale = convert_float(scale, dtype=dtype, name="scale")
             super().__init__(
                 dtype=dtype,
                 reparameterization_type=reparameterization.FULLY_REPARAMETERIZED,

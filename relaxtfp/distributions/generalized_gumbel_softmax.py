@@ -9,6 +9,8 @@ from relaxtfp.internal import numerics
 from relaxtfp.internal.parameters import CategoricalLogitsProbsMixin
 from relaxtfp.internal.parameters import assert_positive
 from relaxtfp.internal.parameters import check_exactly_one
+from relaxtfp.internal.parameters import convert_float
+from relaxtfp.internal.parameters import float_dtype
 from relaxtfp.internal.simplex import SoftmaxCenteredLebesgue
 from relaxtfp.internal.tfp_internal import assert_util
 from relaxtfp.internal.tfp_internal import dtype_util
@@ -184,16 +186,11 @@ class GeneralizedGumbelSoftmax(CategoricalLogitsProbsMixin,
         parameters = dict(locals())
         check_exactly_one(logits=logits, probs=probs)
         with tf.name_scope(name) as name:
-            dtype = dtype_util.common_dtype(
-                [values, temperature, logits, probs], dtype_hint=tf.float32)
-            self._values = tensor_util.convert_nonref_to_tensor(
-                values, dtype=dtype, name="values")
-            self._temperature = tensor_util.convert_nonref_to_tensor(
-                temperature, dtype=dtype, name="temperature")
-            self._logits = tensor_util.convert_nonref_to_tensor(
-                logits, dtype=dtype, name="logits")
-            self._probs = tensor_util.convert_nonref_to_tensor(
-                probs, dtype=dtype, name="probs")
+            dtype = float_dtype(values=values, temperature=temperature, logits=logits, probs=probs)
+            self._values = convert_float(values, dtype=dtype, name="values")
+            self._temperature = convert_float(temperature, dtype=dtype, name="temperature")
+            self._logits = convert_float(logits, dtype=dtype, name="logits")
+            self._probs = convert_float(probs, dtype=dtype, name="probs")
             self._hard = bool(hard)
             self._check_static_shapes()
             super().__init__(

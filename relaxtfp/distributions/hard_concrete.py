@@ -8,6 +8,8 @@ from relaxtfp.internal import numerics
 from relaxtfp.internal.parameters import LogitsProbsMixin
 from relaxtfp.internal.parameters import assert_positive
 from relaxtfp.internal.parameters import check_exactly_one
+from relaxtfp.internal.parameters import convert_float
+from relaxtfp.internal.parameters import float_dtype
 from relaxtfp.internal.tfp_internal import assert_util
 from relaxtfp.internal.tfp_internal import dtype_util
 from relaxtfp.internal.tfp_internal import parameter_properties
@@ -137,18 +139,13 @@ class HardConcrete(LogitsProbsMixin, tfd.AutoCompositeTensorDistribution):
         parameters = dict(locals())
         check_exactly_one(logits=logits, probs=probs)
         with tf.name_scope(name) as name:
-            dtype = dtype_util.common_dtype(
-                [temperature, logits, probs, low, high], dtype_hint=tf.float32)
-            self._temperature = tensor_util.convert_nonref_to_tensor(
-                temperature, dtype=dtype, name="temperature")
-            self._logits = tensor_util.convert_nonref_to_tensor(
-                logits, dtype=dtype, name="logits")
-            self._probs = tensor_util.convert_nonref_to_tensor(
-                probs, dtype=dtype, name="probs")
-            self._low = tensor_util.convert_nonref_to_tensor(
-                low, dtype=dtype, name="low")
-            self._high = tensor_util.convert_nonref_to_tensor(
-                high, dtype=dtype, name="high")
+            dtype = float_dtype(
+                temperature=temperature, logits=logits, probs=probs, low=low, high=high)
+            self._temperature = convert_float(temperature, dtype=dtype, name="temperature")
+            self._logits = convert_float(logits, dtype=dtype, name="logits")
+            self._probs = convert_float(probs, dtype=dtype, name="probs")
+            self._low = convert_float(low, dtype=dtype, name="low")
+            self._high = convert_float(high, dtype=dtype, name="high")
             super().__init__(
                 dtype=dtype,
                 reparameterization_type=reparameterization.FULLY_REPARAMETERIZED,

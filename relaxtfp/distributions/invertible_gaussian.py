@@ -6,6 +6,8 @@ import tensorflow_probability as tfp
 
 from relaxtfp.internal import noise
 from relaxtfp.internal.parameters import assert_positive
+from relaxtfp.internal.parameters import convert_float
+from relaxtfp.internal.parameters import float_dtype
 from relaxtfp.internal.simplex import SoftmaxCenteredLebesgue
 from relaxtfp.internal.tfp_internal import assert_util
 from relaxtfp.internal.tfp_internal import dtype_util
@@ -137,16 +139,11 @@ class InvertibleGaussian(tfd.AutoCompositeTensorDistribution):
         """
         parameters = dict(locals())
         with tf.name_scope(name) as name:
-            dtype = dtype_util.common_dtype(
-                [loc, scale, temperature, delta], dtype_hint=tf.float32)
-            self._loc = tensor_util.convert_nonref_to_tensor(
-                loc, dtype=dtype, name="loc")
-            self._scale = tensor_util.convert_nonref_to_tensor(
-                scale, dtype=dtype, name="scale")
-            self._temperature = tensor_util.convert_nonref_to_tensor(
-                temperature, dtype=dtype, name="temperature")
-            self._delta = tensor_util.convert_nonref_to_tensor(
-                delta, dtype=dtype, name="delta")
+            dtype = float_dtype(loc=loc, scale=scale, temperature=temperature, delta=delta)
+            self._loc = convert_float(loc, dtype=dtype, name="loc")
+            self._scale = convert_float(scale, dtype=dtype, name="scale")
+            self._temperature = convert_float(temperature, dtype=dtype, name="temperature")
+            self._delta = convert_float(delta, dtype=dtype, name="delta")
             super().__init__(
                 dtype=dtype,
                 reparameterization_type=reparameterization.FULLY_REPARAMETERIZED,

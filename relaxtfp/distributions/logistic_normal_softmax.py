@@ -9,6 +9,8 @@ from relaxtfp.internal import noise
 from relaxtfp.internal import numerics
 from relaxtfp.internal.parameters import assert_positive
 from relaxtfp.internal.parameters import check_exactly_one
+from relaxtfp.internal.parameters import convert_float
+from relaxtfp.internal.parameters import float_dtype
 from relaxtfp.internal.simplex import SoftmaxCenteredLebesgue
 from relaxtfp.internal.tfp_internal import assert_util
 from relaxtfp.internal.tfp_internal import dtype_util
@@ -160,14 +162,10 @@ class LogisticNormalSoftmax(tfd.AutoCompositeTensorDistribution):
         parameters = dict(locals())
         check_exactly_one(scale=scale, covariance=covariance)
         with tf.name_scope(name) as name:
-            dtype = dtype_util.common_dtype(
-                [loc, scale, covariance], dtype_hint=tf.float32)
-            self._loc = tensor_util.convert_nonref_to_tensor(
-                loc, dtype=dtype, name="loc")
-            self._scale = tensor_util.convert_nonref_to_tensor(
-                scale, dtype=dtype, name="scale")
-            self._covariance = tensor_util.convert_nonref_to_tensor(
-                covariance, dtype=dtype, name="covariance")
+            dtype = float_dtype(loc=loc, scale=scale, covariance=covariance)
+            self._loc = convert_float(loc, dtype=dtype, name="loc")
+            self._scale = convert_float(scale, dtype=dtype, name="scale")
+            self._covariance = convert_float(covariance, dtype=dtype, name="covariance")
             k = tf.compat.dimension_value(self._event_shape()[0])
             if k is not None and k < 2:
                 raise ValueError(

@@ -1,13 +1,9 @@
 """REBAR's relaxation of a Bernoulli variable, with its conditional sampler.
 
-Besides the `RebarRelaxation` distribution, this module holds the
-reparameterized samplers that the REBAR and RELAX estimators
-(`relaxtfp.estimators.rebar` and `relaxtfp.estimators.relax`) share with it:
-the logistic (Bernoulli) and Gumbel (categorical) perturbations conditioned
-on the discrete outcome they produce.
+The conditional samplers themselves live in `relaxtfp.internal.noise`, shared
+with the REBAR and RELAX estimators.
 """
 
-import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
@@ -16,6 +12,8 @@ from relaxtfp.internal import numerics
 from relaxtfp.internal.parameters import LogitsProbsMixin
 from relaxtfp.internal.parameters import assert_positive
 from relaxtfp.internal.parameters import check_exactly_one
+from relaxtfp.internal.parameters import convert_float
+from relaxtfp.internal.parameters import float_dtype
 from relaxtfp.internal.tfp_internal import assert_util
 from relaxtfp.internal.tfp_internal import dtype_util
 from relaxtfp.internal.tfp_internal import parameter_properties
@@ -27,85 +25,6 @@ tfb = tfp.bijectors
 tfd = tfp.distributions
 
 __all__ = ["RebarRelaxation"]
-
-
-# -- samplers shared with relaxtfp.estimators.rebar ------------------------------
-
-
-def _logistic_from_uniform(logits, u):
-    """`z = logits + log(u) - log(1 - u)`: logistic with location `logits`."""
-    return logits + tf.math.log(u) - tf.math.log1p(-u)
-
-
-def _conditional_logistic(logits, b, v):
-    """`z ~ logits + Logistic` conditioned on `1[z > 0] = b`, from uniform `v`.
-
-    Differentiable in `logits` (reparameterized given `b` and `v`). With
-    `p = sigmoid(logits)`, the outcome is `b = 1` exactly when the uniform
-    behind `z` exceeds `1 - p`, so conditioning replaces that uniform by
-    `u' = (1 - p) + v p` (for b = 1) or `u' = v (1 - p)` (for b = 0), and
-    `z = logits + logit(u')`. Simplifying `logits + log(u'/(1 - u'))`:
-
-        b = 1:  z = softplus(logits + log v) - log(1 - v)    (> 0)
-        b = 0:  z = log v - softplus(log(1 - v) - logits)    (< 0)
-
-    Each line is a sum of two terms of the same sign, so nothing cancels and
-    the result is accurate for any finite `logits`; `log v` and
-    `log(1 - v)` are finite for the noise of `relaxtfp.internal.noise`.
-    """
-    log_v = tf.math.log(v)
-    log_1mv = tf.math.log1p(-v)
-    z_one = tf.math.softplus(logits + log_v) - log_1mv
-    z_zero = log_v - tf.math.softplus(log_1mv - logits)
-    return tf.where(b > 0.5, z_one, z_zero)
-
-
-def _logaddexp(a, b):
-    """`log(exp(a) + exp(b))`, finite and differentiable for finite inputs."""
-    m = tf.math.maximum(a, b)
-    return m + tf.math.softplus(-tf.math.abs(a - b))
-
-
-def _conditional_gumbel(logits, one_hot, v):
-    """`z = logits + G` (i.i.d. standard Gumbel `G`) conditioned on
-    `argmax(z) = argmax(one_hot)`, from uniforms `v` of the same shape as
-    `one_hot`; differentiable in `logits`, which need not be normalized.
-
-    With `log Z = logsumexp(logits)` and `E_k = -log(v_k)` (Exponential(1)):
-    the maximum `max_k z_k` is Gumbel with location `log Z` whatever the
-    argmax, so `z_D = log Z - log E_D` for the chosen category `D`; every
-    other `z_k` is Gumbel with location `logits_k` truncated to
-    `(-inf, z_D]`, whose inverse CDF at `exp(-E_k)` (relative to the mass
-    below `z_D`) is `z_k = -log(exp(-z_D) + E_k exp(-logits_k))`. Adding a
-    constant to every logit shifts every `z_k` by that constant, so nothing
-    depends on `sum(exp(logits)) = 1` (relaxit-review section 9.7).
-    """
-    log_e = tf.math.log(-tf.math.log(v))
-    log_z = tf.reduce_logsumexp(logits, axis=-1, keepdims=True)
-    top = log_z - tf.reduce_sum(one_hot * log_e, axis=-1, keepdims=True)
-    others = -_logaddexp(-top, log_e - logits)
-    return tf.where(one_hot > 0.5, top, others)
-
-
-def _open_unit_bounds(dtype):
-    """The smallest normal number and the largest number below 1."""
-    np_dtype = tf.as_dtype(dtype).as_numpy_dtype
-    return (np.finfo(np_dtype).tiny,
-            np.nextafter(np_dtype(1.), np_dtype(0.)))
-
-
-def _relax(z, temperature):
-    """`sigmoid(z / temperature)`, rounded into the open interval (0, 1).
-
-    Where the sigmoid rounds to exactly 0 or 1 (|z| / temperature beyond
-    about 87 or 17 in float32), the value is moved to the nearest
-    representable point inside (0, 1): its distance from the true value is
-    below the spacing of floats there, and `log_prob` stays finite. The
-    derivative is zero at those points (its true value is below
-    `eps / temperature`).
-    """
-    low, high = _open_unit_bounds(z.dtype)
-    return tf.clip_by_value(tf.math.sigmoid(z / temperature), low, high)
 
 
 class RebarRelaxation(LogitsProbsMixin, tfd.AutoCompositeTensorDistribution):
@@ -149,11 +68,12 @@ class RebarRelaxation(LogitsProbsMixin, tfd.AutoCompositeTensorDistribution):
     `log_prob` computes `log sigmoid(+-a)` as `-softplus(-+a)`, so it is
     finite for temperatures from 1e-3 to 1e3 and logits of any size. Where
     the sigmoid of the sampler rounds to exactly 0 or 1, the sample is moved
-    to the nearest float inside (0, 1) (see `_relax`), so samples always
+    to the nearest float inside (0, 1) (see `relaxtfp.internal.numerics.sigmoid_in_open_unit`), so samples always
     have a finite `log_prob`.
 
-    Conditional sampler (derived in `_conditional_logistic`): given `b` and
-    a fresh uniform `v`,
+    Conditional sampler (derived in
+    `relaxtfp.internal.noise.conditional_logistic`): given `b` and a fresh
+    uniform `v`,
 
     ```none
     b = 1:  z_tilde = softplus(logits + log v) - log(1 - v)
@@ -227,14 +147,10 @@ class RebarRelaxation(LogitsProbsMixin, tfd.AutoCompositeTensorDistribution):
         parameters = dict(locals())
         check_exactly_one(logits=logits, probs=probs)
         with tf.name_scope(name) as name:
-            dtype = dtype_util.common_dtype(
-                [temperature, logits, probs], dtype_hint=tf.float32)
-            self._temperature = tensor_util.convert_nonref_to_tensor(
-                temperature, dtype=dtype, name="temperature")
-            self._logits = tensor_util.convert_nonref_to_tensor(
-                logits, dtype=dtype, name="logits")
-            self._probs = tensor_util.convert_nonref_to_tensor(
-                probs, dtype=dtype, name="probs")
+            dtype = float_dtype(temperature=temperature, logits=logits, probs=probs)
+            self._temperature = convert_float(temperature, dtype=dtype, name="temperature")
+            self._logits = convert_float(logits, dtype=dtype, name="logits")
+            self._probs = convert_float(probs, dtype=dtype, name="probs")
             super().__init__(
                 dtype=dtype,
                 reparameterization_type=reparameterization.FULLY_REPARAMETERIZED,
@@ -276,7 +192,7 @@ class RebarRelaxation(LogitsProbsMixin, tfd.AutoCompositeTensorDistribution):
             temperature=temperature, logits=logits)], axis=0)
         # Full-shape noise: every element of every sample gets its own draw.
         z = logits + noise.logistic(shape, seed=seed, dtype=self.dtype)
-        return _relax(z, temperature)
+        return numerics.sigmoid_in_open_unit(z, temperature)
 
     def conditional_sample(self, b, seed=None, name="conditional_sample"):
         """Draws the relaxed variable given its Bernoulli outcome `b`.
@@ -320,8 +236,8 @@ class RebarRelaxation(LogitsProbsMixin, tfd.AutoCompositeTensorDistribution):
                     ps.shape(b), self._batch_shape_tensor(
                         temperature=temperature, logits=logits))
                 v = noise.uniform(shape, seed=seed, dtype=self.dtype)
-                z = _conditional_logistic(logits, b, v)
-                return _relax(z, temperature)
+                z = noise.conditional_logistic(logits, b, v)
+                return numerics.sigmoid_in_open_unit(z, temperature)
 
     def _log_prob(self, x):
         temperature, logits = self._params()

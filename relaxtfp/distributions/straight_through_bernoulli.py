@@ -8,12 +8,12 @@ from relaxtfp.internal import noise
 from relaxtfp.internal import numerics
 from relaxtfp.internal.parameters import LogitsProbsMixin
 from relaxtfp.internal.parameters import check_exactly_one
+from relaxtfp.internal.parameters import convert_float
+from relaxtfp.internal.parameters import float_dtype
 from relaxtfp.internal.tfp_internal import assert_util
-from relaxtfp.internal.tfp_internal import dtype_util
 from relaxtfp.internal.tfp_internal import parameter_properties
 from relaxtfp.internal.tfp_internal import ps
 from relaxtfp.internal.tfp_internal import reparameterization
-from relaxtfp.internal.tfp_internal import tensor_util
 
 tfb = tfp.bijectors
 tfd = tfp.distributions
@@ -179,11 +179,9 @@ class StraightThroughBernoulli(_ForwardBernoulliMixin, LogitsProbsMixin,
         parameters = dict(locals())
         check_exactly_one(logits=logits, probs=probs)
         with tf.name_scope(name) as name:
-            dtype = dtype_util.common_dtype([logits, probs], dtype_hint=tf.float32)
-            self._logits = tensor_util.convert_nonref_to_tensor(
-                logits, dtype=dtype, name="logits")
-            self._probs = tensor_util.convert_nonref_to_tensor(
-                probs, dtype=dtype, name="probs")
+            dtype = float_dtype(logits=logits, probs=probs)
+            self._logits = convert_float(logits, dtype=dtype, name="logits")
+            self._probs = convert_float(probs, dtype=dtype, name="probs")
             super().__init__(
                 dtype=dtype,
                 reparameterization_type=reparameterization.FULLY_REPARAMETERIZED,

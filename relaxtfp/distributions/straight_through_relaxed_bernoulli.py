@@ -8,6 +8,8 @@ from relaxtfp.internal import noise
 from relaxtfp.internal.parameters import LogitsProbsMixin
 from relaxtfp.internal.parameters import assert_positive
 from relaxtfp.internal.parameters import check_exactly_one
+from relaxtfp.internal.parameters import convert_float
+from relaxtfp.internal.parameters import float_dtype
 from relaxtfp.internal.tfp_internal import dtype_util
 from relaxtfp.internal.tfp_internal import parameter_properties
 from relaxtfp.internal.tfp_internal import ps
@@ -132,14 +134,10 @@ class StraightThroughRelaxedBernoulli(_ForwardBernoulliMixin, LogitsProbsMixin,
         parameters = dict(locals())
         check_exactly_one(logits=logits, probs=probs)
         with tf.name_scope(name) as name:
-            dtype = dtype_util.common_dtype(
-                [temperature, logits, probs], dtype_hint=tf.float32)
-            self._temperature = tensor_util.convert_nonref_to_tensor(
-                temperature, dtype=dtype, name="temperature")
-            self._logits = tensor_util.convert_nonref_to_tensor(
-                logits, dtype=dtype, name="logits")
-            self._probs = tensor_util.convert_nonref_to_tensor(
-                probs, dtype=dtype, name="probs")
+            dtype = float_dtype(temperature=temperature, logits=logits, probs=probs)
+            self._temperature = convert_float(temperature, dtype=dtype, name="temperature")
+            self._logits = convert_float(logits, dtype=dtype, name="logits")
+            self._probs = convert_float(probs, dtype=dtype, name="probs")
             super().__init__(
                 dtype=dtype,
                 reparameterization_type=reparameterization.FULLY_REPARAMETERIZED,

@@ -3,9 +3,6 @@ learnable control variate, for Bernoulli and categorical variables."""
 
 import tensorflow as tf
 
-from relaxtfp.distributions.rebar_relaxation import _conditional_gumbel
-from relaxtfp.distributions.rebar_relaxation import _conditional_logistic
-from relaxtfp.distributions.rebar_relaxation import _relax
 from relaxtfp.internal import estimator_util as util
 from relaxtfp.internal import noise
 from relaxtfp.internal import numerics
@@ -81,7 +78,7 @@ def relax_control_variate(f, *, temperature, scale=1., network=None,
         if categorical:
             relaxed = numerics.softmax(z / lam)
         else:
-            relaxed = _relax(z, lam)
+            relaxed = numerics.sigmoid_in_open_unit(z, lam)
         values = tf.cast(scale, z.dtype) * tf.cast(f(relaxed), z.dtype)
         if network is not None:
             values = values + tf.cast(network(z), z.dtype)
@@ -117,11 +114,11 @@ def _relax_estimate(f, control_variate, logits, seed, num_samples,
             z = logits - tf.math.log(-tf.math.log(u))         # logits + Gumbel
             b = tf.one_hot(tf.argmax(z, axis=-1), tf.shape(logits)[-1],
                            dtype=dtype)
-            z_tilde = _conditional_gumbel(logits, b, v)
+            z_tilde = noise.conditional_gumbel(logits, b, v)
         else:
             z = logits + tf.math.log(u) - tf.math.log1p(-u)   # logits + logistic
             b = tf.cast(z > 0., dtype)
-            z_tilde = _conditional_logistic(logits, b, v)
+            z_tilde = noise.conditional_logistic(logits, b, v)
         b = tf.stop_gradient(b)
         values, prefix_rank = util.call_f(f, b, num_samples, logits,
                                           categorical)

@@ -146,7 +146,7 @@ def gumbel_rao(f, logits, *, seed, num_samples=1, categorical=False,
             logits, num_samples, sample_seed, categorical)
         temperature = util.check_positive(
             temperature, "temperature", logits.dtype)
-        z = util.conditional_gumbel(cat_logits, one_hot, num_rao_samples,
+        z = util.draw_conditional_gumbel(cat_logits, one_hot, num_rao_samples,
                                     rao_seed)
         gumbels = tf.stop_gradient(z - cat_logits)
         relaxed = numerics.softmax((cat_logits + gumbels) / temperature)

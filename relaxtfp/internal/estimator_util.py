@@ -31,7 +31,7 @@ import numpy as np
 import tensorflow as tf
 
 from relaxtfp.internal import noise
-from relaxtfp.internal.tfp_internal import dtype_util
+from relaxtfp.internal import parameters
 from relaxtfp.internal.tfp_internal import samplers
 
 __all__ = [
@@ -40,7 +40,7 @@ __all__ = [
     "call_f",
     "check_num_samples",
     "check_positive",
-    "conditional_gumbel",
+    "draw_conditional_gumbel",
     "convert_logits",
     "log_prob",
     "reduce_latent",
@@ -103,10 +103,9 @@ def convert_logits(logits, categorical):
     `tf.Variable`s are read here, inside the caller's tape, so gradients
     reach them.
     """
-    dtype = dtype_util.common_dtype([logits], dtype_hint=tf.float32)
-    logits = tf.convert_to_tensor(logits, dtype=dtype, name="logits")
-    if not dtype.is_floating:
-        raise TypeError(f"Argument `logits` must be floating; got {dtype}.")
+    dtype = parameters.float_dtype(logits=logits)
+    logits = parameters.convert_float(logits, dtype=dtype, name="logits")
+    logits = tf.convert_to_tensor(logits)
     if categorical and logits.shape.rank is not None and logits.shape.rank < 1:
         raise ValueError(
             "Argument `logits` must have a trailing category axis (rank >= 1) "
@@ -220,13 +219,7 @@ def surrogate(values, gradient_term=None):
     return result
 
 
-def _logaddexp(a, b):
-    """`log(exp(a) + exp(b))` without overflow (both arguments finite)."""
-    m = tf.maximum(a, b)
-    return m + tf.math.log1p(tf.math.exp(-tf.abs(a - b)))
-
-
-def conditional_gumbel(logits, one_hot, num_draws, seed):
+def draw_conditional_gumbel(logits, one_hot, num_draws, seed):
     """Draws `z = logits + G` (G i.i.d. standard Gumbel) conditioned on
     `argmax(z) = argmax(one_hot)`, for UNNORMALIZED logits.
 
@@ -242,16 +235,12 @@ def conditional_gumbel(logits, one_hot, num_draws, seed):
       - m))` gives `z_k = -logaddexp(-m, log(E_k) - logits_k)`.
 
     Both formulas are invariant to adding a constant to every logit (z shifts
-    by that constant), so nothing assumes `sum(exp(logits)) = 1` (the
-    reference library's RELAX sampler did; relaxit-review section 9.7).
+    by that constant), so nothing assumes `sum(exp(logits)) = 1`; they are
+    computed by `noise.conditional_gumbel`.
     """
     logits = tf.stop_gradient(tf.convert_to_tensor(logits))
     one_hot = tf.convert_to_tensor(one_hot, dtype=logits.dtype)
     logits = logits + tf.zeros_like(one_hot)
     shape = tf.concat([[num_draws], tf.shape(one_hot)], axis=0)
     u = noise.uniform(shape, seed=seed, dtype=logits.dtype)
-    log_e = tf.math.log(-tf.math.log(u))               # log of Exponential(1)
-    log_z = tf.reduce_logsumexp(logits, axis=-1, keepdims=True)
-    top = log_z - tf.reduce_sum(one_hot * log_e, axis=-1, keepdims=True)
-    others = -_logaddexp(-top, log_e - logits)
-    return tf.where(one_hot > 0., top, others)
+    return noise.conditional_gumbel(logits, one_hot, u)

@@ -22,9 +22,19 @@ split seeds over 2e5 draws, Kolmogorov-Smirnov p = 0.6).
 import numpy as np
 import tensorflow as tf
 
+from relaxtfp.internal import numerics
 from relaxtfp.internal.tfp_internal import samplers
 
-__all__ = ["gumbel", "logistic", "normal", "sanitize_seed", "split_seed", "uniform"]
+__all__ = [
+    "conditional_gumbel",
+    "conditional_logistic",
+    "gumbel",
+    "logistic",
+    "normal",
+    "sanitize_seed",
+    "split_seed",
+    "uniform",
+]
 
 _ALG = "philox"
 
@@ -84,3 +94,47 @@ def normal(shape, seed, dtype):
     dtype = tf.as_dtype(dtype)
     seed = sanitize_seed(seed)
     return tf.random.stateless_normal(shape, seed=seed, dtype=dtype, alg=_ALG)
+
+
+def conditional_logistic(logits, b, v):
+    """`z ~ logits + Logistic` conditioned on `1[z > 0] = b`, from uniform `v`.
+
+    Differentiable in `logits` (reparameterized given `b` and `v`). With
+    `p = sigmoid(logits)`, the outcome is `b = 1` exactly when the uniform
+    behind `z` exceeds `1 - p`, so conditioning replaces that uniform by
+    `u' = (1 - p) + v p` (for b = 1) or `u' = v (1 - p)` (for b = 0), and
+    `z = logits + logit(u')`. Simplifying `logits + log(u'/(1 - u'))`:
+
+        b = 1:  z = softplus(logits + log v) - log(1 - v)    (> 0)
+        b = 0:  z = log v - softplus(log(1 - v) - logits)    (< 0)
+
+    Each line is a sum of two terms of the same sign, so nothing cancels and
+    the result is accurate for any finite `logits`; `log v` and
+    `log(1 - v)` are finite for the noise of `uniform`.
+    """
+    log_v = tf.math.log(v)
+    log_1mv = tf.math.log1p(-v)
+    z_one = tf.math.softplus(logits + log_v) - log_1mv
+    z_zero = log_v - tf.math.softplus(log_1mv - logits)
+    return tf.where(b > 0.5, z_one, z_zero)
+
+
+def conditional_gumbel(logits, one_hot, v):
+    """`z = logits + G` (i.i.d. standard Gumbel `G`) conditioned on
+    `argmax(z) = argmax(one_hot)`, from uniforms `v` of the same shape as
+    `one_hot`; differentiable in `logits`, which need not be normalized.
+
+    With `log Z = logsumexp(logits)` and `E_k = -log(v_k)` (Exponential(1)):
+    the maximum `max_k z_k` is Gumbel with location `log Z` whatever the
+    argmax, so `z_D = log Z - log E_D` for the chosen category `D`; every
+    other `z_k` is Gumbel with location `logits_k` truncated to
+    `(-inf, z_D]`, whose inverse CDF at `exp(-E_k)` (relative to the mass
+    below `z_D`) is `z_k = -logaddexp(-z_D, log E_k - logits_k)`. Adding a
+    constant to every logit shifts every `z_k` by that constant, so nothing
+    depends on `sum(exp(logits)) = 1`.
+    """
+    log_e = tf.math.log(-tf.math.log(v))
+    log_z = tf.reduce_logsumexp(logits, axis=-1, keepdims=True)
+    top = log_z - tf.reduce_sum(one_hot * log_e, axis=-1, keepdims=True)
+    others = -numerics.logaddexp(-top, log_e - logits)
+    return tf.where(one_hot > 0.5, top, others)

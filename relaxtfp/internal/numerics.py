@@ -18,8 +18,10 @@ __all__ = [
     "log_ndtr_nonpositive",
     "log_ndtr_nonpositive_and_mills",
     "log_sigmoid",
+    "logaddexp",
     "logit",
     "ndtr",
+    "sigmoid_in_open_unit",
     "softmax",
 ]
 
@@ -46,6 +48,28 @@ def softmax(x):
 def log_sigmoid(x):
     """`log(sigmoid(x)) = -softplus(-x)`, exact in both tails."""
     return -tf.math.softplus(-x)
+
+
+def logaddexp(a, b):
+    """`log(exp(a) + exp(b))`, finite and differentiable for finite inputs."""
+    m = tf.math.maximum(a, b)
+    return m + tf.math.softplus(-tf.math.abs(a - b))
+
+
+def sigmoid_in_open_unit(z, temperature):
+    """`sigmoid(z / temperature)`, rounded into the open interval (0, 1).
+
+    Where the sigmoid rounds to exactly 0 or 1 (|z| / temperature beyond
+    about 87 or 17 in float32), the value is moved to the nearest
+    representable point inside (0, 1): its distance from the true value is
+    below the spacing of floats there, and a density evaluated there stays
+    finite. The derivative is zero at those points (its true value is below
+    `eps / temperature`).
+    """
+    np_dtype = tf.as_dtype(z.dtype).as_numpy_dtype
+    low = np.finfo(np_dtype).tiny
+    high = np.nextafter(np_dtype(1.), np_dtype(0.))
+    return tf.clip_by_value(tf.math.sigmoid(z / temperature), low, high)
 
 
 def logit(x):

@@ -14,6 +14,8 @@ __all__ = [
     "assert_in_unit_interval",
     "assert_positive",
     "check_exactly_one",
+    "convert_float",
+    "float_dtype",
 ]
 
 
@@ -24,6 +26,65 @@ def check_exactly_one(**kwargs):
         names = " or ".join(f"`{k}`" for k in kwargs)
         raise ValueError(f"Must pass exactly one of {names}; got "
                          f"{'none' if not given else ', '.join(given)}.")
+
+
+def float_dtype(dtype_hint=tf.float32, **params):
+    """The floating dtype that a distribution's parameters share.
+
+    Integer arrays, tensors and Python numbers carry no floating dtype and
+    are converted to the common one: `HardConcrete(0.5, logits=np.array([1,
+    0, 2]))` is a float32 distribution. An integer `tf.Variable` cannot be
+    converted without losing its tracking, and booleans, strings and complex
+    numbers are no parameters of a real-valued law: each raises `TypeError`
+    naming the argument. Floating parameters of different precision raise
+    `TypeError` naming both arguments.
+
+    Args:
+      dtype_hint: the dtype when no parameter has a floating dtype.
+      **params: the parameters by argument name (`None` is skipped).
+
+    Returns:
+      The common `tf.DType`.
+    """
+    found = {}
+    for name, value in params.items():
+        if value is None or not hasattr(value, "dtype"):
+            continue
+        try:
+            dtype = tf.as_dtype(value.dtype)
+        except TypeError:
+            dtype = None
+        if dtype is not None and dtype.is_floating:
+            found[name] = dtype
+        elif dtype is not None and dtype.is_integer and not dtype.is_bool:
+            if tensor_util.is_ref(value):
+                raise TypeError(
+                    f"Argument `{name}` must have a floating dtype; got an "
+                    f"integer variable of dtype {dtype.name}. Create the "
+                    "variable with a float dtype.")
+        else:
+            raise TypeError(
+                f"Argument `{name}` must be a real number: a floating or "
+                f"integer dtype. Received dtype {value.dtype}.")
+    dtypes = set(found.values())
+    if len(dtypes) > 1:
+        described = ", ".join(f"`{k}` ({v.name})" for k, v in found.items())
+        raise TypeError(
+            "Floating arguments must share one dtype; received " + described + ".")
+    return dtypes.pop() if dtypes else tf.as_dtype(dtype_hint)
+
+
+def convert_float(value, dtype, name):
+    """`convert_nonref_to_tensor`, converting integer input to `dtype`.
+
+    Variables and other deferred tensors are kept as they are (their dtype
+    was checked by `float_dtype`); `None` stays `None`.
+    """
+    if (value is not None and not tensor_util.is_ref(value)
+            and hasattr(value, "dtype")):
+        if not tf.as_dtype(value.dtype).is_floating:
+            value = tf.cast(value, dtype)
+    return tensor_util.convert_nonref_to_tensor(value, dtype=dtype, name=name)
 
 
 def assert_positive(x, name):

@@ -8,7 +8,7 @@ from scipy import integrate
 from scipy import special
 
 from relaxtfp.distributions import RebarRelaxation
-from relaxtfp.distributions.rebar_relaxation import _conditional_logistic
+from relaxtfp.internal import noise
 from tests import utils
 from tests.distributions.contract import DistributionContract
 
@@ -123,7 +123,7 @@ def test_conditional_logistic_matches_the_uniform_form():
     v = np.array([1e-4, 0.1, 0.5, 0.93, 1. - 1e-6])[None, :]
     p = special.expit(logits)
     for b, u in ((1., (1. - p) + v * p), (0., v * (1. - p))):
-        got = _conditional_logistic(tf.constant(logits), tf.constant(b, tf.float64),
+        got = noise.conditional_logistic(tf.constant(logits), tf.constant(b, tf.float64),
                                     tf.constant(v)).numpy()
         np.testing.assert_allclose(got, logits + special.logit(u), rtol=1e-9,
                                    atol=1e-12)

@@ -20,8 +20,8 @@ import tensorflow as tf
 from scipy import special
 
 import relaxtfp
-from relaxtfp.distributions.rebar_relaxation import _conditional_gumbel
 from relaxtfp.estimators.rebar import rebar
+from relaxtfp.internal import noise
 from relaxtfp.estimators.rebar import relax
 from relaxtfp.estimators.rebar import relax_control_variate
 from tests import utils
@@ -298,7 +298,7 @@ def test_conditional_gumbel_has_the_exact_conditional_law(shift, seed):
     n = 100_000
     one_hot = tf.constant(np.eye(3)[[k] * n])
     v = tf.random.stateless_uniform([n, 3], seed=seed, dtype=tf.float64)
-    z = _conditional_gumbel(tf.constant(logits), one_hot, v).numpy()
+    z = noise.conditional_gumbel(tf.constant(logits), one_hot, v).numpy()
     assert np.all(z.argmax(-1) == k)
     log_z = special.logsumexp(logits)
     rate = FALSE_FAIL_RATE / 3.
@@ -324,8 +324,8 @@ def test_regression_conditional_gumbel_valid_for_unnormalized_logits(seed):
     n = 100_000
     one_hot = tf.constant(np.eye(3)[[0] * n])
     v = tf.random.stateless_uniform([n, 3], seed=seed, dtype=tf.float64)
-    z0 = _conditional_gumbel(tf.constant(logits), one_hot, v).numpy()
-    z5 = _conditional_gumbel(tf.constant(logits + 5.), one_hot, v).numpy()
+    z0 = noise.conditional_gumbel(tf.constant(logits), one_hot, v).numpy()
+    z5 = noise.conditional_gumbel(tf.constant(logits + 5.), one_hot, v).numpy()
     np.testing.assert_allclose(z5 - 5., z0, rtol=1e-12, atol=1e-12)
     log_z = special.logsumexp(logits + 5.)
     grid = np.linspace(log_z - 8., log_z + 12., 801)
@@ -341,13 +341,13 @@ def test_conditional_gumbel_gradient_matches_finite_differences():
     v = tf.random.stateless_uniform([5, 4], seed=(1, 2), dtype=tf.float64)
     weights = tf.constant(np.arange(20.).reshape(5, 4) / 7.)
     with tf.GradientTape() as tape:
-        total = tf.reduce_sum(weights * _conditional_gumbel(logits, one_hot, v))
+        total = tf.reduce_sum(weights * noise.conditional_gumbel(logits, one_hot, v))
     grad = tape.gradient(total, logits).numpy()
     h = 1e-6
     for i in range(4):
         e = np.eye(4)[i] * h
-        fd = (tf.reduce_sum(weights * _conditional_gumbel(logits + e, one_hot, v))
-              - tf.reduce_sum(weights * _conditional_gumbel(logits - e, one_hot, v))
+        fd = (tf.reduce_sum(weights * noise.conditional_gumbel(logits + e, one_hot, v))
+              - tf.reduce_sum(weights * noise.conditional_gumbel(logits - e, one_hot, v))
               ) / (2 * h)
         np.testing.assert_allclose(grad[i], fd, rtol=1e-6)
 

@@ -76,7 +76,7 @@ def test_conditional_gumbel_matches_the_exact_conditional_law(seed):
     logits = np.array([1.0, -0.5, 2.0]) + 5.     # Unnormalized on purpose.
     category = 0
     one_hot = tf.one_hot(category, 3, dtype=tf.float64)
-    z = estimator_util.conditional_gumbel(
+    z = estimator_util.draw_conditional_gumbel(
         tf.constant(logits), one_hot, NUM_SAMPLES, seed).numpy()
     assert z.shape == (NUM_SAMPLES, 3)
     assert np.all(np.argmax(z, -1) == category)
@@ -100,12 +100,12 @@ def test_regression_conditional_gumbel_shift_invariant(seed):
     for logits and logits + 5 (same seed)."""
     logits = tf.constant([[0.3, -1.2, 0.8], [2.0, 0.0, -3.0]], tf.float64)
     one_hot = tf.constant([[0., 1., 0.], [0., 0., 1.]], tf.float64)
-    g0 = estimator_util.conditional_gumbel(logits, one_hot, 1000, seed) - logits
-    g5 = (estimator_util.conditional_gumbel(logits + 5., one_hot, 1000, seed)
+    g0 = estimator_util.draw_conditional_gumbel(logits, one_hot, 1000, seed) - logits
+    g5 = (estimator_util.draw_conditional_gumbel(logits + 5., one_hot, 1000, seed)
           - (logits + 5.))
     np.testing.assert_allclose(g5, g0, atol=1e-12)
     # Conditioned on a low-probability category, the argmax still matches.
-    z = estimator_util.conditional_gumbel(logits + 5., one_hot, 1000, seed)
+    z = estimator_util.draw_conditional_gumbel(logits + 5., one_hot, 1000, seed)
     assert np.all(np.argmax(z.numpy(), -1) == [1, 2])
 
 
