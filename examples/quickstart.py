@@ -27,6 +27,25 @@ import os
 import sys
 from typing import Callable
 
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--num-samples", type=int, default=100_000,
+                        help="samples per distribution")
+    parser.add_argument("--seed", type=int, default=0, help="stateless seed")
+    parser.add_argument("--output-dir", default="quickstart_output",
+                        help="where the PNGs go")
+    parser.add_argument("--smoke", action="store_true",
+                        help="a fast run with 2000 samples (for the test suite)")
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    # Answer --help and reject bad flags before TensorFlow loads (seconds).
+    ARGS = parse_args()
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import matplotlib  # noqa: E402
@@ -40,12 +59,12 @@ from tqdm import tqdm  # noqa: E402
 
 import relaxtfp  # noqa: E402
 
-D = relaxtfp.distributions
-F64 = tf.float64
+tfd = relaxtfp.distributions
 
 
-def c(x):
-    return tf.constant(x, F64)
+def f64(x):
+    """A float64 constant: the showcases compare means to 5 decimals."""
+    return tf.constant(x, tf.float64)
 
 
 @dataclasses.dataclass
@@ -70,40 +89,42 @@ class Showcase:
 def showcases():
     """The gallery, one entry per public distribution that exists."""
     entries = [
-        Showcase("HardConcrete", lambda: D.HardConcrete(c(0.5), logits=c(0.3)), "mixed"),
+        Showcase("HardConcrete", lambda: tfd.HardConcrete(f64(0.5), logits=f64(0.3)), "mixed"),
         Showcase("GaussianRelaxedBernoulli",
-                 lambda: D.GaussianRelaxedBernoulli(loc=c(0.4), scale=c(0.5)), "mixed"),
+                 lambda: tfd.GaussianRelaxedBernoulli(loc=f64(0.4), scale=f64(0.5)), "mixed"),
         Showcase("StraightThroughBernoulli",
-                 lambda: D.StraightThroughBernoulli(probs=c(0.3)), "discrete"),
+                 lambda: tfd.StraightThroughBernoulli(probs=f64(0.3)), "discrete"),
         Showcase("StochasticTimesSmooth",
-                 lambda: D.StochasticTimesSmooth(probs=c(0.3)), "discrete"),
+                 lambda: tfd.StochasticTimesSmooth(probs=f64(0.3)), "discrete"),
         Showcase("StraightThroughRelaxedBernoulli",
-                 lambda: D.StraightThroughRelaxedBernoulli(c(0.5), probs=c(0.3)), "discrete"),
+                 lambda: tfd.StraightThroughRelaxedBernoulli(f64(0.5), probs=f64(0.3)), "discrete"),
         Showcase("RebarRelaxation",
-                 lambda: D.RebarRelaxation(c(1.5), logits=c(0.3)), "unit"),
+                 lambda: tfd.RebarRelaxation(f64(1.5), logits=f64(0.3)), "unit"),
         Showcase("CorrelatedRelaxedBernoulli",
-                 lambda: D.CorrelatedRelaxedBernoulli(
-                     c(0.6), logits=c([0.5, -0.5]), correlation=c([[1., 0.7], [0.7, 1.]])),
+                 lambda: tfd.CorrelatedRelaxedBernoulli(
+                     f64(0.6), logits=f64([0.5, -0.5]), correlation=f64([[1., 0.7], [0.7, 1.]])),
                  "joint2"),
         Showcase("StraightThroughGumbelSoftmax",
-                 lambda: D.StraightThroughGumbelSoftmax(c(0.5), logits=c([1., 0., -1., 0.5])),
+                 lambda: tfd.StraightThroughGumbelSoftmax(f64(0.5), logits=f64([1., 0., -1., 0.5])),
                  "onehot"),
         Showcase("DecoupledStraightThroughGumbelSoftmax",
-                 lambda: D.DecoupledStraightThroughGumbelSoftmax(
-                     c(2.), c(0.5), logits=c([1., 0., -1., 0.5])), "onehot"),
+                 lambda: tfd.DecoupledStraightThroughGumbelSoftmax(
+                     f64(2.), f64(0.5), logits=f64([1., 0., -1., 0.5])), "onehot"),
         Showcase("GumbelSoftmaxTopK",
-                 lambda: D.GumbelSoftmaxTopK(2, c(0.5), logits=c([1., 0., -1., 0.5]), hard=True),
+                 lambda: tfd.GumbelSoftmaxTopK(
+                     2, f64(0.5), logits=f64([1., 0., -1., 0.5]), hard=True),
                  "subset"),
         Showcase("GeneralizedGumbelSoftmax",
-                 lambda: D.GeneralizedGumbelSoftmax(c([0., 1.]), c(0.7), logits=c([0.4, -0.2])),
+                 lambda: tfd.GeneralizedGumbelSoftmax(
+                     f64([0., 1.]), f64(0.7), logits=f64([0.4, -0.2])),
                  "simplex2"),
         Showcase("InvertibleGaussian",
-                 lambda: D.InvertibleGaussian(c([0.3]), c([0.8]), c(0.7)), "simplex2"),
+                 lambda: tfd.InvertibleGaussian(f64([0.3]), f64([0.8]), f64(0.7)), "simplex2"),
         Showcase("LogisticNormalSoftmax",
-                 lambda: D.LogisticNormalSoftmax(c([0.5, -0.2]), scale=c([0.7, 0.4])),
+                 lambda: tfd.LogisticNormalSoftmax(f64([0.5, -0.2]), scale=f64([0.7, 0.4])),
                  "simplex2"),
     ]
-    return [e for e in entries if e.name in D.__all__]
+    return [e for e in entries if e.name in tfd.__all__]
 
 
 def _logit_grid(num=4001, max_logit=40.):
@@ -138,9 +159,9 @@ def reference_mean(entry, dist):
         return np.array([np.sum(x[:, None] * dens), np.sum(x[None, :] * dens)]), "integral"
     if entry.kind == "subset":
         # Inclusion probabilities: sum over every k-subset S of P(S) 1_S.
-        k_hot = np.array([np.isin(np.arange(dist.event_shape[-1]), c).astype(np.float64)
-                          for c in itertools.combinations(range(dist.event_shape[-1]),
-                                                          dist.k)])
+        num_classes = dist.event_shape[-1]
+        k_hot = np.array([np.isin(np.arange(num_classes), subset).astype(np.float64)
+                          for subset in itertools.combinations(range(num_classes), dist.k)])
         return np.exp(dist.log_prob(k_hot).numpy()) @ k_hot, "sum"
     return None, "n/a"
 
@@ -230,16 +251,7 @@ PLOTTERS = {"discrete": plot_discrete, "onehot": plot_vectors, "subset": plot_ve
             "unit": plot_unit}
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--num-samples", type=int, default=100_000,
-                        help="samples per distribution (default: 100000)")
-    parser.add_argument("--seed", type=int, default=0, help="stateless seed")
-    parser.add_argument("--output-dir", default="quickstart_output",
-                        help="where the PNGs go (default: quickstart_output)")
-    parser.add_argument("--smoke", action="store_true",
-                        help="a fast run with 2000 samples (for the test suite)")
-    args = parser.parse_args(argv)
+def main(args):
     n = 2000 if args.smoke else args.num_samples
     os.makedirs(args.output_dir, exist_ok=True)
 
@@ -264,6 +276,9 @@ def main(argv=None):
             rows.append((entry.name if j == 0 else "", j, s, e, m, source,
                          None if m is None else (s - m) / max(e, 1e-300)))
 
+    # The bars go to stderr; the table to stdout, after a blank line so that
+    # it never shares a line with the last bar in a terminal.
+    print(file=sys.stderr)
     header = (f"{'distribution':40s} {'coord':>5s} {'sample mean':>12s} {'std err':>9s} "
               f"{'analytic':>10s} {'from':>8s} {'z':>7s}")
     print(header)
@@ -283,4 +298,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(ARGS))
