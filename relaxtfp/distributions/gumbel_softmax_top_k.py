@@ -40,15 +40,13 @@ MAX_K_LOG_PROB = 20
 # far below float64 rounding (see `_solve_level`).
 _CLIP = 30.
 # Safeguarded Newton steps per dtype, started from the middle of the bracket
-# (see `_solve_level`); each costs two sigmoid passes over [..., K]. Measured
-# (benchmarks, 2026) over K in {2, 5, 50, 100, 1000, 10000} with k from 1 to
-# K - 1, temperatures 1e-3..1e3, logits of scale 0.1..50, and rows where a
-# random number of entries is raised by 10 x scale (saturated entries): the
-# worst row reaches the rounding floor of the sum (|sum - k| / k <= 4.8e-7 in
-# float32, 6.7e-16 in float64) after 8 steps in float32 and 10 in float64; we
-# take 2 more for margin. The former scheme, 14 bisection steps then 5 (6)
-# Newton steps, left |sum - k| / k up to 2.6e-12 in float64 on the same rows,
-# and 19 (20) passes instead of 10 (12).
+# (see `_solve_level`); each costs two sigmoid passes over [..., K]. Over
+# K in {2, 5, 50, 100, 1000, 10000} with k from 1 to K - 1, temperatures
+# 1e-3..1e3, logits of scale 0.1..50, and rows where a random number of
+# entries is raised by 10 x scale (saturated entries), the worst row reaches
+# the rounding floor of the sum (|sum - k| / k <= 4.8e-7 in float32,
+# 6.7e-16 in float64) after 8 steps in float32 and 10 in float64 (measured
+# with benchmarks on these rows); the counts below add 2 steps of margin.
 _NUM_NEWTON = {tf.float16: 10, tf.bfloat16: 10, tf.float32: 10, tf.float64: 12}
 
 
@@ -77,8 +75,8 @@ def _solve_level(z, k, top=None):
     u <- u + f(u) / D(u), D(u) = sum sigmoid(z - u) sigmoid(u - z) = -f'(u),
     keeping the bracket up to date and falling back to bisection whenever a
     Newton step would leave it (so each step at worst halves the bracket).
-    No pure bisection steps first: they were measured to slow the worst case
-    down, not up (see `_NUM_NEWTON`). Everything is vectorized over the batch
+    Pure bisection steps before the Newton steps would make the worst case
+    slower, not faster (see `_NUM_NEWTON`). Everything is vectorized over the batch
     and runs a fixed number of iterations, so it compiles under XLA.
     """
     dtype = z.dtype
@@ -90,12 +88,12 @@ def _solve_level(z, k, top=None):
     clip = tf.constant(_CLIP, dtype)
     lo = tf.maximum(top[..., k], -clip) - log_k
     hi = tf.minimum(top[..., k - 1], clip) + log_rest
-    kk = tf.cast(k, dtype)
+    target = tf.cast(k, dtype)
 
     def residual(u):
         s_pos = tf.math.sigmoid(z - u[..., tf.newaxis])
         s_neg = tf.math.sigmoid(u[..., tf.newaxis] - z)
-        return (tf.reduce_sum(s_pos, axis=-1) - kk,
+        return (tf.reduce_sum(s_pos, axis=-1) - target,
                 tf.reduce_sum(s_pos * s_neg, axis=-1))
 
     # A Newton step may land just outside the bracket by rounding when the
@@ -114,9 +112,9 @@ def _solve_level(z, k, top=None):
                 lo, hi)
 
     # A Python loop (unrolled in the graph), not tf.while_loop: under XLA on
-    # CPU, a while loop in the same compiled function as the Philox noise
-    # changed the noise itself (measured with TF 2.21: different Gumbel
-    # draws than eagerly for the same seed), breaking eager/XLA agreement.
+    # CPU (TF 2.21), a while loop in the same compiled function as the
+    # Philox noise changes the noise itself (other Gumbel draws than eagerly
+    # for the same seed), which would break eager/XLA agreement.
     state = (0.5 * (lo + hi), lo, hi)
     for _ in range(_NUM_NEWTON.get(dtype, 12)):
         state = newton(*state)
