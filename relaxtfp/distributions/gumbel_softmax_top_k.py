@@ -10,7 +10,7 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 
 from relaxtfp.internal import noise
-from relaxtfp.internal import numerics
+from relaxtfp.internal.parameters import CategoricalLogitsProbsMixin
 from relaxtfp.internal.parameters import assert_positive
 from relaxtfp.internal.parameters import check_exactly_one
 from relaxtfp.internal.parameters import convert_float
@@ -40,15 +40,13 @@ MAX_K_LOG_PROB = 20
 # far below float64 rounding (see `_solve_level`).
 _CLIP = 30.
 # Safeguarded Newton steps per dtype, started from the middle of the bracket
-# (see `_solve_level`); each costs two sigmoid passes over [..., K]. Measured
-# (benchmarks, 2026) over K in {2, 5, 50, 100, 1000, 10000} with k from 1 to
-# K - 1, temperatures 1e-3..1e3, logits of scale 0.1..50, and rows where a
-# random number of entries is raised by 10 x scale (saturated entries): the
-# worst row reaches the rounding floor of the sum (|sum - k| / k <= 4.8e-7 in
-# float32, 6.7e-16 in float64) after 8 steps in float32 and 10 in float64; we
-# take 2 more for margin. The former scheme, 14 bisection steps then 5 (6)
-# Newton steps, left |sum - k| / k up to 2.6e-12 in float64 on the same rows,
-# and 19 (20) passes instead of 10 (12).
+# (see `_solve_level`); each costs two sigmoid passes over [..., K]. Over
+# K in {2, 5, 50, 100, 1000, 10000} with k from 1 to K - 1, temperatures
+# 1e-3..1e3, logits of scale 0.1..50, and rows where a random number of
+# entries is raised by 10 x scale (saturated entries), the worst row reaches
+# the rounding floor of the sum (|sum - k| / k <= 4.8e-7 in float32,
+# 6.7e-16 in float64) after 8 steps in float32 and 10 in float64 (measured
+# with benchmarks on these rows); the counts below add 2 steps of margin.
 _NUM_NEWTON = {tf.float16: 10, tf.bfloat16: 10, tf.float32: 10, tf.float64: 12}
 
 
@@ -77,8 +75,8 @@ def _solve_level(z, k, top=None):
     u <- u + f(u) / D(u), D(u) = sum sigmoid(z - u) sigmoid(u - z) = -f'(u),
     keeping the bracket up to date and falling back to bisection whenever a
     Newton step would leave it (so each step at worst halves the bracket).
-    No pure bisection steps first: they were measured to slow the worst case
-    down, not up (see `_NUM_NEWTON`). Everything is vectorized over the batch
+    Pure bisection steps before the Newton steps would make the worst case
+    slower, not faster (see `_NUM_NEWTON`). Everything is vectorized over the batch
     and runs a fixed number of iterations, so it compiles under XLA.
     """
     dtype = z.dtype
@@ -90,12 +88,12 @@ def _solve_level(z, k, top=None):
     clip = tf.constant(_CLIP, dtype)
     lo = tf.maximum(top[..., k], -clip) - log_k
     hi = tf.minimum(top[..., k - 1], clip) + log_rest
-    kk = tf.cast(k, dtype)
+    target = tf.cast(k, dtype)
 
     def residual(u):
         s_pos = tf.math.sigmoid(z - u[..., tf.newaxis])
         s_neg = tf.math.sigmoid(u[..., tf.newaxis] - z)
-        return (tf.reduce_sum(s_pos, axis=-1) - kk,
+        return (tf.reduce_sum(s_pos, axis=-1) - target,
                 tf.reduce_sum(s_pos * s_neg, axis=-1))
 
     # A Newton step may land just outside the bracket by rounding when the
@@ -114,9 +112,9 @@ def _solve_level(z, k, top=None):
                 lo, hi)
 
     # A Python loop (unrolled in the graph), not tf.while_loop: under XLA on
-    # CPU, a while loop in the same compiled function as the Philox noise
-    # changed the noise itself (measured with TF 2.21: different Gumbel
-    # draws than eagerly for the same seed), breaking eager/XLA agreement.
+    # CPU (TF 2.21), a while loop in the same compiled function as the
+    # Philox noise changes the noise itself (other Gumbel draws than eagerly
+    # for the same seed), which would break eager/XLA agreement.
     state = (0.5 * (lo + hi), lo, hi)
     for _ in range(_NUM_NEWTON.get(dtype, 12)):
         state = newton(*state)
@@ -205,11 +203,14 @@ def _subset_tables(k):
     return preds, elems, outside
 
 
-def _log_set_probability(logits_in, log_weight_out, k):
+def _log_set_probability(logits_in, max_out, log_sum_out, k):
     """log P(the k draws without replacement form exactly the given set).
 
-    `logits_in`: [..., k], the logits of the k members; `log_weight_out`:
-    [...], log of the summed weights exp(logits) of the non-members. With
+    `logits_in`: [..., k], the logits of the k members (finite);
+    the non-members' weight is `exp(max_out + log_sum_out)`, given as
+    `max_out` [...], the largest non-member logit (-inf if every non-member
+    has weight 0), and `log_sum_out` [...], the log of the summed
+    `exp(logits - max_out)` over the non-members (0 if none). With
     w_i = exp(logits_i), W the total weight and B the members drawn so far,
     the Plackett-Luce chance to draw member i next is w_i / (W - w_B). Let
     Q(A) be the probability that the first |A| draws are the members in A, in
@@ -219,8 +220,19 @@ def _log_set_probability(logits_in, log_weight_out, k):
 
     and P(S) = Q(S). All terms are positive, so the sum in log space
     (logsumexp) has no cancellation; the remaining weights
-    W - w_B = w_out + sum_{i in S - B} w_i are themselves computed by
-    logsumexp of positive terms, never by subtraction. Cost: k * 2**(k - 1)
+    W - w_B = w_out + sum_{i in S - B} w_i are themselves sums of positive
+    terms, never differences. Each is taken relative to c_B, the largest
+    logit that remains, and every factor is formed from differences of the
+    given logits:
+
+        log(w_i / (W - w_B)) = (logits_i - c_B) - log(sum_{m left} exp(logits_m - c_B)).
+
+    So the result depends only on differences of logits, each rounded once:
+    logits of 1e30 keep their ties (log(2) added to 1e30 would be lost), and
+    moderate logits keep their differences next to huge ones (with logits
+    [1e30, 5, 0], a shift by the largest would round 5 and 0 to the same
+    -1e30 in float32; once 1e30 is drawn, c_B is 5 and the program forms
+    5 - 5 and 0 - 5). Cost: k * 2**(k - 1)
     terms per value (about 5e3 for k = 10), against k! orders for the direct
     sum; the memory peak is k * C(k, k/2) per value.
     """
@@ -228,19 +240,105 @@ def _log_set_probability(logits_in, log_weight_out, k):
     dtype = logits_in.dtype
     neg_inf = tf.constant(-np.inf, dtype)
     log_q = tf.zeros(ps.concat([ps.shape(logits_in)[:-1], [1]], axis=0), dtype)
+    max_out = max_out[..., tf.newaxis]
+    log_sum_out = log_sum_out[..., tf.newaxis]
     for j in range(k):
-        # log(W - w_B) for every B in layer j.
+        # For every B in layer j: c_B, and log((W - w_B) / exp(c_B)), which
+        # lies in [0, log K]. c_B is a shift that cancels (no gradient).
         masked = tf.where(outside[j], logits_in[..., tf.newaxis, :], neg_inf)
-        remaining = tf.reduce_logsumexp(
-            tf.concat([masked, tf.broadcast_to(
-                log_weight_out[..., tf.newaxis, tf.newaxis],
-                ps.concat([ps.shape(masked)[:-1], [1]], axis=0))], axis=-1),
-            axis=-1)
-        step = log_q - remaining  # log(Q(B) / (W - w_B)), layer j.
+        centre = tf.stop_gradient(tf.maximum(tf.reduce_max(masked, axis=-1), max_out))
+        remaining = tf.math.log(
+            tf.reduce_sum(tf.math.exp(masked - centre[..., tf.newaxis]), axis=-1)
+            + tf.math.exp(max_out - centre + log_sum_out))
+        step = log_q - remaining  # log(Q(B) exp(c_B) / (W - w_B)), layer j.
         terms = (tf.gather(step, preds[j], axis=-1)
-                 + tf.gather(logits_in, elems[j], axis=-1))
+                 + (tf.gather(logits_in, elems[j], axis=-1)
+                    - tf.gather(centre, preds[j], axis=-1)))
         log_q = tf.reduce_logsumexp(terms, axis=-1)
     return log_q[..., 0]
+
+
+_K_RULE = ("Argument `k` must be an integer with 1 <= k < K, where K (the number "
+           "of categories) is the last dimension of `logits` or `probs`")
+
+
+def _static_k(k):
+    """`k` as a Python `int` >= 1, or `ValueError` naming `k` and the rule.
+
+    `k` sets the shapes of the top-k (the sampler takes the k + 1 largest
+    keys, `log_prob` a program over the subsets of a k-set), so its value
+    must be known when the graph is built: a Python or NumPy integer, or an
+    integer tensor or array of rank 0 whose value is known statically (any
+    tensor eagerly, a constant in a traced function). Booleans, floats (even
+    integral ones such as 2.0) and values known only at run time raise.
+    """
+    if isinstance(k, (bool, np.bool_)):
+        raise ValueError(f"{_K_RULE}; got the boolean k={k!r}.")
+    if isinstance(k, (numbers.Integral, np.integer)):
+        value = int(k)
+    elif hasattr(k, "dtype") and hasattr(k, "shape"):
+        try:
+            dtype = tf.as_dtype(k.dtype)
+        except TypeError:
+            dtype = None
+        if dtype is None or not dtype.is_integer:
+            raise ValueError(f"{_K_RULE}; got k={k!r} of dtype {k.dtype}.")
+        value = None if tensor_util.is_ref(k) else tf.get_static_value(k)
+        if value is None:
+            raise ValueError(
+                f"{_K_RULE}, known when the distribution is built (it sets the "
+                f"shapes of the top-k); got k={k!r}, whose value is only known "
+                f"at run time.")
+        if np.ndim(value) != 0:
+            raise ValueError(
+                f"{_K_RULE}: a single integer, shared by the batch; got k of "
+                f"shape {np.shape(value)}.")
+        value = int(value)
+    else:
+        raise ValueError(f"{_K_RULE}; got k={k!r}.")
+    if value < 1:
+        raise ValueError(f"{_K_RULE}; got k={value}.")
+    return value
+
+
+def _top_k_mask(values, kth_value, kth_index):
+    """The indicator (bool) of the k largest entries of `values` [..., K].
+
+    `kth_value` and `kth_index` [..., 1] are the value and index of the k-th
+    entry chosen by `tf.math.top_k(values, k)`. The set is found by
+    comparison with the k-th value (O(K) per row, no [..., k, K] one-hot).
+    Ties are not negligible in floating point (float32 keys collide with
+    probability ~1e-7 per pair, and a k-hot vector is all ties), so entries
+    equal to the k-th are broken by index, as `top_k` does (equal values:
+    lower index first): among them, those at indices up to that of the k-th
+    chosen entry are in the set. So the set is exactly that of `top_k`, with
+    exactly k members.
+    """
+    index = tf.range(ps.shape(values)[-1], dtype=kth_index.dtype)
+    return (values > kth_value) | ((values == kth_value) & (index <= kth_index))
+
+
+def _outside_weight(logits, member):
+    """The non-members' summed weight exp(logits), as `(max_out, log_sum)`.
+
+    `max_out` [...] is the largest non-member logit and `log_sum` the log of
+    sum(exp(logits - max_out)) over the non-members, in [0, log K]: the
+    weight is exp(max_out + log_sum), kept in two parts so that the subset
+    program can take it relative to its own reference (see
+    `_log_set_probability`). Where every non-member has weight 0 (logits of
+    -inf: only k categories have positive probability), `max_out` is -inf
+    and `log_sum` 0, with zero gradients; `tf.reduce_logsumexp` would give
+    the gradient exp(-inf - (-inf)) = NaN there.
+    """
+    dtype = logits.dtype
+    neg_inf = tf.constant(-np.inf, dtype)
+    outside = tf.where(member, neg_inf, logits)
+    max_out = tf.stop_gradient(tf.reduce_max(outside, axis=-1))
+    empty = tf.equal(max_out, neg_inf)
+    shift = tf.where(empty, tf.zeros([], dtype), max_out)
+    total = tf.reduce_sum(tf.math.exp(outside - shift[..., tf.newaxis]), axis=-1)
+    log_sum = tf.math.log(tf.where(empty, tf.ones([], dtype), total))
+    return max_out, log_sum
 
 
 def _static_num_categories(param):
@@ -250,7 +348,7 @@ def _static_num_categories(param):
     return tf.compat.dimension_value(param.shape[-1])
 
 
-class GumbelSoftmaxTopK(tfd.AutoCompositeTensorDistribution):
+class GumbelSoftmaxTopK(CategoricalLogitsProbsMixin, tfd.AutoCompositeTensorDistribution):
     """A relaxed k-hot vector: the top-k of Gumbel-perturbed logits, softened.
 
     Adding independent Gumbel noise to the logits of K categories and taking
@@ -292,23 +390,84 @@ class GumbelSoftmaxTopK(tfd.AutoCompositeTensorDistribution):
     the sample's value is the exact k-hot vector and its gradient is the
     relaxation's (straight-through).
 
-    `log_prob(x)` scores a k-hot `x` under the law of the hard sample: the
-    probability that the set `S = {i : x_i = 1}` is drawn, in any order,
+    With `hard=True`, `log_prob(x)` scores a k-hot `x` under the law of the
+    sample: the probability that the set `S = {i : x_i = 1}` is drawn, in
+    any order,
 
     ```none
     P(S) = sum over orders (i_1..i_k) of S of
              prod_j w_{i_j} / (W - w_{i_1} - ... - w_{i_{j-1}}),
-    w = exp(logits), W = sum(w).
+    w = exp(logits - max(logits)), W = sum(w).
     ```
 
     It is computed exactly, in log space, by a dynamic program over the
     subsets of `S` (cost `k 2^(k-1)` terms per value against `k!` for the
-    plain sum; `k <= 20`). This is the same probability as Kool et al.'s
-    integral `int_0^1 prod_{i in S} (1 - v^(w_i / w_out)) dv`, with `w_out`
-    the weight outside `S`. A relaxed (non k-hot) vector has no tractable
-    density, so `log_prob` of such a value is `NaN`, and an error under
-    `validate_args=True`; it is never a density of the relaxation. This is
-    so for `hard=False` too: `log_prob` always scores subsets.
+    plain sum; `k <= 20`) whose every factor is formed from differences of
+    the logits, relative to the largest logit left to draw. This is the same
+    probability as Kool et al.'s integral
+    `int_0^1 prod_{i in S} (1 - v^(w_i / w_out)) dv`, with `w_out` the
+    weight outside `S`.
+
+    Off the k-hot vectors, `log_prob` is extended so that it has a gradient
+    in the value, as `tfd.Bernoulli.log_prob` has: a straight-through sample
+    `z` then carries the gradients of `log q(z)` and `log p(z)` in an ELBO.
+    With `S(x)` the set of the k largest entries of `x` (ties to the lower
+    index, as `tf.math.top_k`) and `1[S(x)]` its k-hot vector,
+
+    ```none
+    log_prob(x) = log P(S(x)) + sum_i (x_i - 1[S(x)]_i) slope_i,
+    slope_i     = max(log softmax(logits)_i, log(tiny)).
+    ```
+
+    On a k-hot `x` the sum is exactly 0, so `log_prob` is exactly
+    `log P(S)`; around it, `log_prob` is affine in `x` with gradient `slope`,
+    the log-probability of each category as the first draw. For `k = 1` the
+    extension is `sum_i x_i log softmax(logits)_i` everywhere, the value and
+    gradient of `tfd.OneHotCategorical.log_prob`; for `K = 2` and
+    `x = (1 - b, b)` it is `tfd.Bernoulli`'s `b logit - softplus(logit)`.
+    For `k > 1`, exchanging a member `i` of the set for a non-member `j`
+    changes the extension by `logits_j - logits_i`, the change of
+    `log P(S)` in the limit where the set's weight is small against the
+    total (`P(S) -> k! prod_{i in S} w_i / W^k`). The floor `log(tiny)`
+    (-87.3 in float32, -708.4 in float64) keeps the slope finite for
+    categories of probability 0, where the relaxed sample's gradient is 0.
+
+    With `hard=False`, `log_prob` raises `NotImplementedError`, as TFP does
+    for a method a distribution lacks: the relaxed vector has no tractable
+    density, and a subset probability would score the value under another
+    law than the sample's, silently, inside `tfd.Independent`, `tfd.Sample`,
+    a joint distribution or a VI loss. Score subsets with
+    `dist.copy(hard=True).log_prob(k_hot)`.
+
+    At the boundaries:
+
+    * Probabilities of 0 (zeros in `probs`, or logits of `-inf`): those
+      categories are never drawn, and the relaxation gives them exactly 0.
+      A set that contains one has `log_prob` `-inf`, with gradient 0; the
+      other sets have finite log-probabilities and gradients (`log(0)` is
+      taken as `-inf` with gradient 0). At least k probabilities must be
+      positive; with exactly k, their set has probability 1 and the
+      relaxation equals it.
+    * Extreme logits: samples and `log_prob` work relative to the largest
+      logit, so huge logits keep their ties (with `logits = [1e30, 1e30, 0]`
+      and `k = 1`, each of the first two is drawn with probability 1/2) and
+      log-probabilities down to about `-1e30` are exact. `log_prob` also
+      keeps moderate differences next to huge logits (`[1e30, 1e30, 5, 0]`
+      with `k = 3`: the third member is 5 or 0 with odds `e^5 : 1`). The
+      sampler cannot: a key `logits - max + G` far below the largest loses
+      the noise `G` to rounding (entirely beyond about `1 / eps` below,
+      1.7e7 in float32), so such categories, when drawn, come in index
+      order rather than by their odds.
+    * A value that is not k-hot is outside the support: `log_prob` raises
+      `InvalidArgumentError` under `validate_args=True`; otherwise it
+      returns the extension above, a finite number but no probability (as
+      `tfd.Bernoulli.log_prob(0.5)` does). A value whose last dimension is
+      not K raises `ValueError`.
+    * `k` must be an integer (Python or NumPy, or an integer tensor whose
+      value is known statically) with `1 <= k < K`: otherwise `ValueError`
+      naming `k` at construction, or `InvalidArgumentError` at run time
+      under `validate_args=True` when K is only known then. `log_prob`
+      needs `k <= 20` (`NotImplementedError` beyond).
 
     #### Examples
 
@@ -355,9 +514,10 @@ class GumbelSoftmaxTopK(tfd.AutoCompositeTensorDistribution):
         """Constructs a batch of relaxed top-k subset distributions.
 
         Args:
-          k: Python `int`, the size of the subset, `1 <= k < K` where `K` is
-            the number of categories (the last dimension of `logits` or
-            `probs`). Shared by the whole batch.
+          k: The size of the subset, an integer with `1 <= k < K` where `K`
+            is the number of categories (the last dimension of `logits` or
+            `probs`): a Python or NumPy integer, or an integer tensor whose
+            value is known statically. Shared by the whole batch.
           temperature: Positive float `Tensor` of shape broadcastable to
             `batch_shape`, the temperature of the relaxation.
           logits: Float `Tensor` of shape `batch_shape + [K]`: the log-weights
@@ -366,9 +526,8 @@ class GumbelSoftmaxTopK(tfd.AutoCompositeTensorDistribution):
             Exactly one of `logits` and `probs`.
           probs: Float `Tensor` of shape `batch_shape + [K]`, on the simplex:
             the probabilities of the first draw. Used as `logits = log(probs)`
-            (never as logits themselves). At least k entries must be
-            positive; the gradient with respect to an entry equal to 0 is
-            `NaN` (that of `log`), so train `logits` instead.
+            (never as logits themselves), with `log(0) = -inf` and a
+            gradient of 0 there. At least k entries must be positive.
           hard: Python `bool`. If `True`, samples are exact k-hot vectors
             whose gradient is that of the relaxation (straight-through).
             Default `False`: samples are the relaxation.
@@ -387,16 +546,16 @@ class GumbelSoftmaxTopK(tfd.AutoCompositeTensorDistribution):
           ValueError: If both or neither of `logits` and `probs` are given, or
             if `k` is not an integer with `1 <= k < K` (checked at
             construction when `K` is known statically, else at run time under
-            `validate_args`).
+            `validate_args`), or if `k` is a tensor whose value is only known
+            at run time.
         """
         parameters = dict(locals())
         check_exactly_one(logits=logits, probs=probs)
-        if (isinstance(k, (bool, np.bool_))
-                or not isinstance(k, (numbers.Integral, np.integer)) or k < 1):
-            raise ValueError(
-                f"Argument `k` must be a Python integer with 1 <= k < K (the "
-                f"number of categories); got k={k!r}.")
-        self._k = int(k)
+        self._k = _static_k(k)
+        # Kept as a Python int, so that copies, slices and the composite
+        # tensor rebuild the distribution with a static k (a tensor argument
+        # would become a component, whose value a traced function cannot see).
+        parameters["k"] = self._k
         self._hard = bool(hard)
         with tf.name_scope(name) as name:
             dtype = float_dtype(temperature=temperature, logits=logits, probs=probs)
@@ -407,9 +566,7 @@ class GumbelSoftmaxTopK(tfd.AutoCompositeTensorDistribution):
             num_categories = _static_num_categories(param)
             if num_categories is not None and not self._k < num_categories:
                 raise ValueError(
-                    f"Argument `k` must be a Python integer with 1 <= k < K (the "
-                    f"number of categories); got k={self._k} with "
-                    f"K={num_categories}.")
+                    f"{_K_RULE}; got k={self._k} with K={num_categories}.")
             super().__init__(
                 dtype=dtype,
                 reparameterization_type=reparameterization.FULLY_REPARAMETERIZED,
@@ -447,37 +604,6 @@ class GumbelSoftmaxTopK(tfd.AutoCompositeTensorDistribution):
         """The temperature of the relaxation."""
         return self._temperature
 
-    @property
-    def logits(self):
-        """Input argument `logits` (`None` if `probs` was given)."""
-        return self._logits
-
-    @property
-    def probs(self):
-        """Input argument `probs` (`None` if `logits` was given)."""
-        return self._probs
-
-    def logits_parameter(self, name=None):
-        """Logits from whichever of `logits` or `probs` was given
-        (`log(probs)` in the second case)."""
-        with self._name_and_control_scope(name or "logits_parameter"):
-            return self._logits_parameter_no_checks()
-
-    def probs_parameter(self, name=None):
-        """First-draw probabilities, `softmax(logits)` or `probs`."""
-        with self._name_and_control_scope(name or "probs_parameter"):
-            return self._probs_parameter_no_checks()
-
-    def _logits_parameter_no_checks(self):
-        if self._logits is None:
-            return tf.math.log(tf.convert_to_tensor(self._probs))
-        return tensor_util.identity_as_tensor(self._logits)
-
-    def _probs_parameter_no_checks(self):
-        if self._logits is None:
-            return tensor_util.identity_as_tensor(self._probs)
-        return numerics.softmax(self._logits)
-
     def _param(self):
         return self._logits if self._logits is not None else self._probs
 
@@ -494,6 +620,13 @@ class GumbelSoftmaxTopK(tfd.AutoCompositeTensorDistribution):
                                                logits=logits)
         event_shape = ps.shape(logits)[-1:]
         shape = ps.concat([[n], batch_shape, event_shape], axis=0)
+        # The keys' order, and the relaxation (a function of g - t), depend on
+        # the logits only through their differences. Taking them relative to
+        # the largest keeps the noise from being lost to rounding: in float32,
+        # 1e30 + G is 1e30 for every Gumbel draw G, and two such keys would
+        # always tie. The shift carries no gradient; its true derivative is 0.
+        logits = logits - tf.stop_gradient(
+            tf.reduce_max(logits, axis=-1, keepdims=True))
         # Full-shape noise: every category of every sample gets its own draw.
         keys = logits + noise.gumbel(shape, seed=seed, dtype=self.dtype)
         temperature = tf.broadcast_to(temperature, shape[:-1])
@@ -502,49 +635,78 @@ class GumbelSoftmaxTopK(tfd.AutoCompositeTensorDistribution):
         soft = _relaxed_top_k_from_top(keys, temperature, self._k, top.values)
         if not self._hard:
             return soft
-        # The k-hot set of the k largest keys, by comparison with the k-th
-        # largest key (O(K) per row, no [..., k, K] one-hot). Ties are not
-        # negligible in floating point (float32 keys collide with probability
-        # ~1e-7 per pair), so keys equal to the k-th are broken by index, as
-        # `top_k` does (equal values: lower index first): among them, those
-        # at indices up to that of the k-th chosen key are in the set. So the
-        # set is exactly that of `top_k`, with exactly k members.
-        kth = top.values[..., self._k - 1:self._k]
-        kth_index = top.indices[..., self._k - 1:self._k]
-        index = tf.range(ps.shape(keys)[-1], dtype=kth_index.dtype)
-        stop_keys = tf.stop_gradient(keys)
-        hard = tf.cast((stop_keys > kth)
-                       | ((stop_keys == kth) & (index <= kth_index)), self.dtype)
+        hard = tf.cast(_top_k_mask(tf.stop_gradient(keys),
+                                   top.values[..., self._k - 1:self._k],
+                                   top.indices[..., self._k - 1:self._k]),
+                       self.dtype)
         # soft - soft is exactly 0, so the value is exactly the k-hot vector.
         return hard + (soft - tf.stop_gradient(soft))
 
+    def _check_value_shape(self, x):
+        """Raises `ValueError` if `x`'s last dimension is statically not K."""
+        num_categories = _static_num_categories(self._param())
+        size = _static_num_categories(x)
+        if num_categories is not None and size is not None and size != num_categories:
+            raise ValueError(
+                f"Argument `value` of `log_prob` must have K = {num_categories} "
+                f"entries on its last axis (one per category, the event shape); "
+                f"got shape {x.shape}.")
+
     def _log_prob(self, x):
+        if not self._hard:
+            raise NotImplementedError(
+                "`log_prob` of GumbelSoftmaxTopK(hard=False) is not implemented: "
+                "the relaxed top-k vector has no tractable density. For the "
+                "probability of a k-subset, score its k-hot vector under the "
+                "hard law, `dist.copy(hard=True).log_prob(k_hot)`; its samples "
+                "are exact k-hot vectors with the relaxation's gradient.")
         k = self._k
         if k > MAX_K_LOG_PROB:
             raise NotImplementedError(
                 f"`log_prob` of GumbelSoftmaxTopK sums over the subsets of the "
                 f"chosen set (cost k * 2**(k - 1)); it is limited to "
                 f"k <= {MAX_K_LOG_PROB}, got k={k}.")
+        dtype = self.dtype
+        x = tf.convert_to_tensor(x, dtype=dtype)
+        self._check_value_shape(x)
         logits = self._logits_parameter_no_checks()
-        x = tf.convert_to_tensor(x, dtype=self.dtype)
+        # The slope of the extension off the k-hot vectors (see the class
+        # docstring): log softmax(logits), floored at log(tiny) so that it is
+        # finite where a probability is 0 (log softmax = -inf; the floor's
+        # branch of `maximum` takes the gradient, the -inf entry none).
+        slope = tf.maximum(
+            tf.math.log_softmax(logits),
+            tf.constant(np.log(np.finfo(dtype.as_numpy_dtype).tiny), dtype))
         shape = ps.broadcast_shape(ps.shape(x), ps.shape(logits))
         x = tf.broadcast_to(x, shape)
         logits = tf.broadcast_to(logits, shape)
-        member = tf.equal(x, 1.)
-        k_hot = (tf.reduce_all(member | tf.equal(x, 0.), axis=-1)
-                 & tf.equal(tf.reduce_sum(tf.cast(member, tf.int32), axis=-1), k))
-        neg_inf = tf.constant(-np.inf, self.dtype)
-        # The members' logits (any order), and the log-weight of the rest.
-        # For a value that is not k-hot these are meaningless; it is masked.
+        slope = tf.broadcast_to(slope, shape)
+        # The set S(x): the k largest entries of x (the 1s of a k-hot x).
+        stop_x = tf.stop_gradient(x)
+        top = tf.math.top_k(stop_x, k=k)
+        member = _top_k_mask(stop_x, top.values[..., k - 1:k],
+                             top.indices[..., k - 1:k])
+        neg_inf = tf.constant(-np.inf, dtype)
+        # The members' logits (any order) and the weight of the rest. The
+        # program forms differences of these logits only (see
+        # `_log_set_probability`), so they are not shifted first.
         logits_in = tf.math.top_k(tf.where(member, logits, neg_inf), k=k).values
-        log_weight_out = tf.reduce_logsumexp(tf.where(member, neg_inf, logits),
-                                             axis=-1)
-        # Keep -inf - (-inf) out of the program for values that are masked.
-        safe = k_hot[..., tf.newaxis]
-        logits_in = tf.where(safe, logits_in, tf.zeros([], self.dtype))
-        log_weight_out = tf.where(k_hot, log_weight_out, tf.zeros([], self.dtype))
-        lp = _log_set_probability(logits_in, log_weight_out, k)
-        return tf.where(k_hot, lp, tf.constant(np.nan, self.dtype))
+        max_out, log_sum_out = _outside_weight(logits, member)
+        # A member of probability 0 (logit -inf) makes P(S) = 0: such rows
+        # get -inf, and the program runs on zeros there so that no
+        # -inf - (-inf) reaches its value or gradient.
+        impossible = tf.equal(logits_in[..., -1], neg_inf)
+        zero = tf.zeros([], dtype)
+        logits_in = tf.where(impossible[..., tf.newaxis], zero, logits_in)
+        max_out = tf.where(impossible, zero, max_out)
+        log_sum_out = tf.where(impossible, zero, log_sum_out)
+        log_set = tf.where(
+            impossible, neg_inf,
+            _log_set_probability(logits_in, max_out, log_sum_out, k))
+        # x - 1[S(x)] is exactly 0 for a k-hot x, so the value is exactly
+        # log P(S) there, and the gradient in x is the slope.
+        offset = x - tf.cast(member, dtype)
+        return log_set + tf.reduce_sum(offset * slope, axis=-1)
 
     def _default_event_space_bijector(self):
         # log_prob is a probability mass function on k-hot vectors: there is
@@ -576,20 +738,26 @@ class GumbelSoftmaxTopK(tfd.AutoCompositeTensorDistribution):
         if is_init and _static_num_categories(param) is None:
             assertions.append(assert_util.assert_less(
                 tf.constant(self._k, tf.int32), ps.shape(param)[-1],
-                message="Argument `k` must be a Python integer with 1 <= k < K "
-                "(the number of categories)."))
+                message=f"{_K_RULE}."))
         return assertions
 
     def _sample_control_dependencies(self, x):
+        if not self._hard:
+            # `log_prob` raises NotImplementedError; no check of the value.
+            return []
+        self._check_value_shape(x)
         if not self.validate_args:
             return []
         is_binary = tf.reduce_all(tf.equal(x, 0.) | tf.equal(x, 1.))
         count = tf.reduce_sum(tf.cast(tf.equal(x, 1.), tf.int32), axis=-1)
         return [
             assert_util.assert_equal(
+                ps.shape(x)[-1], ps.shape(self._param())[-1],
+                message="Argument `value` of `log_prob` must have K entries on "
+                "its last axis (one per category, the event shape)."),
+            assert_util.assert_equal(
                 is_binary, True, message="`log_prob` of GumbelSoftmaxTopK scores "
-                "subsets: the value must be k-hot (entries exactly 0 or 1); a "
-                "relaxed sample has no tractable density."),
+                "subsets: the value must be k-hot (entries exactly 0 or 1)."),
             assert_util.assert_equal(
                 count, tf.constant(self._k, tf.int32), message="`log_prob` of "
                 "GumbelSoftmaxTopK scores subsets: the value must be k-hot (its "

@@ -4,15 +4,19 @@ import inspect
 import itertools
 import math
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+import tensorflow_probability as tfp
 from scipy import integrate
 from scipy import special
 
 from relaxtfp.distributions import GumbelSoftmaxTopK
 from tests import utils
 from tests.distributions.contract import DistributionContract
+
+tfd = tfp.distributions
 
 NUM_SAMPLES = 100_000
 FALSE_FAIL_RATE = 1e-6
@@ -305,7 +309,7 @@ def test_set_probabilities_match_plackett_luce_and_sum_to_one(k):
     Kool et al.'s integral (scipy quad), and all C(K, k) of them sum to 1."""
     logits = np.array([0.3, -1., 2., 0.5, -0.2])
     subsets, x = all_k_hot(K, k)
-    d = GumbelSoftmaxTopK(k, tf.constant(1., tf.float64), logits=logits)
+    d = GumbelSoftmaxTopK(k, tf.constant(1., tf.float64), logits=logits, hard=True)
     p = np.exp(d.log_prob(x).numpy())
     np.testing.assert_allclose(p.sum(), 1., rtol=0., atol=1e-13)
     pl = np.array([plackett_luce_set_probability(logits, s) for s in subsets])
@@ -322,7 +326,7 @@ def test_set_probabilities_at_extreme_logits():
     ref = np.array([plackett_luce_set_probability(EXTREME_LOGITS, s) for s in subsets])
     for dtype, rtol, atol in ((tf.float32, 1e-5, 1e-6), (tf.float64, 1e-12, 1e-15)):
         d = GumbelSoftmaxTopK(SUBSET, tf.constant(1., dtype),
-                              logits=tf.constant(EXTREME_LOGITS, dtype))
+                              logits=tf.constant(EXTREME_LOGITS, dtype), hard=True)
         lp = d.log_prob(tf.constant(x, dtype)).numpy()
         assert np.all(np.isfinite(lp))
         np.testing.assert_allclose(np.exp(lp.astype(np.float64)).sum(), 1.,
@@ -332,7 +336,7 @@ def test_set_probabilities_at_extreme_logits():
 
 def test_k1_set_probability_is_softmax():
     logits = np.array([0.3, -1., 2., 0.5, -0.2])
-    d = GumbelSoftmaxTopK(1, tf.constant(1., tf.float64), logits=logits)
+    d = GumbelSoftmaxTopK(1, tf.constant(1., tf.float64), logits=logits, hard=True)
     np.testing.assert_allclose(d.log_prob(np.eye(K)), special.log_softmax(logits),
                                rtol=1e-13)
 
@@ -345,7 +349,7 @@ def test_log_prob_with_batch_and_larger_k():
     x = np.zeros((3, 8))
     for row, s in enumerate(subsets):
         x[row, list(s)] = 1.
-    d = GumbelSoftmaxTopK(5, tf.constant(0.5, tf.float64), logits=logits)
+    d = GumbelSoftmaxTopK(5, tf.constant(0.5, tf.float64), logits=logits, hard=True)
     expected = [math.log(plackett_luce_set_probability(logits[r], s))
                 for r, s in enumerate(subsets)]
     np.testing.assert_allclose(d.log_prob(x), expected, rtol=1e-12)
@@ -357,22 +361,75 @@ def test_probs_and_logits_parameterizations_agree():
     a = GumbelSoftmaxTopK(SUBSET, tf.constant(1., tf.float64), probs=probs)
     b = GumbelSoftmaxTopK(SUBSET, tf.constant(1., tf.float64),
                           logits=np.log(probs) + 3.)
-    np.testing.assert_allclose(a.log_prob(x), b.log_prob(x), rtol=1e-12)
+    np.testing.assert_allclose(a.copy(hard=True).log_prob(x),
+                               b.copy(hard=True).log_prob(x), rtol=1e-12)
     np.testing.assert_allclose(a.logits_parameter(), np.log(probs), rtol=1e-12)
     np.testing.assert_allclose(b.probs_parameter(), probs, rtol=1e-12)
     np.testing.assert_allclose(a.sample(20, seed=(1, 2)), b.sample(20, seed=(1, 2)),
                                rtol=1e-10, atol=1e-12)
 
 
-def test_log_prob_of_relaxed_value_is_nan_not_a_density():
-    """A relaxed vector has no tractable density; log_prob must not return a
-    number for it (it scores subsets only)."""
+def test_relaxed_law_has_no_log_prob():
+    """hard=False: the relaxed vector has no tractable density, so log_prob
+    and prob raise NotImplementedError naming what to use (not NaN, and not
+    a subset probability of another law), also for a k-hot value."""
     d = GumbelSoftmaxTopK(SUBSET, 0.5, logits=[0.] * K)
     relaxed = d.sample(10, seed=(1, 2))
-    assert np.all(np.isnan(d.log_prob(relaxed).numpy()))
-    three_hot = [1., 1., 1., 0., 0.]
-    assert np.isnan(d.log_prob(three_hot).numpy())
-    assert np.isfinite(d.log_prob([0., 1., 0., 1., 0.]).numpy())
+    for value in (relaxed, [0., 1., 0., 1., 0.]):
+        for method in (d.log_prob, d.prob):
+            with pytest.raises(NotImplementedError, match=r"hard=True"):
+                method(value)
+    validated = GumbelSoftmaxTopK(SUBSET, 0.5, logits=[0.] * K, validate_args=True)
+    with pytest.raises(NotImplementedError, match=r"copy\(hard=True\)"):
+        validated.log_prob(relaxed)
+
+
+@pytest.mark.parametrize("hard", [False, True])
+def test_log_prob_in_tfp_wrappers_is_finite_or_raises(hard):
+    """Inside tfd.Independent, tfd.Sample and a JointDistributionCoroutine-
+    AutoBatched, log_prob of the distribution's own sample is finite
+    (hard=True) or raises NotImplementedError (hard=False): never NaN."""
+    logits = tf.constant([[0.5, -1., 2., 0., 0.3], [0., 0., 0., 0., 0.]])
+
+    def make():
+        return GumbelSoftmaxTopK(SUBSET, 0.5, logits=logits, hard=hard)
+
+    @tfd.JointDistributionCoroutineAutoBatched
+    def joint():
+        yield make()
+
+    wrapped = [tfd.Independent(make(), reinterpreted_batch_ndims=1),
+               tfd.Sample(make(), 3), joint]
+    for dist in wrapped:
+        x = dist.sample(seed=(1, 2))
+        if hard:
+            lp = dist.log_prob(x).numpy()
+            assert np.all(np.isfinite(lp)), dist
+        else:
+            with pytest.raises(NotImplementedError, match="hard=True"):
+                dist.log_prob(x)
+
+
+def test_log_prob_off_the_support_is_the_extension():
+    """hard=True without validate_args: a value that is not k-hot gets the
+    extension log P(S(x)) + sum (x - 1[S(x)]) log softmax(logits), S(x) the
+    k largest entries of x (a finite number, not NaN), as tfd.Bernoulli's
+    log_prob(0.5)."""
+    logits = np.array([0.3, -1., 2., 0.5, -0.2])
+    d = GumbelSoftmaxTopK(SUBSET, tf.constant(0.5, tf.float64), logits=logits,
+                          hard=True)
+    values = np.array([[0.9, 0.1, 0.7, 0.2, 0.1],   # S(x) = {0, 2}
+                       [1., 1., 1., 0., 0.],        # three-hot: S(x) = {0, 1}
+                       [0.4, 0.4, 0.4, 0.4, 0.4]])  # ties: S(x) = {0, 1}
+    sets = [(0, 2), (0, 1), (0, 1)]
+    slope = special.log_softmax(logits)
+    expected = []
+    for x, subset in zip(values, sets):
+        indicator = np.zeros(K)
+        indicator[list(subset)] = 1.
+        expected.append(math.log(plackett_luce_set_probability(logits, subset))
+                        + np.dot(x - indicator, slope))
+    np.testing.assert_allclose(d.log_prob(values), expected, rtol=1e-12)
 
 
 def test_log_prob_gradient_matches_finite_differences():
@@ -380,13 +437,13 @@ def test_log_prob_gradient_matches_finite_differences():
     x = tf.constant([[1., 0., 0., 1., 0.], [0., 1., 1., 0., 0.]], tf.float64)
     lg = tf.Variable(tf.constant(logits, tf.float64))
     with tf.GradientTape() as tape:
-        lp = tf.reduce_sum(GumbelSoftmaxTopK(SUBSET, 1., logits=lg).log_prob(x))
+        lp = tf.reduce_sum(GumbelSoftmaxTopK(SUBSET, 1., logits=lg, hard=True).log_prob(x))
     grad = tape.gradient(lp, lg).numpy()
     h = 1e-6
 
     def f(ll):
         return tf.reduce_sum(GumbelSoftmaxTopK(
-            SUBSET, 1., logits=tf.constant(ll, tf.float64)).log_prob(x)).numpy()
+            SUBSET, 1., logits=tf.constant(ll, tf.float64), hard=True).log_prob(x)).numpy()
     fd = [(f(logits + h * e) - f(logits - h * e)) / (2 * h) for e in np.eye(K)]
     np.testing.assert_allclose(grad, fd, rtol=1e-6, atol=1e-9)
     # log P(S) is invariant to a common shift of the logits.
@@ -420,7 +477,7 @@ def test_sampled_set_frequencies_match_log_prob(k, seed):
     eps = utils.hoeffding_epsilon(NUM_SAMPLES, FALSE_FAIL_RATE, len(subsets))
     for wrong_logits in (1.1 * np.log(probs), probs):
         wrong = np.exp(
-            GumbelSoftmaxTopK(k, 1., logits=wrong_logits).log_prob(x).numpy())
+            GumbelSoftmaxTopK(k, 1., logits=wrong_logits, hard=True).log_prob(x).numpy())
         assert np.max(np.abs(wrong - p)) > 2. * eps, wrong_logits
 
 
@@ -444,16 +501,43 @@ def test_first_draw_frequencies_are_softmax(seed):
 # -- validation ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("k", [0, -1, K, K + 1, 2.5, True, "2", None])
+@pytest.mark.parametrize("k", [
+    0, -1, K, K + 1, 2.5, 2., True, "2", None, np.int32(0), np.array([2]),
+    np.array(2.), tf.constant(2.), tf.constant(0), tf.constant(K),
+    tf.constant([1, 2]), tf.constant(True)])
 def test_invalid_k_raises(k):
-    with pytest.raises(ValueError, match=r"Argument `k` must be a Python integer "
+    with pytest.raises(ValueError, match=r"Argument `k` must be an integer "
                        r"with 1 <= k < K"):
         GumbelSoftmaxTopK(k, 1., logits=[0.] * K)
 
 
-def test_numpy_integer_k_is_accepted():
-    d = GumbelSoftmaxTopK(np.int64(2), 1., logits=[0.] * K)
-    assert d.k == 2 and isinstance(d.k, int)
+@pytest.mark.parametrize("k", [np.int64(2), np.int32(2), np.array(2),
+                               tf.constant(2), tf.constant(2, tf.int64)])
+def test_integer_k_of_any_kind_is_accepted(k):
+    """NumPy integers and integer tensors of known value: k is stored as a
+    Python int, also in the parameters, so that a copy, a slice and the
+    composite tensor inside tf.function keep a static k."""
+    d = GumbelSoftmaxTopK(k, 1., logits=tf.zeros([3, K]), hard=True)
+    assert d.k == 2 and type(d.k) is int
+    assert type(d.parameters["k"]) is int
+    x = tf.function(lambda dist: dist.sample(seed=(1, 2)))(d)
+    np.testing.assert_array_equal(tf.reduce_sum(x, -1), 2.)
+    assert d[1:].k == 2 and d.copy().k == 2
+    assert np.all(np.isfinite(tf.function(lambda dist: dist.log_prob(x))(d).numpy()))
+
+
+def test_k_known_only_at_run_time_raises():
+    """k sets the shapes of the top-k: a traced integer k (or a variable) is
+    refused with an error naming k."""
+    @tf.function(input_signature=[tf.TensorSpec([], tf.int32)])
+    def make(k):
+        return GumbelSoftmaxTopK(k, 1., logits=tf.zeros([K])).sample(seed=(1, 2))
+
+    with pytest.raises(ValueError, match=r"Argument `k` must be an integer with "
+                       r"1 <= k < K.*only known at run time"):
+        make(tf.constant(2))
+    with pytest.raises(ValueError, match=r"only known at run time"):
+        GumbelSoftmaxTopK(tf.Variable(2), 1., logits=tf.zeros([K]))
 
 
 def test_k_checked_at_run_time_when_num_categories_is_dynamic():
@@ -464,7 +548,7 @@ def test_k_checked_at_run_time_when_num_categories_is_dynamic():
 
     assert make_and_sample(tf.zeros([4])).shape == (4,)
     with pytest.raises(tf.errors.InvalidArgumentError,
-                       match=r"Argument `k` must be a Python integer with 1 <= k < K"):
+                       match=r"Argument `k` must be an integer with 1 <= k < K"):
         make_and_sample(tf.zeros([3]))
 
 
@@ -501,7 +585,7 @@ def test_logits_and_probs_are_exclusive():
 
 
 def test_log_prob_validates_k_hot_values():
-    d = GumbelSoftmaxTopK(SUBSET, 0.5, logits=[0.] * K, validate_args=True)
+    d = GumbelSoftmaxTopK(SUBSET, 0.5, logits=[0.] * K, hard=True, validate_args=True)
     with pytest.raises(tf.errors.InvalidArgumentError,
                        match="entries exactly 0 or 1"):
         d.log_prob([0.5, 0.5, 1., 0., 0.])
@@ -612,7 +696,7 @@ def test_slices_and_copies_keep_k_and_hard():
 def test_log_prob_limited_to_moderate_k_with_clear_error():
     """The subset program costs k * 2**(k - 1); beyond k = 20 log_prob says so
     (sampling still works)."""
-    d = GumbelSoftmaxTopK(21, 1., logits=tf.zeros([24]))
+    d = GumbelSoftmaxTopK(21, 1., logits=tf.zeros([24]), hard=True)
     x = d.sample(seed=(1, 2))
     np.testing.assert_allclose(tf.reduce_sum(x), 21., rtol=1e-6)
     with pytest.raises(NotImplementedError, match="limited to k <= 20"):
@@ -629,3 +713,242 @@ def test_zero_probabilities_are_never_chosen():
         assert np.all(np.isfinite(x))
         np.testing.assert_array_equal(x[:, np.array(probs) == 0.], 0.)
         np.testing.assert_allclose(x.sum(-1), SUBSET, atol=1e-12)
+
+
+# -- extremes, boundary probabilities and the value gradient ------------------------
+
+
+def plackett_luce_log_set_probability(logits, subset):
+    """log P(set) as the sum over the k! orders, in log space (float64,
+    reference): each factor w_i / (remaining weight) is formed as
+    -logsumexp(logits[remaining] - logits[i]), so that logits of 1e30 keep
+    their differences (1e30 + log 2 rounds to 1e30)."""
+    logits = np.asarray(logits, np.float64)
+    if np.any(np.isneginf(logits[list(subset)])):
+        return -np.inf
+    orders = []
+    for order in itertools.permutations(subset):
+        total = 0.
+        for j, i in enumerate(order):
+            remaining = np.delete(logits, list(order[:j]))
+            total -= special.logsumexp(remaining - logits[i])
+        orders.append(total)
+    return special.logsumexp(orders)
+
+
+@pytest.mark.parametrize("dtype", [tf.float32, tf.float64])
+def test_tied_huge_logits_share_the_probability(dtype):
+    """logits = [1e30, 1e30, 0] with k = 1: each of the first two has
+    probability 1/2 (the set probability relative to the largest logit; in
+    float32 1e30 + log 2 rounds to 1e30, which gave probability 1 to each).
+    With three tied logits and k = 2 each pair has probability 1/3."""
+    d = GumbelSoftmaxTopK(1, tf.constant(1., dtype),
+                          logits=tf.constant([1e30, 1e30, 0.], dtype), hard=True)
+    np.testing.assert_allclose(np.exp(d.log_prob(np.eye(3)).numpy()), [0.5, 0.5, 0.],
+                               rtol=1e-6, atol=0.)
+    subsets, x = all_k_hot(4, 2)
+    d = GumbelSoftmaxTopK(2, tf.constant(1., dtype),
+                          logits=tf.constant([1e30, 1e30, 1e30, 0.], dtype), hard=True)
+    expected = [1. / 3. if 3 not in s else 0. for s in subsets]
+    np.testing.assert_allclose(np.exp(d.log_prob(tf.constant(x, dtype)).numpy()),
+                               expected, rtol=1e-6, atol=0.)
+
+
+@pytest.mark.parametrize("dtype", [tf.float32, tf.float64])
+def test_tied_huge_logits_are_sampled_evenly(dtype, seed):
+    """The sampler also works relative to the largest logit: with logits
+    [1e30, 1e30, 0] the first two categories are drawn with probability 1/2
+    each. Hoeffding, union bound over the 3 categories, false-failure rate
+    FALSE_FAIL_RATE. Power: keys 1e30 + G round to 1e30 in float32 (and in
+    float64), so a sampler that adds the noise to the raw logits always
+    breaks the tie to category 0, 0.5 away from 1/2, far beyond twice the
+    half-width (0.011 for 100 000 draws)."""
+    n = NUM_SAMPLES
+    d = GumbelSoftmaxTopK(1, tf.constant(0.5, dtype),
+                          logits=tf.constant([1e30, 1e30, 0.], dtype), hard=True)
+    x = d.sample(n, seed=seed).numpy()
+    for i, p in enumerate((0.5, 0.5, 0.)):
+        utils.assert_proportion_matches(x[:, i].sum(), n, p, FALSE_FAIL_RATE,
+                                        num_tests=3)
+    assert 0.5 > 2. * utils.hoeffding_epsilon(n, FALSE_FAIL_RATE, 3)
+
+
+RANDOM_AND_EXTREME_LOGITS = (
+    [np.random.default_rng(3).normal(size=6) * scale for scale in (0.1, 3., 30.)]
+    + [[1e30, 1e30, 0., -1e30, 5., 5.], [1e30] * 6, [-1e30, 0., 0., 1., 2., -3.],
+       [50., -50., 50., -50., 0., 10.]])
+
+
+@pytest.mark.parametrize("dtype,atol", [(tf.float32, 2e-6), (tf.float64, 1e-13)])
+@pytest.mark.parametrize("k", [1, 2, 3, 5])
+def test_subset_probabilities_sum_to_one_for_random_and_extreme_logits(dtype, atol, k):
+    """All C(6, k) subsets, for random logits of scale 0.1 to 30 and for
+    logits of +-1e30 (ties among them included): every probability is at
+    most 1, they sum to 1, and each matches the order sum in log space."""
+    subsets, x = all_k_hot(6, k)
+    for logits in RANDOM_AND_EXTREME_LOGITS:
+        d = GumbelSoftmaxTopK(k, tf.constant(1., dtype),
+                              logits=tf.constant(logits, dtype), hard=True)
+        lp = d.log_prob(tf.constant(x, dtype)).numpy().astype(np.float64)
+        assert not np.any(np.isnan(lp)), logits
+        p = np.exp(lp)
+        assert p.max() <= 1. + atol, logits
+        np.testing.assert_allclose(p.sum(), 1., rtol=0., atol=atol * len(subsets),
+                                   err_msg=str(logits))
+        expected = np.exp([plackett_luce_log_set_probability(
+            np.asarray(logits, dtype.as_numpy_dtype), s) for s in subsets])
+        np.testing.assert_allclose(p, expected, rtol=0., atol=atol, err_msg=str(logits))
+
+
+def test_zero_probabilities_give_minus_infinity_and_finite_gradients():
+    """probs with exact zeros: a set containing a category of probability 0
+    has log_prob -inf (not NaN); the others are finite, equal those of the
+    law on the positive categories alone, and have the same finite gradients
+    with respect to the positive probs; every gradient is finite."""
+    probs = tf.Variable(tf.constant([0.5, 0.3, 0.2, 0., 0.], tf.float64))
+    subsets, x = all_k_hot(K, SUBSET)
+    x = tf.constant(x, tf.float64)
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        lp = GumbelSoftmaxTopK(SUBSET, 1., probs=probs, hard=True).log_prob(x)
+    jac = tape.jacobian(lp, probs).numpy()
+    value_grad = tape.gradient(lp, x).numpy()
+    possible = np.array([max(s) < 3 for s in subsets])
+    lp = lp.numpy()
+    assert np.all(np.isneginf(lp[~possible]))
+    assert np.all(np.isfinite(jac)) and np.all(np.isfinite(value_grad))
+    np.testing.assert_allclose(np.exp(lp).sum(), 1., atol=1e-14)
+
+    reduced = tf.Variable(tf.constant([0.5, 0.3, 0.2], tf.float64))
+    with tf.GradientTape() as tape:
+        lp_reduced = GumbelSoftmaxTopK(SUBSET, 1., probs=reduced, hard=True).log_prob(
+            x[possible][:, :3])
+    np.testing.assert_allclose(lp[possible], lp_reduced, rtol=1e-13)
+    np.testing.assert_allclose(jac[possible][:, :3], tape.jacobian(lp_reduced, reduced),
+                               rtol=1e-12)
+    np.testing.assert_array_equal(jac[~possible], 0.)
+
+    # Exactly k positive probabilities: their set has probability 1.
+    d = GumbelSoftmaxTopK(SUBSET, 1., probs=tf.constant([0.6, 0., 0.4, 0., 0.], tf.float64),
+                          hard=True)
+    lp = d.log_prob(x).numpy()
+    only = [s == (0, 2) for s in subsets]
+    np.testing.assert_array_equal(lp[only], 0.)
+    assert np.all(np.isneginf(lp[np.logical_not(only)]))
+
+
+@pytest.mark.parametrize("dtype", [tf.float32, tf.float64])
+def test_straight_through_log_prob_gradients_are_finite_at_zero_probabilities(dtype):
+    """The straight-through path: log_prob of the distribution's own sample,
+    differentiated through the sample and the parameters, is finite when
+    probs contain zeros (two zeros, and three: exactly k = 2 positive)."""
+    for values in ([0.5, 0.3, 0.2, 0., 0.], [0.6, 0., 0.4, 0., 0.]):
+        probs = tf.Variable(tf.constant(values, dtype))
+        with tf.GradientTape() as tape:
+            d = GumbelSoftmaxTopK(SUBSET, tf.constant(0.5, dtype), probs=probs, hard=True)
+            lp = d.log_prob(d.sample(200, seed=(5, 6)))
+            loss = tf.reduce_sum(lp)
+        assert np.all(np.isfinite(lp.numpy())), values
+        grad = tape.gradient(loss, probs).numpy()
+        assert np.all(np.isfinite(grad)), (values, grad)
+
+
+@pytest.mark.parametrize("dtype", [tf.float32, tf.float64])
+def test_log_prob_is_differentiable_in_the_value(dtype):
+    """On every k-hot x, log_prob equals the set's log-probability and its
+    gradient in x is log softmax(logits), floored at log(tiny) where a
+    probability is 0: finite, and the same for every x."""
+    logits = np.array([0.3, -1., 2., 0.5, -np.inf])
+    floor = np.log(np.finfo(dtype.as_numpy_dtype).tiny)
+    slope = np.maximum(special.log_softmax(logits), floor)
+    for k in (1, 2, 3):
+        subsets, x = all_k_hot(K, k)
+        x = tf.constant(x, dtype)
+        d = GumbelSoftmaxTopK(k, tf.constant(1., dtype), logits=tf.constant(logits, dtype),
+                              hard=True)
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            lp = d.log_prob(x)
+        grad = tape.gradient(lp, x)
+        assert grad is not None, k
+        np.testing.assert_allclose(grad, np.broadcast_to(slope, x.shape), rtol=1e-6)
+        expected = [plackett_luce_log_set_probability(logits, s) for s in subsets]
+        np.testing.assert_allclose(lp, expected, rtol=1e-5 if dtype == tf.float32 else 1e-12)
+
+
+def test_k1_and_two_categories_match_one_hot_categorical_and_bernoulli():
+    """k = 1: log_prob is tfd.OneHotCategorical's sum_i x_i log p_i, on the
+    one-hot vectors and off them (its gradient in x, log p, is checked in
+    `test_log_prob_is_differentiable_in_the_value`). K = 2, k = 1 and
+    x = (1 - b, b): log_prob and its gradient in b are those of
+    tfd.Bernoulli(logits=l_1 - l_0), b * logit - softplus(logit)."""
+    logits = tf.constant([[0.3, -1., 2., 0.5, -0.2]], tf.float64)
+    x = np.concatenate([np.eye(K), [[0.2, 0.1, 0.4, 0.2, 0.1]]])
+    np.testing.assert_allclose(
+        GumbelSoftmaxTopK(1, 0.7, logits=logits, hard=True).log_prob(x),
+        tfd.OneHotCategorical(logits=logits, dtype=tf.float64).log_prob(x), rtol=1e-12)
+
+    pair = tf.constant([0.4, -1.1], tf.float64)
+    b = tf.constant([0., 1., 0.3], tf.float64)
+    results = []
+    for which in ("top_k", "bernoulli"):
+        with tf.GradientTape() as tape:
+            tape.watch(b)
+            if which == "top_k":
+                lp = GumbelSoftmaxTopK(1, 0.7, logits=pair, hard=True).log_prob(
+                    tf.stack([1. - b, b], axis=-1))
+            else:
+                lp = tfd.Bernoulli(logits=pair[1] - pair[0], dtype=tf.float64).log_prob(b)
+        grad = tape.gradient(lp, b)
+        assert grad is not None, which
+        results.append((lp.numpy(), grad.numpy()))
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+
+
+def test_variational_inference_with_straight_through_samples_reaches_the_target():
+    """tfp.vi.fit_surrogate_posterior: a GumbelSoftmaxTopK(hard=True)
+    surrogate with trainable logits, fitted to a GumbelSoftmaxTopK(hard=True)
+    target by the reverse KL of straight-through samples. The ELBO's
+    gradient comes through log q(z) and log p(z) at the sample, so the logits
+    (centred: the law ignores a common shift) move at least halfway to the
+    target's in 200 SGD steps (they reach about 5% of the initial distance
+    with these seeds). Without a gradient of log_prob in the value only the
+    score of q remains, whose mean is zero: the logits wander near 0."""
+    target = np.array([1.5, 0.5, 0., -0.5, -1.5])
+    logits = tf.Variable(tf.zeros(K, tf.float64))
+    temperature = tf.constant(0.5, tf.float64)
+    surrogate = GumbelSoftmaxTopK(SUBSET, temperature, logits=logits, hard=True)
+    posterior = GumbelSoftmaxTopK(SUBSET, temperature, logits=tf.constant(target),
+                                  hard=True)
+    tfp.vi.fit_surrogate_posterior(posterior.log_prob, surrogate,
+                                   optimizer=keras.optimizers.SGD(0.1), num_steps=200,
+                                   sample_size=16, seed=(1, 2))
+
+    def centred(v):
+        return np.asarray(v) - np.mean(v)
+
+    start = np.linalg.norm(centred(target))
+    end = np.linalg.norm(centred(logits.numpy()) - centred(target))
+    assert end <= 0.5 * start, (logits.numpy(), end / start)
+
+
+def test_value_with_the_wrong_event_size_raises():
+    """A value whose last axis is not K raises ValueError naming the rule
+    (statically), or InvalidArgumentError under validate_args (at run time),
+    instead of broadcasting a last axis of 1 or failing inside the program."""
+    d = GumbelSoftmaxTopK(SUBSET, 0.5, logits=tf.zeros([2, K]), hard=True)
+    for value in (tf.ones([2, K - 1]), tf.ones([2, 1]), tf.ones([K + 1])):
+        with pytest.raises(ValueError, match=r"Argument `value` of `log_prob` must "
+                           r"have K = 5 entries on its last axis"):
+            d.log_prob(value)
+
+    @tf.function(input_signature=[tf.TensorSpec([None, None], tf.float32)])
+    def log_prob(value):
+        return GumbelSoftmaxTopK(SUBSET, 0.5, logits=tf.zeros([2, K]), hard=True,
+                                 validate_args=True).log_prob(value)
+
+    assert log_prob(tf.constant([[1., 1., 0., 0., 0.]] * 2)).shape == (2,)
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match=r"Argument `value` of `log_prob` must have K entries"):
+        log_prob(tf.ones([2, 1]))
