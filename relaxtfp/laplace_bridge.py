@@ -80,7 +80,7 @@ def dirichlet_to_logistic_normal(dirichlet, diagonal=False):
     Args:
       dirichlet: A `tfd.Dirichlet`.
       diagonal: Python `bool`. If `False` (default), the full covariance
-        (given as `covariance`); if `True`, its diagonal only, as a standard
+        (given as `covariance_matrix`); if `True`, its diagonal only, as a standard
         deviation (`scale`).
 
     Returns:
@@ -106,7 +106,7 @@ def dirichlet_to_logistic_normal(dirichlet, diagonal=False):
         covariance = (tf.linalg.diag(inv)
                       - (inv[..., :, tf.newaxis] + inv[..., tf.newaxis, :]) / k
                       + mean_inv[..., tf.newaxis] / k)
-        return LogisticNormalSoftmax(loc, covariance=covariance, **kwargs)
+        return LogisticNormalSoftmax(loc, covariance_matrix=covariance, **kwargs)
 
 
 def logistic_normal_to_dirichlet(logistic_normal):
@@ -114,13 +114,13 @@ def logistic_normal_to_dirichlet(logistic_normal):
 
     The pseudo-inverse of `dirichlet_to_logistic_normal`: it maps the
     Gaussian's mean `mu = loc` and the diagonal `Sigma_kk` of its covariance
-    (`scale**2`, or the diagonal of `covariance`) to a concentration. For a
+    (`scale**2`, or the diagonal of `covariance_matrix`) to a concentration. For a
     logistic normal produced by `dirichlet_to_logistic_normal`, with either
     `diagonal` setting, it returns the original Dirichlet exactly (up to
     rounding).
 
     The result depends on the parameters, not only on the law: `loc + c`
-    gives the same concentration, but `covariance + c * ones` (which has the
+    gives the same concentration, but `covariance_matrix + c * ones` (which has the
     same law) does not. Pass the covariance centered (`Sigma ones = 0`), as
     `dirichlet_to_logistic_normal` returns it, for Hobbhahn et al.'s map.
 
@@ -167,7 +167,7 @@ def logistic_normal_to_dirichlet(logistic_normal):
             variance = tf.math.square(tf.convert_to_tensor(logistic_normal.scale))
         else:
             variance = tf.linalg.diag_part(
-                tf.convert_to_tensor(logistic_normal.covariance))
+                tf.convert_to_tensor(logistic_normal.covariance_matrix))
         shape = ps.broadcast_shape(ps.shape(mu), ps.shape(variance))
         mu = tf.broadcast_to(mu, shape)
         variance = tf.broadcast_to(variance, shape)

@@ -58,14 +58,14 @@ def test_bridge_parameters_match_the_formulas(diagonal, rng):
         q.loc, np.log(alpha) - np.log(alpha).mean(-1, keepdims=True), rtol=1e-13, atol=1e-14)
     covs = np.stack([bridge_covariance(a) for a in alpha])
     if diagonal:
-        assert q.covariance is None
+        assert q.covariance_matrix is None
         np.testing.assert_allclose(q.scale, np.sqrt(np.diagonal(covs, axis1=-2, axis2=-1)),
                                    rtol=1e-13)
     else:
         assert q.scale is None
-        np.testing.assert_allclose(q.covariance, covs, rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(q.covariance_matrix, covs, rtol=1e-12, atol=1e-15)
         # Singular along the all-ones direction, which the softmax ignores.
-        np.testing.assert_allclose(q.covariance.numpy().sum(-1), 0., atol=1e-14)
+        np.testing.assert_allclose(q.covariance_matrix.numpy().sum(-1), 0., atol=1e-14)
 
 
 @pytest.mark.parametrize("diagonal", [False, True])
@@ -161,7 +161,7 @@ def test_kl_matches_monte_carlo(case, seed):
     p = tfd.Dirichlet(f64(ALPHA))
     if case == "other":
         q = LogisticNormalSoftmax(f64([0.3, -0.2, 0.5]),
-                                  covariance=f64([[1., .2, 0.], [.2, .6, .1], [0., .1, .9]]))
+                                  covariance_matrix=f64([[1., .2, 0.], [.2, .6, .1], [0., .1, .9]]))
     else:
         q = laplace_bridge.dirichlet_to_logistic_normal(p, diagonal=(case == "diagonal"))
     kl = tfd.kl_divergence(p, q).numpy()
@@ -202,11 +202,11 @@ def test_kl_is_minimal_at_the_moment_matched_logistic_normal():
     loc = np.append(dg[:-1] - dg[-1], 0.)
     cov = np.zeros((3, 3))
     cov[:2, :2] = dirichlet_log_ratio_covariance(ALPHA)
-    best = tfd.kl_divergence(p, LogisticNormalSoftmax(f64(loc), covariance=f64(cov))).numpy()
+    best = tfd.kl_divergence(p, LogisticNormalSoftmax(f64(loc), covariance_matrix=f64(cov))).numpy()
     assert best < tfd.kl_divergence(p, laplace_bridge.dirichlet_to_logistic_normal(p)).numpy()
     for dl, dc in (([0.05, 0., 0.], 1.), ([0., -0.05, 0.], 1.), ([0.] * 3, 1.05),
                    ([0.] * 3, 0.95)):
-        other = LogisticNormalSoftmax(f64(loc + dl), covariance=f64(cov * dc))
+        other = LogisticNormalSoftmax(f64(loc + dl), covariance_matrix=f64(cov * dc))
         assert best < tfd.kl_divergence(p, other).numpy()
     assert tg.min() > 0.
 
