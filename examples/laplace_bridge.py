@@ -148,7 +148,7 @@ def main():
 
     print(f"Dirichlet concentration:            {alpha}")
     print(f"logistic normal loc:                {normal_full.loc.numpy()}")
-    print(f"logistic normal covariance:\n{normal_full.covariance.numpy()}")
+    print(f"logistic normal covariance:\n{normal_full.covariance_matrix.numpy()}")
     print(f"back to Dirichlet, concentration:   {back.concentration.numpy()}")
     print(f"KL(Dirichlet || bridge), full:      {kl_full:.5f}")
     print(f"KL(Dirichlet || bridge), diagonal:  {kl_diag:.5f}")

@@ -3,14 +3,33 @@
 Two maps (Hobbhahn, Kristiadi and Hennig, 2022) and the KL divergence
 KL(Dirichlet || LogisticNormalSoftmax) in closed form, registered with
 `tfd.kl_divergence` once, when this module is imported.
+
+The other direction, KL(LogisticNormalSoftmax || Dirichlet), has no closed
+form and is not registered. With `g ~ Normal(loc, Sigma)` and
+`x = softmax(g)`, `log x_k = g_k - logsumexp(g)`, so
+
+    KL(q || Dirichlet(alpha)) = -H(q) + sum_k lgamma(alpha_k) - lgamma(alpha_0)
+                                - sum_k alpha_k loc_k + alpha_0 E[logsumexp(g)]
+                                + (terms in closed form),
+
+and every term is in closed form except `E[logsumexp(g)]`, the expected
+log-sum-exp of a Gaussian, which has none even for K = 2 (there it is
+`E[softplus(d)]` for a Gaussian `d`). A Monte Carlo estimate,
+`tf.reduce_mean(q.log_prob(x) - dirichlet.log_prob(x))` with
+`x = q.sample(n, seed)`, is unbiased; no approximation is registered in its
+place.
 """
 
 import math
 
+import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
 from relaxtfp.distributions.logistic_normal_softmax import LogisticNormalSoftmax
+from relaxtfp.internal.simplex import diagonal_log_ratio_log_det
+from relaxtfp.internal.simplex import diagonal_log_ratio_quadratic_form
+from relaxtfp.internal.simplex import diagonal_log_ratio_trace
 from relaxtfp.internal.tfp_internal import ps
 
 tfd = tfp.distributions
@@ -55,6 +74,21 @@ def dirichlet_to_logistic_normal(dirichlet, diagonal=False):
     Dirichlet's, and KL(Dirichlet || approximation) tends to a positive
     constant instead of 0.
 
+    The full bridge is the same law as `LogisticNormalSoftmax(loc,
+    scale=tf.math.rsqrt(alpha))` (a diagonal `Sigma' = diag(1/alpha)` differs
+    from `Sigma` by `u 1^T + 1 u^T`, which the difference matrix removes), but
+    this function returns Hobbhahn et al.'s centered `Sigma`, whose diagonal
+    `logistic_normal_to_dirichlet` inverts. Its entries share a term of order
+    `max(1/alpha) / K^2` that cancels in the log-ratio covariance, so in a
+    floating-point dtype the centered `Sigma` keeps the law only while the
+    concentrations spread over fewer orders of magnitude than the dtype's
+    precision: `Dirichlet([1e-8, 1., 1e8])` in float32 rounds it to a matrix
+    that is not positive definite on the differences. When the concentration
+    is known (eagerly), that raises `ValueError` here; in a graph it raises
+    `InvalidArgumentError` under `validate_args=True` (the logistic normal's
+    own check). Use float64, or the diagonal-`scale` form above, which is
+    exact and stable for any concentrations.
+
     #### Examples
 
     ```python
@@ -80,12 +114,17 @@ def dirichlet_to_logistic_normal(dirichlet, diagonal=False):
     Args:
       dirichlet: A `tfd.Dirichlet`.
       diagonal: Python `bool`. If `False` (default), the full covariance
-        (given as `covariance`); if `True`, its diagonal only, as a standard
+        (given as `covariance_matrix`); if `True`, its diagonal only, as a standard
         deviation (`scale`).
 
     Returns:
       A `relaxtfp.distributions.LogisticNormalSoftmax` with the Dirichlet's
       batch shape, dtype, `validate_args` and `allow_nan_stats`.
+
+    Raises:
+      ValueError: If `diagonal=False` and the concentration, known
+        statically, gives a centered covariance that is not positive
+        definite on the differences in the Dirichlet's dtype (see above).
     """
     with tf.name_scope("dirichlet_to_logistic_normal"):
         alpha = tf.convert_to_tensor(dirichlet.concentration)
@@ -106,7 +145,32 @@ def dirichlet_to_logistic_normal(dirichlet, diagonal=False):
         covariance = (tf.linalg.diag(inv)
                       - (inv[..., :, tf.newaxis] + inv[..., tf.newaxis, :]) / k
                       + mean_inv[..., tf.newaxis] / k)
-        return LogisticNormalSoftmax(loc, covariance=covariance, **kwargs)
+        bridge = LogisticNormalSoftmax(loc, covariance_matrix=covariance, **kwargs)
+        _check_positive_definite_in_dtype(bridge, alpha)
+        return bridge
+
+
+def _check_positive_definite_in_dtype(bridge, alpha):
+    """Raises `ValueError` if the rounded centered covariance of a statically
+    known concentration is not positive definite on the differences."""
+    if tf.get_static_value(alpha) is None:
+        return
+    try:
+        chol = tf.linalg.cholesky(bridge.log_ratio_covariance())
+        diag = tf.linalg.diag_part(chol).numpy()
+        valid = np.all(np.isfinite(diag) & (diag > 0.))
+    except tf.errors.InvalidArgumentError:
+        valid = False
+    if not valid:
+        a = tf.get_static_value(alpha)
+        raise ValueError(
+            "dirichlet_to_logistic_normal: in "
+            f"{alpha.dtype.name} the bridge's centered covariance of "
+            f"Dirichlet concentrations from {np.min(a):.3g} to {np.max(a):.3g} "
+            "is not positive definite on the differences (its entries share a "
+            "term of order max(1/concentration) that cancels). Use float64, or "
+            "LogisticNormalSoftmax(loc, scale=tf.math.rsqrt(concentration)), "
+            "the same law in a form that is exact for any concentrations.")
 
 
 def logistic_normal_to_dirichlet(logistic_normal):
@@ -114,13 +178,13 @@ def logistic_normal_to_dirichlet(logistic_normal):
 
     The pseudo-inverse of `dirichlet_to_logistic_normal`: it maps the
     Gaussian's mean `mu = loc` and the diagonal `Sigma_kk` of its covariance
-    (`scale**2`, or the diagonal of `covariance`) to a concentration. For a
+    (`scale**2`, or the diagonal of `covariance_matrix`) to a concentration. For a
     logistic normal produced by `dirichlet_to_logistic_normal`, with either
     `diagonal` setting, it returns the original Dirichlet exactly (up to
     rounding).
 
     The result depends on the parameters, not only on the law: `loc + c`
-    gives the same concentration, but `covariance + c * ones` (which has the
+    gives the same concentration, but `covariance_matrix + c * ones` (which has the
     same law) does not. Pass the covariance centered (`Sigma ones = 0`), as
     `dirichlet_to_logistic_normal` returns it, for Hobbhahn et al.'s map.
 
@@ -167,7 +231,7 @@ def logistic_normal_to_dirichlet(logistic_normal):
             variance = tf.math.square(tf.convert_to_tensor(logistic_normal.scale))
         else:
             variance = tf.linalg.diag_part(
-                tf.convert_to_tensor(logistic_normal.covariance))
+                tf.convert_to_tensor(logistic_normal.covariance_matrix))
         shape = ps.broadcast_shape(ps.shape(mu), ps.shape(variance))
         mu = tf.broadcast_to(mu, shape)
         variance = tf.broadcast_to(variance, shape)
@@ -199,9 +263,17 @@ def _kl_dirichlet_logistic_normal_softmax(d1, d2, name=None):
         E[log Normal(d; m, S)] = -(1/2) ((K-1) log(2 pi) + log det S
                                  + tr(S^-1 C) + (E d - m)^T S^-1 (E d - m)).
 
+    When `d2` is given by `scale`, `log det S`, `tr(S^-1 C)` and the
+    quadratic form have O(K) forms symmetric in the K coordinates
+    (`relaxtfp.internal.simplex`; `C = A diag(trigamma(alpha)) A^T`), which
+    need neither `S` nor a reference coordinate and so stay accurate for
+    concentrations and scales over many orders of magnitude; a full
+    `covariance_matrix` goes through the Cholesky factor of `S`.
+
     For large concentrations the KL is a small difference of terms of order
-    `log(alpha)`; in float32 it is accurate to about 1e-5 absolute, so use
-    float64 when it is below that.
+    `lgamma(alpha_0)` (the Dirichlet's entropy), so in float32 its absolute
+    error grows like float32 epsilon times `lgamma(alpha_0)` (about 2e-3 at
+    `alpha_0 = 2e4`); use float64 for large concentrations.
     """
     with tf.name_scope(name or "kl_dirichlet_logistic_normal_softmax"):
         alpha = tf.convert_to_tensor(d1.concentration)
@@ -210,12 +282,29 @@ def _kl_dirichlet_logistic_normal_softmax(d1, d2, name=None):
         alpha0 = tf.reduce_sum(alpha, axis=-1)
         digamma = tf.math.digamma(alpha)
         trigamma = tf.math.polygamma(tf.ones([], dtype), alpha)
+        expected_sum_log_x = (tf.reduce_sum(digamma, axis=-1)
+                              - k * tf.math.digamma(alpha0))
+        if d2.scale is not None:
+            log_scale = tf.math.log(tf.convert_to_tensor(d2.scale))
+            log_scale = tf.broadcast_to(log_scale, ps.concat(
+                [ps.shape(log_scale)[:-1], ps.shape(alpha)[-1:]], axis=0))
+            # E[log x] - loc; the common shift digamma(alpha_0) keeps it of
+            # the size of the log-ratios, and A removes it.
+            residual = ((digamma - tf.math.digamma(alpha0)[..., tf.newaxis])
+                        - tf.convert_to_tensor(d2.loc))
+            expected_log_q = (
+                -0.5 * ((k - 1.) * _LOG_2PI
+                        + diagonal_log_ratio_log_det(log_scale)
+                        + diagonal_log_ratio_trace(tf.math.log(trigamma), log_scale)
+                        + diagonal_log_ratio_quadratic_form(residual, log_scale))
+                - expected_sum_log_x)
+            kl = -d1.entropy() - expected_log_q
+            return tf.broadcast_to(kl, ps.broadcast_shape(
+                d1.batch_shape_tensor(), d2.batch_shape_tensor()))
         mean_d = digamma[..., :-1] - digamma[..., -1:]
         cov_d = (tf.linalg.diag(trigamma[..., :-1])
                  + trigamma[..., -1:, tf.newaxis] * tf.ones_like(
                      tf.linalg.diag(trigamma[..., :-1])))
-        expected_sum_log_x = (tf.reduce_sum(digamma, axis=-1)
-                              - k * tf.math.digamma(alpha0))
 
         m = d2.log_ratio_loc()
         s = d2.log_ratio_covariance()

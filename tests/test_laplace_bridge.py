@@ -58,14 +58,14 @@ def test_bridge_parameters_match_the_formulas(diagonal, rng):
         q.loc, np.log(alpha) - np.log(alpha).mean(-1, keepdims=True), rtol=1e-13, atol=1e-14)
     covs = np.stack([bridge_covariance(a) for a in alpha])
     if diagonal:
-        assert q.covariance is None
+        assert q.covariance_matrix is None
         np.testing.assert_allclose(q.scale, np.sqrt(np.diagonal(covs, axis1=-2, axis2=-1)),
                                    rtol=1e-13)
     else:
         assert q.scale is None
-        np.testing.assert_allclose(q.covariance, covs, rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(q.covariance_matrix, covs, rtol=1e-12, atol=1e-15)
         # Singular along the all-ones direction, which the softmax ignores.
-        np.testing.assert_allclose(q.covariance.numpy().sum(-1), 0., atol=1e-14)
+        np.testing.assert_allclose(q.covariance_matrix.numpy().sum(-1), 0., atol=1e-14)
 
 
 @pytest.mark.parametrize("diagonal", [False, True])
@@ -161,7 +161,7 @@ def test_kl_matches_monte_carlo(case, seed):
     p = tfd.Dirichlet(f64(ALPHA))
     if case == "other":
         q = LogisticNormalSoftmax(f64([0.3, -0.2, 0.5]),
-                                  covariance=f64([[1., .2, 0.], [.2, .6, .1], [0., .1, .9]]))
+                                  covariance_matrix=f64([[1., .2, 0.], [.2, .6, .1], [0., .1, .9]]))
     else:
         q = laplace_bridge.dirichlet_to_logistic_normal(p, diagonal=(case == "diagonal"))
     kl = tfd.kl_divergence(p, q).numpy()
@@ -202,11 +202,11 @@ def test_kl_is_minimal_at_the_moment_matched_logistic_normal():
     loc = np.append(dg[:-1] - dg[-1], 0.)
     cov = np.zeros((3, 3))
     cov[:2, :2] = dirichlet_log_ratio_covariance(ALPHA)
-    best = tfd.kl_divergence(p, LogisticNormalSoftmax(f64(loc), covariance=f64(cov))).numpy()
+    best = tfd.kl_divergence(p, LogisticNormalSoftmax(f64(loc), covariance_matrix=f64(cov))).numpy()
     assert best < tfd.kl_divergence(p, laplace_bridge.dirichlet_to_logistic_normal(p)).numpy()
     for dl, dc in (([0.05, 0., 0.], 1.), ([0., -0.05, 0.], 1.), ([0.] * 3, 1.05),
                    ([0.] * 3, 0.95)):
-        other = LogisticNormalSoftmax(f64(loc + dl), covariance=f64(cov * dc))
+        other = LogisticNormalSoftmax(f64(loc + dl), covariance_matrix=f64(cov * dc))
         assert best < tfd.kl_divergence(p, other).numpy()
     assert tg.min() > 0.
 
@@ -259,6 +259,104 @@ def test_kl_gradient_matches_finite_differences():
             minus[n] = f64(base[n] - e)
             fd = (kl(*plus) - kl(*minus)) / (2 * h)
             np.testing.assert_allclose(g[i], fd, rtol=1e-6, atol=1e-9)
+
+
+def test_full_bridge_is_the_law_with_scale_rsqrt_alpha(rng):
+    """Sigma = P diag(1/alpha) P and diag(1/alpha) differ by u 1^T + 1 u^T,
+    which the difference matrix removes: same log-ratio law, so the same
+    log_prob and KL."""
+    alpha = random_alphas(3, 4, rng)
+    p = tfd.Dirichlet(f64(alpha))
+    full = laplace_bridge.dirichlet_to_logistic_normal(p)
+    same = LogisticNormalSoftmax(full.loc, scale=f64(1. / np.sqrt(alpha)))
+    x = p.sample(5, seed=(1, 2))
+    np.testing.assert_allclose(full.log_prob(x), same.log_prob(x), rtol=1e-11)
+    np.testing.assert_allclose(tfd.kl_divergence(p, full), tfd.kl_divergence(p, same),
+                               rtol=1e-11)
+
+
+def test_kl_to_a_scale_law_is_stable_over_many_orders_of_magnitude():
+    """KL(Dirichlet || LogisticNormalSoftmax(scale)) through the O(K)
+    symmetric forms: in float64 equal to the Cholesky form (the same law
+    given by a diagonal covariance_matrix); in float32 within 1e-5 of the
+    float64 value for concentrations 1e-3..1e3, where the Cholesky of the
+    log-ratio covariance (reference coordinate with variance 1e3) loses
+    about 1e-3."""
+    alpha = np.array([1e3, 1e3, 1e-3])
+    loc = np.log(alpha) - np.log(alpha).mean()
+
+    def kl(dtype, scale_form=True):
+        p = tfd.Dirichlet(tf.constant(alpha, dtype))
+        if scale_form:
+            q = LogisticNormalSoftmax(tf.constant(loc, dtype),
+                                      scale=tf.constant(alpha ** -0.5, dtype))
+        else:
+            q = LogisticNormalSoftmax(tf.constant(loc, dtype),
+                                      covariance_matrix=tf.constant(np.diag(1. / alpha), dtype))
+        return tfd.kl_divergence(p, q).numpy()
+
+    exact = kl(tf.float64)
+    np.testing.assert_allclose(exact, kl(tf.float64, scale_form=False), rtol=1e-10)
+    np.testing.assert_allclose(kl(tf.float32), exact, rtol=1e-5)
+    assert abs(kl(tf.float32, scale_form=False) - exact) > 1e-5 * exact
+
+
+def test_full_bridge_that_float32_cannot_hold_raises():
+    """Concentrations 1e-8..1e8: the centered covariance has entries of
+    order 1e7 whose differences, of order 1, are lost in float32 (rounded,
+    it is not positive definite on the differences, and sampling and the KL
+    gave NaN). float64 holds it; the diagonal bridge and the scale form of
+    the same law are finite in float32."""
+    alpha = [1e-8, 1., 1e8]
+    with pytest.raises(ValueError, match="float32 .* not positive definite on the differences"):
+        laplace_bridge.dirichlet_to_logistic_normal(tfd.Dirichlet(alpha))
+    p64 = tfd.Dirichlet(f64(alpha))
+    full64 = laplace_bridge.dirichlet_to_logistic_normal(p64)
+    assert np.all(np.isfinite(full64.sample(100, seed=(1, 2)).numpy()))
+    kl64 = tfd.kl_divergence(p64, full64).numpy()
+    p32 = tfd.Dirichlet(alpha)
+    same32 = LogisticNormalSoftmax(full64.loc.numpy().astype(np.float32),
+                                   scale=np.float32(np.array(alpha) ** -0.5))
+    assert np.all(np.isfinite(same32.sample(100, seed=(1, 2)).numpy()))
+    np.testing.assert_allclose(tfd.kl_divergence(p32, same32), kl64, rtol=1e-6)
+    diag32 = laplace_bridge.dirichlet_to_logistic_normal(p32, diagonal=True)
+    assert np.all(np.isfinite(diag32.sample(100, seed=(1, 2)).numpy()))
+    np.testing.assert_allclose(
+        tfd.kl_divergence(p32, diag32),
+        tfd.kl_divergence(p64, laplace_bridge.dirichlet_to_logistic_normal(p64, True)),
+        rtol=1e-6)
+
+
+def test_graph_mode_bridge_that_float32_cannot_hold_raises_with_validate_args():
+    f = tf.function(lambda a: laplace_bridge.dirichlet_to_logistic_normal(
+        tfd.Dirichlet(a, validate_args=True)).sample(seed=(1, 2)))
+    assert np.all(np.isfinite(f(tf.constant([2., 3., 6.])).numpy()))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="positive definite on"):
+        f(tf.constant([1e-8, 1., 1e8]))
+
+
+def test_integer_concentration_and_parameters_are_converted():
+    """`tfd.Dirichlet([2, 3, 6])` is float32 (TFP rejects an integer array
+    itself); the bridge keeps its dtype, and integer logistic-normal
+    parameters are converted."""
+    q = laplace_bridge.dirichlet_to_logistic_normal(tfd.Dirichlet([2, 3, 6]))
+    ref = laplace_bridge.dirichlet_to_logistic_normal(tfd.Dirichlet([2., 3., 6.]))
+    assert q.dtype == tf.float32
+    np.testing.assert_array_equal(q.covariance_matrix, ref.covariance_matrix)
+    back = laplace_bridge.logistic_normal_to_dirichlet(
+        LogisticNormalSoftmax(np.array([1, 0, -1]), scale=np.array([1, 2, 1])))
+    np.testing.assert_allclose(
+        back.concentration,
+        laplace_bridge.logistic_normal_to_dirichlet(
+            LogisticNormalSoftmax([1., 0., -1.], scale=[1., 2., 1.])).concentration)
+
+
+def test_kl_from_logistic_normal_to_dirichlet_is_not_registered():
+    """It has no closed form (E[logsumexp] of a Gaussian); no approximation
+    is registered in its place."""
+    with pytest.raises(NotImplementedError, match="No KL"):
+        tfd.kl_divergence(LogisticNormalSoftmax([0., 0., 0.], scale=[1., 1., 1.]),
+                          tfd.Dirichlet([1., 1., 1.]))
 
 
 def test_kl_is_registered_at_import():

@@ -32,8 +32,7 @@ class InvertibleGaussian(tfd.AutoCompositeTensorDistribution):
     2020). It is a continuous relaxation of a K-category one-hot variable,
     like the Concrete / Gumbel-softmax distribution, but the map is a
     bijection, so the density on the simplex is exact and the KL divergence
-    between two IGRs with the same temperature and `delta` is the KL
-    divergence between their Gaussians.
+    between two IGRs is in closed form (see below).
 
     As `temperature -> 0` the samples approach the vertices of the simplex.
     The last coordinate plays the role of a reference category whose
@@ -65,6 +64,24 @@ class InvertibleGaussian(tfd.AutoCompositeTensorDistribution):
                + (K - 1) * log(tau) - sum_{i=1..K} log x_i
     ```
 
+    KL divergence: the log-ratios `d = log x_{1:K-1} - log x_K = y / tau -
+    log(delta)` are independent Gaussians, `d_i ~ Normal(mu_i, sigma_i)` with
+    `mu = loc / tau - log(delta)` and `sigma = scale / tau`, and
+    `d -> softmax([d, 0])` is one bijection for every IGR, so for any two
+    IGRs (with equal or different `temperature` and `delta`)
+
+    ```none
+    KL(p || q) = sum_i KL(Normal(mu_p_i, sigma_p_i) || Normal(mu_q_i, sigma_q_i)),
+    ```
+
+    exact, registered with `tfd.kl_divergence`. With equal `temperature` and
+    `delta` this is the KL divergence between the Gaussians of `y`.
+
+    Shapes: the last axes of `loc` and `scale` have size K - 1 or 1 (1
+    broadcasts; a scalar `scale` is shared by the K - 1 coordinates);
+    `temperature` and `delta` have batch shape. Statically known shapes
+    that fit no K >= 2 raise `ValueError`.
+
     Numerical limits: `log_prob` is finite at every point of the open simplex
     whose K coordinates are positive floating-point numbers. A sample whose
     softmax argument spread `max_i z_i - min_i z_i` (with
@@ -91,9 +108,9 @@ class InvertibleGaussian(tfd.AutoCompositeTensorDistribution):
     x = q.sample(1000, seed=(1, 2))     # Shape [1000, 2, 4], rows sum to 1.
     lp = q.log_prob(x)                  # Shape [1000, 2], finite.
 
-    # Exact KL to a prior with the same temperature (and delta).
+    # Exact KL to a prior, here with another temperature.
     p = relaxtfp.distributions.InvertibleGaussian(
-        loc=[0., 0., 0.], scale=[1., 1., 1.], temperature=0.5)
+        loc=[0., 0., 0.], scale=[1., 1., 1.], temperature=1.)
     kl = tfp.distributions.kl_divergence(q, p)    # Shape [2].
     ```
 
@@ -144,6 +161,7 @@ class InvertibleGaussian(tfd.AutoCompositeTensorDistribution):
             self._scale = convert_float(scale, dtype=dtype, name="scale")
             self._temperature = convert_float(temperature, dtype=dtype, name="temperature")
             self._delta = convert_float(delta, dtype=dtype, name="delta")
+            self._check_static_shapes()
             super().__init__(
                 dtype=dtype,
                 reparameterization_type=reparameterization.FULLY_REPARAMETERIZED,
@@ -161,6 +179,8 @@ class InvertibleGaussian(tfd.AutoCompositeTensorDistribution):
         # shape is the distribution's batch + event shape with the last
         # dimension one shorter.
         def gaussian_shape(shape):
+            # `shape` may be a list, a NumPy array or a tensor.
+            shape = ps.convert_to_shape_tensor(shape)
             return ps.concat([shape[:-1], shape[-1:] - 1], axis=0)
 
         return dict(
@@ -197,6 +217,32 @@ class InvertibleGaussian(tfd.AutoCompositeTensorDistribution):
         """The constant `delta` of softmax++."""
         return self._delta
 
+    def _check_static_shapes(self):
+        """Raises `ValueError` if the static shapes fit no event size K >= 2."""
+        sizes = []
+        for name in ("loc", "scale"):
+            shape = getattr(self, "_" + name).shape
+            if shape.rank is not None and shape.rank > 0:
+                sizes.append((name, tf.compat.dimension_value(shape[-1])))
+            elif shape.rank == 0:
+                sizes.append((name, 1))
+        known = [(n, k) for n, k in sizes if k is not None]
+        if (len(known) == 2 and 1 not in (known[0][1], known[1][1])
+                and known[0][1] != known[1][1]):
+            raise ValueError(
+                f"The last axes of `loc` (size {known[0][1]}) and `scale` (size "
+                f"{known[1][1]}) must have the same size K - 1, or size 1; got "
+                f"shapes {self._loc.shape} and {self._scale.shape}.")
+        if self._loc.shape.rank == 0 and self._scale.shape.rank == 0:
+            raise ValueError(
+                "The event size K is undefined: `loc` or `scale` must have a "
+                "last axis of size K - 1 >= 1; both are scalars.")
+        if any(k == 0 for _, k in known):
+            raise ValueError(
+                "The last axes of `loc` and `scale` must have size K - 1 >= 1 "
+                f"(at least 2 categories); got shapes {self._loc.shape} and "
+                f"{self._scale.shape}.")
+
     def _event_shape(self):
         k_minus_1 = tf.broadcast_static_shape(
             self._loc.shape[-1:], self._scale.shape[-1:])
@@ -205,9 +251,10 @@ class InvertibleGaussian(tfd.AutoCompositeTensorDistribution):
         return tf.TensorShape([k_minus_1[0] + 1])
 
     def _event_shape_tensor(self):
-        k_minus_1 = ps.maximum(ps.shape(self._loc)[-1],
-                               ps.shape(self._scale)[-1])
-        return ps.reshape(k_minus_1 + 1, [1])
+        # A scalar `loc` or `scale` has no last axis; it broadcasts.
+        k_minus_1 = ps.convert_to_shape_tensor(ps.broadcast_shape(
+            ps.shape(self._loc)[-1:], ps.shape(self._scale)[-1:]))
+        return k_minus_1 + 1
 
     def _params(self):
         return (tf.convert_to_tensor(self._loc),
@@ -287,53 +334,49 @@ class InvertibleGaussian(tfd.AutoCompositeTensorDistribution):
         ]
 
 
-def _static_or_none(t):
-    """The NumPy value of `t` if it is known without running a graph."""
-    if tensor_util.is_ref(t):
-        return None
-    return tf.get_static_value(tf.convert_to_tensor(t))
-
-
 @tfd.RegisterKL(InvertibleGaussian, InvertibleGaussian)
 def _kl_invertible_gaussian(p, q, name=None):
-    """KL(p || q) for two IGRs with equal `temperature` and `delta`.
+    """Batchwise KL(p || q) between two IGRs, exact.
 
-    softmax++ with a given temperature and delta is a bijection from R^(K-1)
-    onto the open simplex, and KL divergence is invariant under a bijection
-    applied to both arguments. So when p and q share temperature and delta,
-    KL(p || q) is the KL divergence between their diagonal Gaussians, summed
-    over the K - 1 coordinates. When they do not, the two laws are pushed
-    through different maps and no such identity holds: this raises
-    `ValueError` if the values are known statically, and otherwise adds an
-    assertion that raises `InvalidArgumentError` when run.
+    An IGR is the image of its log-ratios `d = y / tau - log(delta)`, which
+    are independent `Normal(loc / tau - log(delta), scale / tau)`, under the
+    bijection `d -> softmax([d, 0])` from R^(K-1) onto the open simplex. The
+    bijection is the same for every temperature and delta, and KL divergence
+    is invariant under a bijection applied to both arguments, so KL(p || q)
+    is the KL divergence between the two laws of `d`, summed over the K - 1
+    coordinates:
+
+        KL = sum_i log(sigma_q / sigma_p) + (sigma_p**2 + (mu_p - mu_q)**2)
+             / (2 sigma_q**2) - 1/2,
+
+    with `sigma_p / sigma_q = (scale_p / scale_q) (tau_q / tau_p)` and
+    `(mu_p - mu_q) / sigma_q = (loc_p tau_q / tau_p - loc_q
+    - tau_q log(delta_p / delta_q)) / scale_q`; for equal `temperature` and
+    `delta` these are the ratios of the Gaussians of `y` themselves.
+
+    Raises:
+      ValueError: If the event sizes are statically known to differ.
     """
     with tf.name_scope(name or "kl_invertible_gaussian"):
-        assertions = []
-        for arg in ("temperature", "delta"):
-            a, b = getattr(p, "_" + arg), getattr(q, "_" + arg)
-            a_static, b_static = _static_or_none(a), _static_or_none(b)
-            message = (f"KL(InvertibleGaussian || InvertibleGaussian) is only "
-                       f"implemented for equal `{arg}`; the arguments differ.")
-            if a_static is not None and b_static is not None:
-                if not np.all(np.asarray(a_static) == np.asarray(b_static)):
-                    raise ValueError(message + f" Got {a_static} and {b_static}.")
-            else:
-                assertions.append(assert_util.assert_equal(
-                    tf.convert_to_tensor(a), tf.convert_to_tensor(b),
-                    message=message))
-        with tf.control_dependencies(assertions):
-            loc_p = tf.convert_to_tensor(p.loc)
-            scale_p = tf.convert_to_tensor(p.scale)
-            loc_q = tf.convert_to_tensor(q.loc)
-            scale_q = tf.convert_to_tensor(q.scale)
-            log_ratio = tf.math.log(scale_q) - tf.math.log(scale_p)
-            kl = (log_ratio
-                  + 0.5 * (tf.math.square(scale_p / scale_q)
-                           + tf.math.square((loc_p - loc_q) / scale_q))
-                  - 0.5)
-            kl = tf.reduce_sum(kl, axis=-1)
-            # Broadcast to the batch shape, which temperature and delta may
-            # extend beyond the Gaussian parameters'.
-            batch_shape = ps.broadcast_shape(p.batch_shape_tensor(),
-                                             q.batch_shape_tensor())
-            return tf.broadcast_to(kl, batch_shape)
+        k_p = tf.compat.dimension_value(p.event_shape[0])
+        k_q = tf.compat.dimension_value(q.event_shape[0])
+        if k_p is not None and k_q is not None and k_p != k_q:
+            raise ValueError(
+                "KL(InvertibleGaussian || InvertibleGaussian) needs one event "
+                f"size K; got {k_p} and {k_q}.")
+        loc_p, scale_p, temperature_p, delta_p = p._params()
+        loc_q, scale_q, temperature_q, delta_q = q._params()
+        tau_p = temperature_p[..., tf.newaxis]
+        tau_q = temperature_q[..., tf.newaxis]
+        tau_ratio = tau_q / tau_p
+        log_delta_ratio = (tf.math.log(delta_p) - tf.math.log(delta_q))[..., tf.newaxis]
+        scale_ratio = scale_p / scale_q * tau_ratio
+        standardized_diff = (loc_p * tau_ratio - loc_q
+                             - tau_q * log_delta_ratio) / scale_q
+        kl = (-tf.math.log(scale_ratio)
+              + 0.5 * (tf.math.square(scale_ratio) + tf.math.square(standardized_diff))
+              - 0.5)
+        kl = tf.reduce_sum(kl, axis=-1)
+        batch_shape = ps.broadcast_shape(p.batch_shape_tensor(),
+                                         q.batch_shape_tensor())
+        return tf.broadcast_to(kl, batch_shape)

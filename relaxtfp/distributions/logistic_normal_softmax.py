@@ -12,6 +12,9 @@ from relaxtfp.internal.parameters import check_exactly_one
 from relaxtfp.internal.parameters import convert_float
 from relaxtfp.internal.parameters import float_dtype
 from relaxtfp.internal.simplex import SoftmaxCenteredLebesgue
+from relaxtfp.internal.simplex import diagonal_log_ratio_log_det
+from relaxtfp.internal.simplex import diagonal_log_ratio_quadratic_form
+from relaxtfp.internal.simplex import diagonal_log_ratio_trace
 from relaxtfp.internal.tfp_internal import assert_util
 from relaxtfp.internal.tfp_internal import dtype_util
 from relaxtfp.internal.tfp_internal import parameter_properties
@@ -33,11 +36,11 @@ class LogisticNormalSoftmax(tfd.AutoCompositeTensorDistribution):
     `g ~ Normal(loc, Sigma)` in R^K and `x = softmax(g)` lies on the
     (K-1)-simplex. The covariance is given either as a diagonal, through a
     per-coordinate standard deviation `scale` (`Sigma = diag(scale**2)`), or
-    as a full `K x K` matrix `covariance`. The softmax only sees the
+    as a full `K x K` matrix `covariance_matrix`. The softmax only sees the
     differences of the coordinates of `g`, so `Sigma` may be singular along
     the all-ones direction (as the Laplace Bridge's covariance is, see
     `relaxtfp.laplace_bridge`), and adding a constant to `loc` or a multiple
-    of the all-ones matrix to `covariance` leaves the law unchanged.
+    of the all-ones matrix to `covariance_matrix` leaves the law unchanged.
 
     #### Mathematical Details
 
@@ -73,7 +76,7 @@ class LogisticNormalSoftmax(tfd.AutoCompositeTensorDistribution):
     log det S = 2 sum_k log scale_k + log sum_k w_k
     ```
 
-    A full `covariance` goes through the Cholesky factor of `S`.
+    A full `covariance_matrix` goes through the Cholesky factor of `S`.
 
     The law of `x` depends on `loc` and `Sigma` only through `m` and `S`,
     available as `log_ratio_loc()` and `log_ratio_covariance()`.
@@ -81,13 +84,40 @@ class LogisticNormalSoftmax(tfd.AutoCompositeTensorDistribution):
     `mean` has no closed form (it is a K-dimensional Gaussian integral of the
     softmax) and is not implemented; `estimate_mean(num_samples, seed)` is a
     seeded Monte Carlo estimate whose standard error is at most
-    `0.5 / sqrt(num_samples)` per coordinate, since `0 <= x_k <= 1`.
+    `0.5 / sqrt(num_samples)` per coordinate, since `0 <= x_k <= 1`. For the
+    same reason `variance()`, `stddev()` and `covariance()` (the moments of
+    `x`, as on every TFP distribution) raise `NotImplementedError`; the
+    Gaussian's covariance is the parameter `covariance_matrix` (named as in
+    `tfd.MultivariateNormalFullCovariance`).
+
+    KL divergence: `tfd.kl_divergence` between two `LogisticNormalSoftmax`
+    laws is the Gaussian KL divergence between their log-ratio laws
+    `Normal(m, S)`, exact because both laws are images of those Gaussians
+    under the same bijection `d -> softmax([d, 0])`. With `scale` on both
+    sides it is computed in O(K) by the symmetric forms above; otherwise
+    through Cholesky factors of the two `S`. `relaxtfp.laplace_bridge`
+    registers `KL(Dirichlet || LogisticNormalSoftmax)`.
+
+    Shapes: the last axis of `loc` and of `scale` is K or 1 (1 broadcasts;
+    a scalar `scale` is shared by all K coordinates), and `covariance_matrix`
+    is `[..., K, K]`. Other event shapes raise `ValueError` when the shapes
+    are known statically, and `InvalidArgumentError` under
+    `validate_args=True` otherwise.
 
     Floating-point range: a coordinate of a sample underflows to exactly 0
     when its log-ratio to the largest coordinate is below about -87 in float32
     (-708 in float64); the density there is 0 and `log_prob` returns `-inf`,
-    its limit. Laws whose log-ratios spread that far (differences of `loc`
-    near 100, or `scale` of hundreds) are vertices in floating point.
+    its limit, with gradient 0 with respect to the parameters (the density is
+    0 there whatever they are). Laws whose log-ratios spread that far
+    (differences of `loc` near 100, or `scale` of hundreds) are vertices in
+    floating point. At an interior point whose standardized log-ratio
+    residual exceeds the square root of the largest float (about 1e19 in
+    float32, e.g. `loc` of +-1e30), the log density is below the
+    floating-point range: `log_prob` returns `-inf` and, with `scale`, the
+    gradient with respect to `scale` is `+inf`, the rounding of its true
+    value. With `covariance_matrix` the gradient there goes through a
+    Cholesky factor, whose gradient mixes infinities of both signs, and is
+    not finite (it can be NaN); such laws need float64.
 
     #### Examples
 
@@ -105,7 +135,7 @@ class LogisticNormalSoftmax(tfd.AutoCompositeTensorDistribution):
     # differences of the Gaussian's coordinates matter under the softmax.
     c = [[2., -1., -1.], [-1., 2., -1.], [-1., -1., 2.]]
     r = relaxtfp.distributions.LogisticNormalSoftmax(
-        loc=[0., 0., 0.], covariance=tf.constant(c) / 3.)
+        loc=[0., 0., 0.], covariance_matrix=tf.constant(c) / 3.)
     m = r.estimate_mean(10000, seed=(3, 4))     # About [1/3, 1/3, 1/3].
     ```
 
@@ -124,25 +154,28 @@ class LogisticNormalSoftmax(tfd.AutoCompositeTensorDistribution):
     def __init__(self,
                  loc,
                  scale=None,
-                 covariance=None,
+                 covariance_matrix=None,
                  validate_args=False,
                  allow_nan_stats=True,
                  name="LogisticNormalSoftmax"):
         """Constructs a batch of logistic-normal distributions.
 
         Args:
-          loc: Float `Tensor` of shape `[..., K]`, the mean of the Gaussian
-            `g` whose softmax is the sample. Only differences of its entries
-            matter.
-          scale: Positive float `Tensor` of shape `[..., K]`, the standard
+          loc: Float `Tensor` of shape `[..., K]` (or `[..., 1]`, or a
+            scalar, broadcast over the K coordinates), the mean of the
+            Gaussian `g` whose softmax is the sample. Only differences of its
+            entries matter. Integer input is converted to the float dtype.
+          scale: Positive float `Tensor` of shape `[..., K]` (or `[..., 1]`,
+            or a scalar, shared by the K coordinates), the standard
             deviations of the independent coordinates of `g`
             (`Sigma = diag(scale**2)`). Exactly one of `scale` and
-            `covariance`.
-          covariance: Float `Tensor` of shape `[..., K, K]`, the covariance
-            matrix `Sigma` of `g`: symmetric, positive semi-definite, and such
-            that `A Sigma A^T` is positive definite (`A` the difference matrix
-            `(A g)_i = g_i - g_K`), i.e. `Sigma` may be singular only along
-            the all-ones vector. Exactly one of `scale` and `covariance`.
+            `covariance_matrix`.
+          covariance_matrix: Float `Tensor` of shape `[..., K, K]`, the
+            covariance matrix `Sigma` of `g`: symmetric, positive
+            semi-definite, and such that `A Sigma A^T` is positive definite
+            (`A` the difference matrix `(A g)_i = g_i - g_K`), i.e. `Sigma`
+            may be singular only along the all-ones vector. Exactly one of
+            `scale` and `covariance_matrix`.
           validate_args: Python `bool`, default `False`. When `True`
             distribution parameters are checked for validity despite possibly
             degrading runtime performance. When `False` invalid inputs may
@@ -155,22 +188,22 @@ class LogisticNormalSoftmax(tfd.AutoCompositeTensorDistribution):
           name: Python `str` name prefixed to Ops created by this class.
 
         Raises:
-          ValueError: If both or neither of `scale` and `covariance` are
-            given, or if the event size `K` is statically known to be less
-            than 2.
+          ValueError: If both or neither of `scale` and `covariance_matrix`
+            are given, if the event size `K` is statically known to be less
+            than 2, or if the statically known shapes of the parameters do
+            not fit one event size K (see the class docstring).
+          TypeError: If a parameter is not real-valued, or the floating
+            parameters differ in precision.
         """
         parameters = dict(locals())
-        check_exactly_one(scale=scale, covariance=covariance)
+        check_exactly_one(scale=scale, covariance_matrix=covariance_matrix)
         with tf.name_scope(name) as name:
-            dtype = float_dtype(loc=loc, scale=scale, covariance=covariance)
+            dtype = float_dtype(loc=loc, scale=scale, covariance_matrix=covariance_matrix)
             self._loc = convert_float(loc, dtype=dtype, name="loc")
             self._scale = convert_float(scale, dtype=dtype, name="scale")
-            self._covariance = convert_float(covariance, dtype=dtype, name="covariance")
-            k = tf.compat.dimension_value(self._event_shape()[0])
-            if k is not None and k < 2:
-                raise ValueError(
-                    "The event size K (last dimension of `loc`) must be at "
-                    f"least 2; got {k}.")
+            self._covariance_matrix = convert_float(
+                covariance_matrix, dtype=dtype, name="covariance_matrix")
+            self._check_static_shapes()
             super().__init__(
                 dtype=dtype,
                 reparameterization_type=reparameterization.FULLY_REPARAMETERIZED,
@@ -187,12 +220,15 @@ class LogisticNormalSoftmax(tfd.AutoCompositeTensorDistribution):
                 event_ndims=1,
                 default_constraining_bijector_fn=(
                     lambda: tfb.Softplus(low=dtype_util.eps(dtype)))),
-            covariance=parameter_properties.ParameterProperties(
+            # The alternative to `scale`: `is_preferred=False` makes
+            # `make_trainable` and other generic builders create `scale` only.
+            covariance_matrix=parameter_properties.ParameterProperties(
                 event_ndims=2,
                 shape_fn=lambda sample_shape: ps.concat(
                     [sample_shape, sample_shape[-1:]], axis=0),
                 default_constraining_bijector_fn=lambda: tfb.Chain(
-                    [tfb.CholeskyOuterProduct(), tfb.FillScaleTriL()])),
+                    [tfb.CholeskyOuterProduct(), tfb.FillScaleTriL()]),
+                is_preferred=False),
         )
 
     @property
@@ -202,38 +238,79 @@ class LogisticNormalSoftmax(tfd.AutoCompositeTensorDistribution):
 
     @property
     def scale(self):
-        """Standard deviations of `g` (`None` if `covariance` was given)."""
+        """Standard deviations of `g` (`None` if `covariance_matrix` was
+        given)."""
         return self._scale
 
-    # A property, not TFP's `Distribution.covariance()` method: TFP's batch
-    # shape and slicing machinery reads each constructor argument from the
-    # attribute of the same name, so the parameter must live there. The
-    # covariance of `x` itself has no closed form and is not implemented.
     @property
-    def covariance(self):
-        """Input argument `covariance`, the covariance matrix of `g` (`None`
-        if `scale` was given). A property holding the parameter, unlike
-        `Distribution.covariance()`."""
-        return self._covariance
+    def covariance_matrix(self):
+        """The covariance matrix `Sigma` of `g` (`None` if `scale` was given).
+
+        The parameter, not the covariance of the sample `x`, which is what
+        `covariance()` would return and which has no closed form.
+        """
+        return self._covariance_matrix
+
+    def _check_static_shapes(self):
+        """Raises `ValueError` if the static shapes fit no event size K >= 2."""
+        loc_k = _static_last_dim(self._loc)
+        if self._covariance_matrix is not None:
+            shape = self._covariance_matrix.shape
+            if shape.rank is not None and shape.rank < 2:
+                raise ValueError(
+                    "Argument `covariance_matrix` must have shape [..., K, K]; "
+                    f"got shape {shape}.")
+            if shape.rank is not None:
+                rows, cols = (tf.compat.dimension_value(d) for d in shape[-2:])
+                if rows is not None and cols is not None and rows != cols:
+                    raise ValueError(
+                        "Argument `covariance_matrix` must be square, of shape "
+                        f"[..., K, K]; got shape {shape}.")
+                k = cols if cols is not None else rows
+                if loc_k not in (None, 1) and k is not None and loc_k != k:
+                    raise ValueError(
+                        f"The last axis of `loc` (size {loc_k}) must have the "
+                        "size K of `covariance_matrix` (shape [..., K, K], "
+                        f"K = {k}) or size 1; got shapes {self._loc.shape} and "
+                        f"{shape}.")
+        else:
+            scale_k = _static_last_dim(self._scale)
+            if loc_k not in (None, 1) and scale_k not in (None, 1) and loc_k != scale_k:
+                raise ValueError(
+                    f"The last axes of `loc` (size {loc_k}) and `scale` (size "
+                    f"{scale_k}) must have the same size K, or size 1; got "
+                    f"shapes {self._loc.shape} and {self._scale.shape}.")
+            if self._loc.shape.rank == 0 and self._scale.shape.rank == 0:
+                raise ValueError(
+                    "The event size K is undefined: `loc` or `scale` must have "
+                    "a last axis of size K >= 2; both are scalars.")
+        k = tf.compat.dimension_value(self._event_shape()[0])
+        if k is not None and k < 2:
+            raise ValueError(
+                "The event size K (last dimension of `loc`, `scale` or "
+                f"`covariance_matrix`) must be at least 2; got {k}.")
 
     def _event_size(self):
-        """Static K (or None), the broadcast of the parameters' last axes."""
-        k = tf.compat.dimension_value(self._loc.shape[-1])
-        other = self._scale if self._scale is not None else self._covariance
-        k_other = (tf.compat.dimension_value(other.shape[-1])
-                   if other.shape.rank else 1)
-        if k is None or k == 1:
-            return k_other if k_other is not None else k
-        return k
+        """Static K (or None): the size of `covariance_matrix`, else the
+        broadcast of the last axes of `loc` and `scale`."""
+        if self._covariance_matrix is not None:
+            return _static_last_dim(self._covariance_matrix)
+        sizes = [_static_last_dim(p) for p in (self._loc, self._scale)]
+        known = [k for k in sizes if k is not None and k != 1]
+        if known:
+            return known[0]
+        if None in sizes:
+            return None
+        return 1
 
     def _event_shape(self):
         return tf.TensorShape([self._event_size()])
 
     def _event_shape_tensor(self):
-        other = self._scale if self._scale is not None else self._covariance
-        k = ps.maximum(ps.shape(self._loc)[-1],
-                       ps.concat([[1], ps.shape(other)], axis=0)[-1])
-        return ps.reshape(k, [1])
+        if self._covariance_matrix is not None:
+            return ps.shape(self._covariance_matrix)[-1:]
+        return ps.convert_to_shape_tensor(ps.broadcast_shape(
+            ps.shape(self._loc)[-1:], ps.shape(self._scale)[-1:]))
 
     def log_ratio_loc(self, name="log_ratio_loc"):
         """Mean `m = A loc` of the log-ratios `log x_{1:K-1} - log x_K`."""
@@ -266,7 +343,7 @@ class LogisticNormalSoftmax(tfd.AutoCompositeTensorDistribution):
             return (tf.linalg.diag(var[..., :-1])
                     + var[..., -1:, tf.newaxis] * tf.ones_like(
                         tf.linalg.diag(var[..., :-1])))
-        cov = tf.convert_to_tensor(self._covariance)
+        cov = tf.convert_to_tensor(self._covariance_matrix)
         last_row = cov[..., -1:, :-1]
         last_col = cov[..., :-1, -1:]
         return (cov[..., :-1, :-1] - last_col - last_row
@@ -295,34 +372,29 @@ class LogisticNormalSoftmax(tfd.AutoCompositeTensorDistribution):
 
     def _log_prob(self, x):
         # The density vanishes (faster than any power) wherever a coordinate
-        # is 0, so log_prob is -inf there. Replace such points by a harmless
-        # stand-in so no NaN (from -inf - -inf) reaches values or gradients.
+        # is 0, so log_prob is -inf there, whatever the parameters. Such
+        # points get the stand-in residual 0 (in log-ratio space, where the
+        # parameters enter), so that neither an infinite log x nor a huge
+        # `loc` turns the masked branch into inf or NaN, which the gradient
+        # of `tf.where` would multiply by 0 and pass on as NaN.
         positive = tf.reduce_all(x > 0., axis=-1)
         x_safe = tf.where(positive[..., tf.newaxis], x, tf.ones_like(x))
         log_x = tf.math.log(x_safe)
         k = tf.cast(ps.shape(log_x)[-1], self.dtype)
         loc = tf.convert_to_tensor(self._loc)
         if self._scale is not None:
-            log_scale = tf.math.log(tf.convert_to_tensor(self._scale))
-            log_w = -2. * log_scale
-            # Symmetric O(K) form of the (K-1)-dim Gaussian with covariance
-            # diag + rank one: the weighted mean of e = log x - loc is
-            # subtracted before squaring (two passes, no cancellation between
-            # large sums), and log sum w is a logsumexp, so weights from
-            # scale = 1e-3 to 1e3 neither overflow nor lose the small terms.
-            e = log_x - loc
-            w = tf.math.exp(log_w - tf.reduce_max(log_w, axis=-1, keepdims=True))
-            w = tf.broadcast_to(w, ps.shape(e))
-            e_bar = tf.reduce_sum(w * e, axis=-1, keepdims=True) / tf.reduce_sum(
-                w, axis=-1, keepdims=True)
-            quad = tf.reduce_sum(
-                tf.math.exp(log_w) * tf.math.square(e - e_bar), axis=-1)
-            log_scale = tf.broadcast_to(log_scale, ps.shape(e))
-            log_det = (2. * tf.reduce_sum(log_scale, axis=-1)
-                       + tf.reduce_logsumexp(-2. * log_scale, axis=-1))
+            # Symmetric O(K) forms of the (K-1)-dim Gaussian with covariance
+            # diag + rank one (relaxtfp.internal.simplex): no reference
+            # coordinate, so scales from 1e-3 to 1e3 lose no accuracy.
+            log_scale = self._full_log_scale()
+            e = tf.where(positive[..., tf.newaxis], log_x - loc,
+                         tf.zeros([], self.dtype))
+            quad = diagonal_log_ratio_quadratic_form(e, log_scale)
+            log_det = diagonal_log_ratio_log_det(log_scale)
         else:
             chol = tf.linalg.cholesky(self._log_ratio_covariance())
             r = (log_x[..., :-1] - log_x[..., -1:]) - self._log_ratio_loc(loc)
+            r = tf.where(positive[..., tf.newaxis], r, tf.zeros([], self.dtype))
             z = tf.linalg.triangular_solve(chol, r[..., tf.newaxis], lower=True)
             quad = tf.reduce_sum(tf.math.square(z[..., 0]), axis=-1)
             log_det = 2. * tf.reduce_sum(
@@ -332,10 +404,29 @@ class LogisticNormalSoftmax(tfd.AutoCompositeTensorDistribution):
         return tf.where(positive, log_density,
                         tf.constant(float("-inf"), self.dtype))
 
+    def _full_log_scale(self):
+        """`log(scale)` broadcast to its full last axis K."""
+        log_scale = tf.math.log(tf.convert_to_tensor(self._scale))
+        return tf.broadcast_to(log_scale, ps.concat(
+            [ps.shape(log_scale)[:-1], self._event_shape_tensor()], axis=0))
+
     def _mean(self, **kwargs):
         raise NotImplementedError(
             "LogisticNormalSoftmax has no closed-form mean; use "
             "`estimate_mean(num_samples, seed)` for a Monte Carlo estimate.")
+
+    def _variance(self, **kwargs):
+        raise NotImplementedError(
+            "LogisticNormalSoftmax has no closed-form variance or covariance "
+            "(moments of the softmax of a Gaussian); estimate them from "
+            "samples. The Gaussian's own covariance is the parameter "
+            "`covariance_matrix` (or `scale`).")
+
+    def _stddev(self, **kwargs):
+        return self._variance(**kwargs)
+
+    def _covariance(self, **kwargs):
+        return self._variance(**kwargs)
 
     def estimate_mean(self, num_samples, seed=None, name="estimate_mean"):
         """Monte Carlo estimate of `E[x]` from `num_samples` samples.
@@ -367,13 +458,34 @@ class LogisticNormalSoftmax(tfd.AutoCompositeTensorDistribution):
         if self._scale is not None and is_init != tensor_util.is_ref(self._scale):
             assertions.append(assert_positive(
                 tf.convert_to_tensor(self._scale), "scale"))
-        if (self._covariance is not None
-                and is_init != tensor_util.is_ref(self._covariance)):
-            assertions.extend(self._covariance_assertions())
+        if (self._covariance_matrix is not None
+                and is_init != tensor_util.is_ref(self._covariance_matrix)):
+            shape_assertions = self._covariance_shape_assertions()
+            with tf.control_dependencies(shape_assertions):
+                assertions.extend(shape_assertions + self._covariance_assertions())
         return assertions
 
+    def _covariance_shape_assertions(self):
+        """Run-time shape checks for shapes not known statically (the static
+        ones raise `ValueError` in the constructor)."""
+        if (self._covariance_matrix.shape.is_fully_defined()
+                and self._loc.shape.is_fully_defined()):
+            return []
+        cov_shape = tf.shape(self._covariance_matrix)
+        k = cov_shape[-1]
+        loc_k = tf.concat([[1], tf.shape(self._loc)], axis=0)[-1]
+        return [
+            assert_util.assert_equal(
+                cov_shape[-2], k, message="Argument `covariance_matrix` must "
+                "be square, of shape [..., K, K]."),
+            assert_util.assert_equal(
+                (loc_k - 1) * (loc_k - k), 0,
+                message="The last axis of `loc` must have the size K of "
+                "`covariance_matrix` (shape [..., K, K]) or size 1."),
+        ]
+
     def _covariance_assertions(self):
-        cov = tf.convert_to_tensor(self._covariance)
+        cov = tf.convert_to_tensor(self._covariance_matrix)
         k = tf.cast(ps.shape(cov)[-1], cov.dtype)
         eps = dtype_util.eps(cov.dtype)
         scale = tf.reduce_max(tf.math.abs(cov), axis=[-2, -1])
@@ -382,20 +494,22 @@ class LogisticNormalSoftmax(tfd.AutoCompositeTensorDistribution):
             tf.math.abs(cov - tf.linalg.matrix_transpose(cov)), axis=[-2, -1])
         assertions = [assert_util.assert_less_equal(
             asymmetry, tol,
-            message="Argument `covariance` must be symmetric.")]
+            message="Argument `covariance_matrix` must be symmetric.")]
         sym = 0.5 * (cov + tf.linalg.matrix_transpose(cov))
         # A singular direction (the all-ones one) has eigenvalue 0 up to
         # rounding, hence the tolerance relative to the largest entry.
         assertions.append(assert_util.assert_greater_equal(
             tf.reduce_min(tf.linalg.eigvalsh(sym), axis=-1), -tol,
-            message="Argument `covariance` must be positive semi-definite."))
+            message="Argument `covariance_matrix` must be positive "
+            "semi-definite."))
         diff_cov = self._log_ratio_covariance()
         diff_cov = 0.5 * (diff_cov + tf.linalg.matrix_transpose(diff_cov))
         assertions.append(assert_util.assert_greater(
             tf.reduce_min(tf.linalg.eigvalsh(diff_cov), axis=-1), 4. * tol,
-            message="Argument `covariance` must be positive definite on the "
-            "differences g_i - g_K (A covariance A^T must be positive "
-            "definite): it may be singular only along the all-ones vector."))
+            message="Argument `covariance_matrix` must be positive definite on "
+            "the differences g_i - g_K (A covariance_matrix A^T must be "
+            "positive definite): it may be singular only along the all-ones "
+            "vector."))
         return assertions
 
     def _sample_control_dependencies(self, x):
@@ -412,3 +526,60 @@ class LogisticNormalSoftmax(tfd.AutoCompositeTensorDistribution):
                 message="Sample must lie on the simplex; its last dimension "
                 "must sum to 1."),
         ]
+
+
+def _static_last_dim(t):
+    """The static size of the last axis of `t` (None if unknown or if `t`
+    is a scalar, whose size along a broadcast axis is 1)."""
+    if t.shape.rank is None:
+        return None
+    if t.shape.rank == 0:
+        return 1
+    return tf.compat.dimension_value(t.shape[-1])
+
+
+@tfd.RegisterKL(LogisticNormalSoftmax, LogisticNormalSoftmax)
+def _kl_logistic_normal_softmax(p, q, name=None):
+    """Batchwise KL(p || q) between two `LogisticNormalSoftmax` laws, exact.
+
+    Both laws are images of Gaussians in R^(K-1) under the same bijection
+    `d -> softmax([d, 0])` (the log-ratios `d = log x_{1:K-1} - log x_K` are
+    `Normal(m, S)`, with `m = log_ratio_loc()` and
+    `S = log_ratio_covariance()`), and KL divergence is invariant under a
+    bijection applied to both arguments, so
+
+        KL = (1/2) (tr(S_q^-1 S_p) + (m_p - m_q)^T S_q^-1 (m_p - m_q)
+                    - (K - 1) + log det S_q - log det S_p).
+
+    When both are given by `scale`, every term has an O(K) form symmetric in
+    the K coordinates (`relaxtfp.internal.simplex`), computed without forming
+    `S`; otherwise `S_p` and `S_q` go through their Cholesky factors, as in
+    the KL between `tfd.MultivariateNormalTriL` laws.
+
+    Raises:
+      ValueError: If the event sizes are statically known to differ.
+    """
+    with tf.name_scope(name or "kl_logistic_normal_softmax"):
+        k_p = tf.compat.dimension_value(p.event_shape[0])
+        k_q = tf.compat.dimension_value(q.event_shape[0])
+        if k_p is not None and k_q is not None and k_p != k_q:
+            raise ValueError(
+                "KL(LogisticNormalSoftmax || LogisticNormalSoftmax) needs one "
+                f"event size K; got {k_p} and {k_q}.")
+        batch_shape = ps.broadcast_shape(p.batch_shape_tensor(), q.batch_shape_tensor())
+        if p.scale is not None and q.scale is not None:
+            log_scale_p = p._full_log_scale()
+            log_scale_q = q._full_log_scale()
+            k = tf.cast(ps.shape(log_scale_q)[-1], p.dtype)
+            trace = diagonal_log_ratio_trace(2. * log_scale_p, log_scale_q)
+            quad = diagonal_log_ratio_quadratic_form(
+                tf.convert_to_tensor(p.loc) - tf.convert_to_tensor(q.loc), log_scale_q)
+            kl = 0.5 * (trace + quad - (k - 1.)
+                        + diagonal_log_ratio_log_det(log_scale_q)
+                        - diagonal_log_ratio_log_det(log_scale_p))
+        else:
+            def gaussian(d):
+                return tfd.MultivariateNormalTriL(
+                    d.log_ratio_loc(), tf.linalg.cholesky(d.log_ratio_covariance()))
+            kl = tfd.kl_divergence(gaussian(p), gaussian(q))
+        return tf.broadcast_to(kl, batch_shape)

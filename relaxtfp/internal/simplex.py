@@ -1,4 +1,5 @@
-"""The simplex bijector with the density convention of `tfd.Dirichlet`.
+"""The simplex bijector with the density convention of `tfd.Dirichlet`, and
+the log-ratio forms of a Gaussian with diagonal covariance.
 
 Every density on the K-simplex in relaxtfp is taken with respect to Lebesgue
 measure on the first K-1 coordinates, as `tfd.Dirichlet`'s is, so that
@@ -16,6 +17,7 @@ a max-subtracted softmax (so no overflow, and the last coordinate
 `numerics.softmax`, which also accepts inputs of rank above 5.
 """
 
+import tensorflow as tf
 import tensorflow_probability as tfp
 
 from relaxtfp.internal import numerics
@@ -23,7 +25,12 @@ from relaxtfp.internal.tfp_internal import ps
 
 tfb = tfp.bijectors
 
-__all__ = ["SoftmaxCenteredLebesgue"]
+__all__ = [
+    "SoftmaxCenteredLebesgue",
+    "diagonal_log_ratio_log_det",
+    "diagonal_log_ratio_quadratic_form",
+    "diagonal_log_ratio_trace",
+]
 
 
 class SoftmaxCenteredLebesgue(tfb.SoftmaxCentered):
@@ -51,3 +58,103 @@ class SoftmaxCenteredLebesgue(tfb.SoftmaxCentered):
     def _forward_log_det_jacobian(self, x):
         return (super()._forward_log_det_jacobian(x)
                 - self._half_log_k(1 + ps.shape(x)[-1], x.dtype))
+
+
+# -- Gaussians with diagonal covariance seen through their log-ratios ----------
+#
+# For g ~ Normal(loc, diag(scale**2)) in R^K, the softmax sees only the
+# log-ratios d = A g, (A g)_i = g_i - g_K, whose covariance
+# S = A diag(scale**2) A^T = diag(scale_{1:K-1}**2) + scale_K**2 * ones is
+# diagonal plus rank one. With w = scale**-2, pi = w / sum(w) and
+# M = A^T S^-1 A = diag(w) - w w^T / sum(w) (a K x K matrix that no longer
+# singles out the last coordinate):
+#
+#   (A e)^T S^-1 (A e) = e^T M e = sum_k w_k (e_k - e_bar)**2,
+#                        e_bar = sum_k pi_k e_k,
+#   tr(S^-1 A diag(u) A^T) = sum_k u_k M_kk = sum_k u_k w_k (1 - pi_k),
+#   log det S = 2 sum_k log scale_k + log sum_k w_k.
+#
+# These need O(K) work and no reference coordinate, so a coordinate with a
+# tiny or huge scale costs no accuracy: forming S and its Cholesky factor
+# would bring the largest variance into every entry and cancel the rest.
+
+
+def _broadcast_log_scale(log_scale, shape):
+    return tf.broadcast_to(log_scale, ps.broadcast_shape(ps.shape(log_scale), shape))
+
+
+def diagonal_log_ratio_quadratic_form(residual, log_scale):
+    """`(A e)^T S^-1 (A e)` for `e = residual`, `S` the log-ratio covariance of
+    `Normal(., diag(exp(log_scale)**2))`; both broadcast over the last axis K.
+
+    The weighted mean `e_bar` is subtracted before squaring (no cancellation
+    between large sums), and each term is squared after dividing by its
+    scale, so it overflows only when a standardized residual does.
+
+    The gradient is the analytic one, `2 w_k (e_k - e_bar)` with respect to
+    `e_k` and `-2 w_k (e_k - e_bar)**2` with respect to `log_scale_k` (the
+    dependence through `e_bar` cancels, since `sum w (e - e_bar) = 0`). Each
+    is a single term per coordinate, so where the form overflows the
+    gradient is infinite, never `inf - inf = NaN` as autodiff through
+    `e_bar` would give. It is written in differentiable ops of the inputs,
+    so second derivatives are right too.
+    """
+    log_scale = _broadcast_log_scale(log_scale, ps.shape(residual))
+    residual = tf.broadcast_to(residual, ps.shape(log_scale))
+    return _diagonal_quadratic_form(residual, log_scale)
+
+
+def _standardized_residual(residual, log_scale):
+    """`(e - e_bar) / scale`, with `e_bar` the weighted mean of `e`."""
+    log_w = -2. * log_scale
+    # Weights normalized by their largest, so that scales from 1e-30 to 1e30
+    # neither overflow nor lose the small terms in the weighted mean.
+    w = tf.math.exp(log_w - tf.reduce_max(log_w, axis=-1, keepdims=True))
+    e_bar = (tf.reduce_sum(w * residual, axis=-1, keepdims=True)
+             / tf.reduce_sum(w, axis=-1, keepdims=True))
+    return (residual - e_bar) * tf.math.exp(-log_scale)
+
+
+@tf.custom_gradient
+def _diagonal_quadratic_form(residual, log_scale):
+    z = _standardized_residual(residual, log_scale)
+
+    def grad(dy):
+        # Recomputed from the inputs, so that an outer tape differentiates it.
+        z = _standardized_residual(residual, log_scale)
+        dy = dy[..., tf.newaxis]
+        return (dy * 2. * z * tf.math.exp(-log_scale),
+                dy * -2. * tf.math.square(z))
+
+    return tf.reduce_sum(tf.math.square(z), axis=-1), grad
+
+
+def diagonal_log_ratio_log_det(log_scale):
+    """`log det S` for the log-ratio covariance `S` of
+    `Normal(., diag(exp(log_scale)**2))`, shape `log_scale.shape[:-1]`.
+
+    `log_scale` must have its full last axis K (broadcast it first if it is
+    shared across coordinates): the determinant depends on K.
+    """
+    return (2. * tf.reduce_sum(log_scale, axis=-1)
+            + tf.reduce_logsumexp(-2. * log_scale, axis=-1))
+
+
+def diagonal_log_ratio_trace(log_variance, log_scale):
+    """`tr(S^-1 A diag(u) A^T)` with `u = exp(log_variance)`, `S` the log-ratio
+    covariance of `Normal(., diag(exp(log_scale)**2))`: the trace term of a
+    Gaussian KL divergence or of an expected log density in log-ratio space.
+
+    `1 - pi_k` is computed as the sum of the other coordinates' weights over
+    the sum of all (prefix and suffix sums of positive terms), not as a
+    difference, so it keeps its relative precision when `pi_k` is near 1.
+    """
+    shape = ps.broadcast_shape(ps.shape(log_variance), ps.shape(log_scale))
+    log_scale = tf.broadcast_to(log_scale, shape)
+    log_variance = tf.broadcast_to(log_variance, shape)
+    log_w = -2. * log_scale
+    w = tf.math.exp(log_w - tf.reduce_max(log_w, axis=-1, keepdims=True))
+    others = (tf.math.cumsum(w, axis=-1, exclusive=True)
+              + tf.math.cumsum(w, axis=-1, exclusive=True, reverse=True))
+    one_minus_pi = others / tf.reduce_sum(w, axis=-1, keepdims=True)
+    return tf.reduce_sum(tf.math.exp(log_variance + log_w) * one_minus_pi, axis=-1)

@@ -46,7 +46,7 @@ def make_diag(loc=LOC, scale=SCALE):
 
 
 def make_full(loc=LOC, cov=COV):
-    return LogisticNormalSoftmax(f64(loc), covariance=f64(cov))
+    return LogisticNormalSoftmax(f64(loc), covariance_matrix=f64(cov))
 
 
 class TestLogisticNormalSoftmaxScaleContract(DistributionContract):
@@ -87,11 +87,11 @@ class TestLogisticNormalSoftmaxCovarianceContract(DistributionContract):
     def make(self, dtype):
         return LogisticNormalSoftmax(
             loc=tf.constant([[0.5, 0., -1.], [0., 0., 0.], [-1., 2., 0.3]], dtype),
-            covariance=tf.constant(np.array([[COV], [BRIDGE_COV]]), dtype))
+            covariance_matrix=tf.constant(np.array([[COV], [BRIDGE_COV]]), dtype))
 
     def make_iid(self, n, dtype):
         return LogisticNormalSoftmax(loc=tf.zeros([n, 3], dtype),
-                                     covariance=tf.constant(COV, dtype))
+                                     covariance_matrix=tf.constant(COV, dtype))
 
     def extreme_cases(self, dtype):
         cases = []
@@ -101,13 +101,13 @@ class TestLogisticNormalSoftmaxCovarianceContract(DistributionContract):
             loc = tf.Variable(tf.constant(loc, dtype))
             for base in (np.eye(3), BRIDGE_COV * 3.):
                 cov = tf.Variable(tf.constant(s ** 2 * base, dtype))
-                cases.append((LogisticNormalSoftmax(loc, covariance=cov), [loc, cov]))
+                cases.append((LogisticNormalSoftmax(loc, covariance_matrix=cov), [loc, cov]))
         return cases
 
     def variables(self, dtype):
         loc = tf.Variable(tf.constant([[0.5, 0., -1.]], dtype))
         cov = tf.Variable(tf.constant(COV, dtype))
-        return LogisticNormalSoftmax(loc, covariance=cov), [loc, cov]
+        return LogisticNormalSoftmax(loc, covariance_matrix=cov), [loc, cov]
 
 
 # -- analytic values ----------------------------------------------------------
@@ -176,7 +176,7 @@ def test_log_prob_is_minus_inf_on_the_boundary_without_nan_gradients():
         loc = tf.Variable(f64(LOC))
         x = f64([[0., 0.4, 0.6], [0.2, 0.3, 0.5]])
         dist = (LogisticNormalSoftmax(loc, scale=d.scale) if d.scale is not None
-                else LogisticNormalSoftmax(loc, covariance=d.covariance))
+                else LogisticNormalSoftmax(loc, covariance_matrix=d.covariance_matrix))
         with tf.GradientTape() as tape:
             lp = dist.log_prob(x)
             second = lp[1]
@@ -227,7 +227,7 @@ def test_mean_is_not_implemented_and_estimate_mean_is_unbiased(seed):
 # -- statistics: sampler against log_prob --------------------------------------
 
 
-@pytest.mark.parametrize("make", [make_diag, make_full], ids=["scale", "covariance"])
+@pytest.mark.parametrize("make", [make_diag, make_full], ids=["scale", "covariance_matrix"])
 def test_regression_log_prob_exists_and_is_exact(make):
     """§9.9: relaxit's log_prob raised NotImplementedError. The importance
     identity E_{x ~ Dirichlet(1,1,1)}[q(x) / p(x)] = 1 holds for a density in
@@ -282,7 +282,7 @@ def _cell_counts(x):
     (make_full, lambda: make_full(cov=COV * 1.25 ** 2)),
     (lambda: make_full(cov=BRIDGE_COV), lambda: make_diag(
         scale=np.sqrt(np.diag(BRIDGE_COV)))),
-], ids=["scale", "covariance", "bridge"])
+], ids=["scale", "covariance_matrix", "bridge"])
 def test_region_probabilities_agree_with_log_prob(make, wrong, seed):
     """K = 3 goodness of fit: sample frequencies of 25 cells of the simplex
     against the probabilities integrated from `log_prob`, Hoeffding bound
@@ -318,7 +318,7 @@ def _check_gradients_against_finite_differences(total, params, rtol):
             e = np.zeros_like(v)
             e[idx] = h
             expected = g[idx]
-            if k == "covariance":
+            if k == "covariance_matrix":
                 if idx[0] > idx[1]:
                     continue
                 e[idx[::-1]] = h
@@ -330,7 +330,9 @@ def _check_gradients_against_finite_differences(total, params, rtol):
 
 
 def _params(variant):
-    return dict(loc=LOC, scale=SCALE) if variant == "scale" else dict(loc=LOC, covariance=COV)
+    if variant == "scale":
+        return dict(loc=LOC, scale=SCALE)
+    return dict(loc=LOC, covariance_matrix=COV)
 
 
 def _dist(p):
@@ -338,7 +340,7 @@ def _dist(p):
                                     for k, v in p.items()})
 
 
-@pytest.mark.parametrize("variant", ["scale", "covariance"])
+@pytest.mark.parametrize("variant", ["scale", "covariance_matrix"])
 def test_pathwise_gradients_match_finite_differences(variant):
     """d sum(sample * weights) / d parameter with the noise held fixed."""
     weights = f64([1., -2., 0.5])
@@ -347,7 +349,7 @@ def test_pathwise_gradients_match_finite_differences(variant):
         _params(variant), rtol=1e-5)
 
 
-@pytest.mark.parametrize("variant", ["scale", "covariance"])
+@pytest.mark.parametrize("variant", ["scale", "covariance_matrix"])
 def test_log_prob_gradients_match_finite_differences(variant):
     x = f64(_points(n=5))
     _check_gradients_against_finite_differences(
@@ -365,7 +367,7 @@ def test_huge_scale_gives_vertices_without_nan(dtype):
     scale = tf.Variable(tf.constant([1e3, 1e3, 1e3], dtype))
     for d in (LogisticNormalSoftmax(tf.zeros([3], dtype), scale=scale),
               LogisticNormalSoftmax(tf.zeros([3], dtype),
-                                    covariance=tf.constant(1e6 * np.eye(3), dtype))):
+                                    covariance_matrix=tf.constant(1e6 * np.eye(3), dtype))):
         with tf.GradientTape() as tape:
             x = d.sample(500, seed=(1, 2))
             s = tf.reduce_sum(x * tf.constant([1., 2., 3.], dtype))
@@ -376,6 +378,37 @@ def test_huge_scale_gives_vertices_without_nan(dtype):
         np.testing.assert_array_equal(np.isfinite(lp), np.all(x_ > 0., axis=-1))
         if d.scale is not None:
             assert np.all(np.isfinite(tape.gradient(s, scale).numpy()))
+
+
+@pytest.mark.parametrize("dtype", [tf.float32, tf.float64])
+def test_huge_loc_gives_no_nan_values_or_gradients(dtype):
+    """loc = +-1e30 with scales 1e-3..1e3. Samples are vertices, where the
+    density is 0 whatever the parameters: log_prob -inf with gradient 0. At
+    an interior point the log density is about -1e60: finite in float64 (and
+    equal to the reference), below the float32 range in float32, where
+    log_prob is -inf and its gradient with respect to scale is +inf (the
+    rounding of a positive number of order 1e60). Never NaN."""
+    loc = tf.Variable(tf.constant([1e30, 0., -1e30], dtype))
+    scale = tf.Variable(tf.constant([1e-3, 1., 1e3], dtype))
+    d = LogisticNormalSoftmax(loc, scale=scale)
+    point = tf.constant([0.2, 0.3, 0.5], dtype)
+    with tf.GradientTape(persistent=True) as tape:
+        x = d.sample(50, seed=(1, 2))
+        lp_samples = d.log_prob(tf.stop_gradient(x))
+        lp_point = d.log_prob(point)
+    assert np.all(lp_samples.numpy() == -np.inf)
+    for g in tape.gradient(lp_samples, [loc, scale]):
+        np.testing.assert_array_equal(g, 0.)
+    g_loc, g_scale = (g.numpy() for g in tape.gradient(lp_point, [loc, scale]))
+    assert not np.any(np.isnan(g_loc)) and not np.any(np.isnan(g_scale))
+    if dtype == tf.float64:
+        np.testing.assert_allclose(
+            lp_point, reference_log_prob(point, [1e30, 0., -1e30],
+                                         np.diag([1e-6, 1., 1e6])), rtol=1e-9)
+        assert np.all(np.isfinite(g_loc)) and np.all(np.isfinite(g_scale))
+    else:
+        assert lp_point.numpy() == -np.inf
+        np.testing.assert_array_equal(g_scale, np.inf)
 
 
 def test_log_prob_finite_for_tiny_and_mixed_scales():
@@ -393,14 +426,14 @@ def test_log_prob_finite_for_tiny_and_mixed_scales():
 @pytest.mark.parametrize("kwargs,message", [
     (dict(loc=[0., 0., 0.], scale=[1., 0., 1.]), "Argument `scale` must be positive."),
     (dict(loc=[0., 0., 0.], scale=[1., -1., 1.]), "Argument `scale` must be positive."),
-    (dict(loc=[0., 0.], covariance=[[1., 0.5], [0., 1.]]),
-     "Argument `covariance` must be symmetric."),
-    (dict(loc=[0., 0., 0.], covariance=np.diag([1., -0.5, 1.])),
-     "Argument `covariance` must be positive semi-definite."),
-    (dict(loc=[0., 0., 0.], covariance=[[1., 1., 0.], [1., 1., 0.], [0., 0., 1.]]),
-     "Argument `covariance` must be positive definite on the differences"),
-    (dict(loc=[0., 0.], covariance=np.ones((2, 2))),
-     "Argument `covariance` must be positive definite on the differences"),
+    (dict(loc=[0., 0.], covariance_matrix=[[1., 0.5], [0., 1.]]),
+     "Argument `covariance_matrix` must be symmetric."),
+    (dict(loc=[0., 0., 0.], covariance_matrix=np.diag([1., -0.5, 1.])),
+     "Argument `covariance_matrix` must be positive semi-definite."),
+    (dict(loc=[0., 0., 0.], covariance_matrix=[[1., 1., 0.], [1., 1., 0.], [0., 0., 1.]]),
+     "Argument `covariance_matrix` must be positive definite on the differences"),
+    (dict(loc=[0., 0.], covariance_matrix=np.ones((2, 2))),
+     "Argument `covariance_matrix` must be positive definite on the differences"),
 ])
 def test_invalid_parameters_raise(kwargs, message):
     with pytest.raises(tf.errors.InvalidArgumentError, match=message):
@@ -408,7 +441,7 @@ def test_invalid_parameters_raise(kwargs, message):
 
 
 def test_singular_bridge_covariance_is_valid():
-    d = LogisticNormalSoftmax(f64([0., 0., 0.]), covariance=f64(BRIDGE_COV),
+    d = LogisticNormalSoftmax(f64([0., 0., 0.]), covariance_matrix=f64(BRIDGE_COV),
                               validate_args=True)
     assert np.isfinite(d.log_prob(f64([0.2, 0.3, 0.5])).numpy())
 
@@ -421,17 +454,18 @@ def test_invalid_variable_assignment_is_caught():
     with pytest.raises(tf.errors.InvalidArgumentError, match="`scale` must be positive"):
         d.sample(seed=(1, 2))
     cov = tf.Variable(np.eye(3))
-    d = LogisticNormalSoftmax(f64([0., 0., 0.]), covariance=cov, validate_args=True)
+    d = LogisticNormalSoftmax(f64([0., 0., 0.]), covariance_matrix=cov, validate_args=True)
     d.log_prob(f64([0.2, 0.3, 0.5]))
     cov.assign(np.diag([1., -1., 1.]))
-    with pytest.raises(tf.errors.InvalidArgumentError, match="`covariance` must be positive"):
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match="`covariance_matrix` must be positive"):
         d.log_prob(f64([0.2, 0.3, 0.5]))
 
 
 def test_scale_and_covariance_are_exclusive_and_event_size_at_least_two():
-    with pytest.raises(ValueError, match="exactly one of `scale` or `covariance`"):
-        LogisticNormalSoftmax([0., 0.], scale=[1., 1.], covariance=np.eye(2))
-    with pytest.raises(ValueError, match="exactly one of `scale` or `covariance`"):
+    with pytest.raises(ValueError, match="exactly one of `scale` or `covariance_matrix`"):
+        LogisticNormalSoftmax([0., 0.], scale=[1., 1.], covariance_matrix=np.eye(2))
+    with pytest.raises(ValueError, match="exactly one of `scale` or `covariance_matrix`"):
         LogisticNormalSoftmax([0., 0.])
     with pytest.raises(ValueError, match="at least 2"):
         LogisticNormalSoftmax([0.], scale=[1.])
@@ -443,6 +477,209 @@ def test_log_prob_validates_support():
         d.log_prob([0.2, 0.3, 0.6])
     with pytest.raises(tf.errors.InvalidArgumentError, match="negative components"):
         d.log_prob([-0.1, 0.5, 0.6])
+
+
+# -- TFP's interfaces ----------------------------------------------------------------
+
+
+def test_covariance_is_the_moment_method_and_covariance_matrix_the_parameter():
+    """`covariance()` means on every TFP distribution the covariance of the
+    sample x, which has no closed form here: NotImplementedError, as for
+    `variance()` and `stddev()`; the Gaussian's covariance is the property
+    `covariance_matrix` (TFP's name, as in MultivariateNormalFullCovariance)."""
+    for d in (make_diag(), make_full()):
+        for method in (d.covariance, d.variance, d.stddev):
+            with pytest.raises(NotImplementedError, match="no closed-form variance or covariance"):
+                method()
+    np.testing.assert_array_equal(make_full().covariance_matrix, COV)
+    assert make_diag().covariance_matrix is None
+    assert make_full().parameters["covariance_matrix"] is not None
+
+
+def test_make_trainable_builds_a_working_distribution():
+    """`covariance_matrix` is the non-preferred alternative to `scale`, so
+    `make_trainable` builds `loc` and `scale` only."""
+    d = tfp.experimental.util.make_trainable(
+        LogisticNormalSoftmax, batch_and_event_shape=[2, 4], seed=(1, 2))
+    assert tuple(d.batch_shape) == (2,) and tuple(d.event_shape) == (4,)
+    assert d.covariance_matrix is None
+    shapes = {v.name.split(":")[0]: tuple(v.shape) for v in d.trainable_variables}
+    assert shapes == {"loc": (2, 4), "scale": (2, 4)}
+    with tf.GradientTape() as tape:
+        x = d.sample(5, seed=(3, 4))
+        lp = d.log_prob(tf.stop_gradient(x))
+        total = tf.reduce_sum(lp) + tf.reduce_sum(x * tf.constant([1., 2., 3., 4.]))
+    assert x.shape == (5, 2, 4) and np.all(np.isfinite(lp.numpy()))
+    for g in tape.gradient(total, d.trainable_variables):
+        assert g is not None and np.all(np.isfinite(g.numpy()))
+
+
+# -- shapes ---------------------------------------------------------------------------
+
+
+def test_scalar_scale_or_loc_broadcasts_over_the_event():
+    x = _points()
+    full = make_diag(scale=[0.7, 0.7, 0.7])
+    for d in (LogisticNormalSoftmax(f64(LOC), scale=f64(0.7)),
+              LogisticNormalSoftmax(f64(LOC), scale=f64([0.7]))):
+        assert tuple(d.event_shape) == (3,) and tuple(d.batch_shape) == ()
+        np.testing.assert_allclose(d.log_prob(x), full.log_prob(x), rtol=1e-13)
+        np.testing.assert_array_equal(d.sample(4, seed=(1, 2)), full.sample(4, seed=(1, 2)))
+    d = LogisticNormalSoftmax(f64(0.), scale=f64(SCALE))
+    np.testing.assert_allclose(d.log_prob(x), make_diag(loc=np.zeros(3)).log_prob(x),
+                               rtol=1e-13)
+    d = LogisticNormalSoftmax(f64(0.), covariance_matrix=f64(COV))
+    np.testing.assert_allclose(d.log_prob(x), make_full(loc=np.zeros(3)).log_prob(x),
+                               rtol=1e-13)
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    (dict(loc=[0., 0., 0.], covariance_matrix=np.ones((3, 2))),
+     "`covariance_matrix` must be square, of shape \\[..., K, K\\]; got shape \\(3, 2\\)"),
+    (dict(loc=[0., 0., 0.], covariance_matrix=np.ones(3)),
+     "`covariance_matrix` must have shape \\[..., K, K\\]"),
+    (dict(loc=[0., 0., 0.], covariance_matrix=np.eye(4)),
+     "`loc` \\(size 3\\) must have the size K of `covariance_matrix`.*K = 4"),
+    (dict(loc=[0., 0., 0.], scale=[1., 1.]),
+     "`loc` \\(size 3\\) and `scale` \\(size 2\\) must have the same size K, or size 1"),
+    (dict(loc=0., scale=1.), "both are scalars"),
+    (dict(loc=[0.], covariance_matrix=np.eye(1)), "at least 2"),
+])
+@pytest.mark.parametrize("validate_args", [False, True])
+def test_shapes_that_fit_no_event_size_raise(kwargs, message, validate_args):
+    with pytest.raises(ValueError, match=message):
+        LogisticNormalSoftmax(validate_args=validate_args, **kwargs)
+
+
+def test_dynamic_covariance_shapes_are_checked_with_validate_args():
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.float64),
+                                  tf.TensorSpec([None, None], tf.float64)])
+    def log_prob(loc, cov):
+        d = LogisticNormalSoftmax(loc, covariance_matrix=cov, validate_args=True)
+        return d.log_prob(tf.fill(tf.shape(cov)[-1:], tf.constant(1., tf.float64))
+                          / tf.cast(tf.shape(cov)[-1], tf.float64))
+
+    np.testing.assert_allclose(log_prob(f64(LOC), f64(COV)),
+                               make_full().log_prob(np.full(3, 1. / 3.)), rtol=1e-13)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="must be square"):
+        log_prob(f64(LOC), f64(np.ones((3, 2))))
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match="last axis of `loc` must have the size K"):
+        log_prob(f64(LOC), f64(np.eye(4)))
+
+
+def test_integer_parameters_are_converted():
+    d = LogisticNormalSoftmax(np.array([1, 0, -1]), scale=np.array([1, 2, 1]))
+    ref = LogisticNormalSoftmax([1., 0., -1.], scale=[1., 2., 1.])
+    assert d.dtype == tf.float32
+    np.testing.assert_array_equal(d.sample(3, seed=(1, 2)), ref.sample(3, seed=(1, 2)))
+    d = LogisticNormalSoftmax(np.array([1, 0, -1]), covariance_matrix=2 * np.eye(3, dtype=int))
+    ref = LogisticNormalSoftmax([1., 0., -1.], covariance_matrix=2. * np.eye(3, dtype=np.float32))
+    np.testing.assert_array_equal(d.log_prob([0.2, 0.3, 0.5]), ref.log_prob([0.2, 0.3, 0.5]))
+
+
+# -- KL divergence ----------------------------------------------------------------------
+
+
+_KL_Q = dict(loc=np.array([[0.1, 0.4, -0.3], [1., -1., 0.5]]),
+             scale=np.array([0.9, 0.6, 1.4]),
+             covariance_matrix=np.array([[0.9, 0.2, -0.1], [0.2, 0.7, 0.1], [-0.1, 0.1, 1.2]]))
+
+
+def _lns(loc, variant, scale=SCALE, cov=COV):
+    if variant == "scale":
+        return LogisticNormalSoftmax(f64(loc), scale=f64(scale))
+    return LogisticNormalSoftmax(f64(loc), covariance_matrix=f64(cov))
+
+
+def _log_ratio_mvn(d):
+    return tfd.MultivariateNormalTriL(
+        d.log_ratio_loc(), tf.linalg.cholesky(d.log_ratio_covariance()))
+
+
+@pytest.mark.parametrize("variant_p", ["scale", "covariance_matrix"])
+@pytest.mark.parametrize("variant_q", ["scale", "covariance_matrix"])
+def test_kl_is_the_gaussian_kl_of_the_log_ratios(variant_p, variant_q):
+    p = _lns(LOC, variant_p)
+    q = _lns(_KL_Q["loc"], variant_q, _KL_Q["scale"], _KL_Q["covariance_matrix"])
+    kl = tfd.kl_divergence(p, q).numpy()
+    assert kl.shape == (2,) and np.all(kl > 0.)
+    np.testing.assert_allclose(
+        kl, tfd.kl_divergence(_log_ratio_mvn(p), _log_ratio_mvn(q)), rtol=1e-11)
+    # The law depends on differences only: shifting loc changes nothing.
+    shifted = _lns(LOC + 5., variant_p)
+    np.testing.assert_allclose(tfd.kl_divergence(shifted, q), kl, rtol=1e-11)
+    np.testing.assert_allclose(tfd.kl_divergence(p, p), 0., atol=1e-14)
+
+
+def test_kl_of_scale_and_diagonal_covariance_agree_at_extreme_scales():
+    """The O(K) form (both `scale`) against the Cholesky form (diagonal
+    `covariance_matrix`) in float64, for scales from 1e-3 to 1e3; in float32
+    the O(K) form keeps 1e-5 relative accuracy."""
+    loc_p, scale_p = np.array([0.3, -2., 1., 0.]), np.array([1e-3, 1., 1e3, 0.5])
+    loc_q, scale_q = np.array([0., 1., -1., 2.]), np.array([2e-3, 3., 1e2, 1e-3])
+    kl_diag = tfd.kl_divergence(LogisticNormalSoftmax(f64(loc_p), scale=f64(scale_p)),
+                                LogisticNormalSoftmax(f64(loc_q), scale=f64(scale_q)))
+    kl_full = tfd.kl_divergence(
+        LogisticNormalSoftmax(f64(loc_p), covariance_matrix=f64(np.diag(scale_p ** 2))),
+        LogisticNormalSoftmax(f64(loc_q), covariance_matrix=f64(np.diag(scale_q ** 2))))
+    np.testing.assert_allclose(kl_diag, kl_full, rtol=1e-9)
+    kl32 = tfd.kl_divergence(
+        LogisticNormalSoftmax(loc_p.astype(np.float32), scale=scale_p.astype(np.float32)),
+        LogisticNormalSoftmax(loc_q.astype(np.float32), scale=scale_q.astype(np.float32)))
+    np.testing.assert_allclose(kl32, kl_diag, rtol=1e-5)
+
+
+@pytest.mark.parametrize("variant", ["scale", "covariance_matrix"])
+def test_kl_matches_monte_carlo(variant, seed):
+    """E_{x ~ p}[log p(x) - log q(x)] within the CLT half-width at
+    FALSE_FAIL_RATE (per batch member). Power: the KL between the
+    K-dimensional Gaussians of g (what one gets by ignoring that the softmax
+    sees only differences) is more than twice the half-width away."""
+    p = _lns(LOC, variant)
+    q = _lns(_KL_Q["loc"], variant, _KL_Q["scale"], _KL_Q["covariance_matrix"])
+    kl = tfd.kl_divergence(p, q).numpy()
+    # One sample of p for both batch members of q.
+    x = p.sample(NUM_SAMPLES, seed=seed)[:, tf.newaxis]
+    values = (p.log_prob(x) - q.log_prob(x)).numpy()
+    utils.assert_mean_within_clt(values, kl, FALSE_FAIL_RATE / 2)
+    half = utils.clt_halfwidth(values.std(0), NUM_SAMPLES, FALSE_FAIL_RATE / 2)
+    if variant == "scale":
+        g_p = tfd.MultivariateNormalDiag(f64(LOC), f64(SCALE))
+        g_q = tfd.MultivariateNormalDiag(f64(_KL_Q["loc"]), f64(_KL_Q["scale"]))
+    else:
+        g_p = tfd.MultivariateNormalFullCovariance(f64(LOC), f64(COV))
+        g_q = tfd.MultivariateNormalFullCovariance(f64(_KL_Q["loc"]),
+                                                   f64(_KL_Q["covariance_matrix"]))
+    naive = tfd.kl_divergence(g_p, g_q).numpy()
+    assert np.all(np.abs(naive - kl) > 2. * half), (naive, kl, half)
+
+
+def test_kl_gradients_are_finite_and_match_finite_differences():
+    def kl(loc, scale):
+        return tfd.kl_divergence(LogisticNormalSoftmax(loc, scale=scale),
+                                 LogisticNormalSoftmax(f64(_KL_Q["loc"][0]),
+                                                       scale=f64(_KL_Q["scale"])))
+    loc, scale = tf.Variable(f64(LOC)), tf.Variable(f64(SCALE))
+    with tf.GradientTape() as tape:
+        value = kl(loc, scale)
+    grads = tape.gradient(value, [loc, scale])
+    h = 1e-6
+    for n, base in enumerate((LOC, SCALE)):
+        for i in range(3):
+            e = np.zeros(3)
+            e[i] = h
+            args = [f64(LOC), f64(SCALE)]
+            args[n] = f64(base + e)
+            plus = kl(*args)
+            args[n] = f64(base - e)
+            fd = (plus - kl(*args)) / (2 * h)
+            np.testing.assert_allclose(grads[n][i], fd, rtol=1e-6, atol=1e-9)
+
+
+def test_kl_rejects_different_event_sizes():
+    with pytest.raises(ValueError, match="one event size K; got 3 and 4"):
+        tfd.kl_divergence(make_diag(), make_diag(loc=np.zeros(4), scale=np.ones(4)))
 
 
 # -- regressions for the reference library's defects (relaxit-review.md §9) -------
