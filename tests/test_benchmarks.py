@@ -1,9 +1,12 @@
 """Checks of `benchmarks/throughput.py`: its factory table is complete, each
 timed step traces once for repeated calls with the same shapes, and the
-script runs end to end in its quick mode. No timing is asserted here."""
+script runs end to end in its quick mode, writing nowhere under
+benchmarks/results/. No timing is asserted here."""
 
 import json
 import math
+import os
+import pathlib
 
 import numpy as np
 import pytest
@@ -64,13 +67,38 @@ def test_floor_does_not_retrace():
     assert floor.experimental_get_tracing_count() == 1
 
 
-def test_quick_mode_smoke(tmp_path):
+def _results_files():
+    """{path: modification time} of every file under benchmarks/results/."""
+    return {p: p.stat().st_mtime_ns
+            for p in pathlib.Path(bench.bench_io.RESULTS_DIR).rglob("*") if p.is_file()}
+
+
+def test_quick_outputs_go_to_scratch_never_to_results():
+    io = bench.bench_io
+    quick = bench.parse_args(["--quick"])
+    for path in (quick.json, quick.markdown):
+        assert path.startswith(io.SCRATCH_DIR + os.sep) and not io.in_results(path), path
+    full = bench.parse_args([])
+    assert full.json == os.path.join(io.RESULTS_DIR, "throughput.json")
+    assert full.markdown == os.path.join(io.RESULTS_DIR, "throughput.md")
+    assert bench.parse_args(["--quick", "--json", ""]).json == ""
+    for flag in ("--json", "--markdown"):
+        with pytest.raises(SystemExit):
+            bench.parse_args(["--quick", flag, os.path.join(io.RESULTS_DIR, "x")])
+
+
+def test_quick_mode_smoke(tmp_path, monkeypatch):
+    """A quick run with the default outputs writes them to the scratch folder
+    and leaves benchmarks/results/ as it was."""
+    monkeypatch.setattr(bench.bench_io, "SCRATCH_DIR", str(tmp_path))
     json_path = tmp_path / "throughput.json"
     md_path = tmp_path / "throughput.md"
-    result = bench.main([
-        "--quick", "--max-elements", "1000", "--modes", "function",
-        "--budget", "0", "--min-repeats", "1", "--max-repeats", "2",
-        "--json", str(json_path), "--markdown", str(md_path)])
+    argv = ["--quick", "--max-elements", "1000", "--modes", "function",
+            "--budget", "0", "--min-repeats", "1", "--max-repeats", "2"]
+    assert bench.parse_args(argv).json == str(json_path)   # checked before running
+    before = _results_files()
+    result = bench.main(argv)
+    assert _results_files() == before
     rows = json.loads(json_path.read_text())["rows"]
     assert rows == json.loads(json.dumps(result["rows"]))
     timed = {r["distribution"] for r in rows}
