@@ -170,8 +170,9 @@ def test_log_prob_of_own_samples_inside_joint_distribution(case):
 def test_make_trainable(case):
     """An instance from `make_trainable` with only the Python arguments
     given: the shapes asked for, finite samples and `log_prob`, and a finite
-    gradient for every variable (through the sample and the log-density:
-    a straight-through `log_prob` need not depend on the temperature)."""
+    gradient for every variable (through a weighted sum of the sample and
+    the log-density: a straight-through `log_prob` need not depend on the
+    temperature)."""
     dist = tfp.experimental.util.make_trainable(
         case.cls, batch_and_event_shape=case.shape, seed=(1, 2), **case.fixed)
     assert tuple(dist.batch_shape) + tuple(dist.event_shape) == case.shape
@@ -183,7 +184,10 @@ def test_make_trainable(case):
             lp = dist.log_prob(tf.stop_gradient(x))
         except NotImplementedError:
             lp = tf.zeros([])
-        loss = tf.reduce_sum(x) + tf.reduce_sum(lp)
+        # Weights along the last axis: the sum of a simplex-valued sample is
+        # constant, and its gradient zero whatever the parameters.
+        weights = tf.linspace(1., 2., x.shape[-1])
+        loss = tf.reduce_sum(x * weights) + tf.reduce_sum(lp)
     assert tuple(x.shape) == (4,) + case.shape
     assert np.all(np.isfinite(x.numpy())) and np.all(np.isfinite(lp.numpy())), (x, lp)
     for variable, grad in zip(variables, tape.gradient(loss, variables)):
