@@ -16,9 +16,8 @@ Run:
     python benchmarks/acrobot.py --estimators a2c reinforce --seeds 3
     python benchmarks/acrobot.py --quick                  # 2 seeds x 3 episodes of 50 steps
 
-Outputs go to `--output-dir`: by default `benchmarks/results/acrobot/`, and
-for a `--quick` run `bench_output/acrobot/` (a quick run refuses a folder
-inside `benchmarks/results/`, whose files are the committed full runs).
+Outputs go to `--output-dir`: by default `benchmarks/results/acrobot/` (the
+committed full runs), and for a `--quick` run `bench_output/acrobot/`.
 
 The target of issue 5: with the best estimator, the median over 5 seeds is
 at most 300 episodes.
@@ -86,7 +85,7 @@ def parse_args(argv, ex):
     args = parser.parse_args(argv)
     if args.output_dir == "":
         parser.error("--output-dir: needs a folder")
-    bench_io.resolve_outputs(parser, args, {"output_dir": "acrobot"}, args.quick)
+    bench_io.resolve_outputs(args, {"output_dir": "acrobot"}, args.quick)
     if args.quick:
         args.seeds, args.episodes, args.max_steps = 2, 3, 50
     return args

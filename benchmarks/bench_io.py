@@ -4,8 +4,8 @@ benchmark scripts.
 `benchmarks/results/` holds the committed tables of the full runs, which the
 docs include. A quick (smoke) run must never write over them: its default
 outputs go to the scratch folder `bench_output/` at the repository root
-(ignored by git), and an explicit output path inside `benchmarks/results/`
-is refused.
+(ignored by git). An output path given on the command line is used as given:
+regenerating a committed table names its file.
 """
 
 import json
@@ -24,28 +24,17 @@ def in_results(path):
     return os.path.commonpath([results, target]) == results
 
 
-def resolve_outputs(parser, args, defaults, scratch, refuse_results=None):
-    """Fills in and checks a run's output paths.
+def resolve_outputs(args, defaults, scratch):
+    """Fills in a run's default output paths.
 
     `defaults` maps an attribute of `args` to its path relative to the output
     folder: `RESULTS_DIR` for a full run, `SCRATCH_DIR` when `scratch` (a
-    quick run). An attribute left at None gets that default; an empty string
-    stays empty (write nothing). When `refuse_results` (default: `scratch`),
-    a path inside `benchmarks/results/` is an error (`parser.error`, exit
-    status 2), so a quick run cannot overwrite a committed result, even when
-    asked to."""
+    quick run). An attribute left at None gets that default; a path given
+    (or an empty string: write nothing) is kept."""
     folder = SCRATCH_DIR if scratch else RESULTS_DIR
     for attr, relative in defaults.items():
         if getattr(args, attr) is None:
             setattr(args, attr, os.path.join(folder, relative))
-    if scratch if refuse_results is None else refuse_results:
-        for attr in defaults:
-            path = getattr(args, attr)
-            if path and in_results(path):
-                parser.error(
-                    f"--{attr.replace('_', '-')} {path}: a quick run does not write "
-                    f"into {RESULTS_DIR} (the committed full-run results); choose a "
-                    f"path elsewhere or leave it out (default: under {SCRATCH_DIR})")
     return args
 
 

@@ -26,7 +26,7 @@ See `docs/estimator_variance.md` for the settings of every method.
 Outputs: a markdown table file, a JSON file, a PNG figure and one markdown
 snippet per relaxation module (`--snippet-dir`) for the distributions' pages,
 in `benchmarks/results/` by default; a `--quick` run writes them to
-`bench_output/` instead and refuses a path inside `benchmarks/results/`.
+`bench_output/` instead.
 """
 
 import argparse
@@ -1015,8 +1015,8 @@ def parse_args(argv):
                         "bench_output/estimator_variance/; '' for none.")
     args = p.parse_args(argv)
     bench_io.resolve_outputs(
-        p, args, {"markdown": "estimator_variance.md", "json": "estimator_variance.json",
-                  "plot": "estimator_variance.png", "snippet_dir": "estimator_variance"},
+        args, {"markdown": "estimator_variance.md", "json": "estimator_variance.json",
+               "plot": "estimator_variance.png", "snippet_dir": "estimator_variance"},
         args.quick)
     if args.quick:
         for key, value in QUICK.items():

@@ -280,7 +280,7 @@ def parse_args(argv=None):
                    "--quick bench_output/step_profile.md; '' for none")
     args = p.parse_args(argv)
     bench_io.resolve_outputs(
-        p, args, {"json": "step_profile.json", "markdown": "step_profile.md"}, args.quick)
+        args, {"json": "step_profile.json", "markdown": "step_profile.md"}, args.quick)
     if args.elements is None:
         args.elements = 10**5 if args.quick else 10**6
     if args.repeats is None:

@@ -490,7 +490,7 @@ def parse_args(argv=None):
                    help="print each cell to stderr as it finishes")
     args = p.parse_args(argv)
     return bench_io.resolve_outputs(
-        p, args, {"json": "throughput.json", "markdown": "throughput.md"}, args.quick)
+        args, {"json": "throughput.json", "markdown": "throughput.md"}, args.quick)
 
 
 def main(argv=None):

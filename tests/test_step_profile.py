@@ -107,7 +107,7 @@ def test_unit_costs_are_never_negative(monkeypatch):
     assert costs.xla("log") == 0.
 
 
-def test_quick_outputs_go_to_scratch_never_to_results():
+def test_quick_outputs_default_to_scratch_not_results():
     io = profile.bench_io
     quick = profile.parse_args(["--quick"])
     for path in (quick.json, quick.markdown):
@@ -115,8 +115,7 @@ def test_quick_outputs_go_to_scratch_never_to_results():
     full = profile.parse_args([])
     assert full.json == os.path.join(io.RESULTS_DIR, "step_profile.json")
     assert full.markdown == os.path.join(io.RESULTS_DIR, "step_profile.md")
-    with pytest.raises(SystemExit):
-        profile.parse_args(["--quick", "--json", full.json])
+    assert profile.parse_args(["--quick", "--markdown", "t.md"]).markdown == "t.md"
 
 
 def test_quick_run_with_default_outputs_leaves_results_alone(tmp_path, monkeypatch):
