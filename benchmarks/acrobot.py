@@ -16,6 +16,9 @@ Run:
     python benchmarks/acrobot.py --estimators a2c reinforce --seeds 3
     python benchmarks/acrobot.py --quick                  # 2 seeds x 3 episodes of 50 steps
 
+Outputs go to `--output-dir`: by default `benchmarks/results/acrobot/` (the
+committed full runs), and for a `--quick` run `bench_output/acrobot/`.
+
 The target of issue 5: with the best estimator, the median over 5 seeds is
 at most 300 episodes.
 """
@@ -31,6 +34,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
+import bench_io  # noqa: E402
 
 
 def load_example():
@@ -61,24 +66,34 @@ def markdown(results, target=300):
     return "\n".join(lines)
 
 
-def main(argv=None):
-    ex = load_example()
+def parse_args(argv, ex):
+    """The command line, with `ex` the loaded example (its estimator names)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--estimators", nargs="+", choices=ex.ESTIMATORS,
                         default=list(ex.ESTIMATORS))
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--episodes", type=int, default=300)
     parser.add_argument("--max-steps", type=int, default=500)
-    parser.add_argument("--output-dir", default=os.path.join(ROOT, "benchmarks", "results",
-                                                             "acrobot"))
+    parser.add_argument("--output-dir",
+                        help="default: benchmarks/results/acrobot, with --quick "
+                             "bench_output/acrobot")
     parser.add_argument("--merge", nargs="+", metavar="DIR",
                         help="do not train: merge the acrobot.json files of earlier runs "
                              "(e.g. estimators run in parallel) into one table in --output-dir")
     parser.add_argument("--quick", action="store_true",
                         help="2 seeds x 3 episodes capped at 50 steps (checks the script)")
     args = parser.parse_args(argv)
+    if args.output_dir == "":
+        parser.error("--output-dir: needs a folder")
+    bench_io.resolve_outputs(args, {"output_dir": "acrobot"}, args.quick)
     if args.quick:
         args.seeds, args.episodes, args.max_steps = 2, 3, 50
+    return args
+
+
+def main(argv=None):
+    ex = load_example()
+    args = parse_args(argv, ex)
     os.makedirs(args.output_dir, exist_ok=True)
 
     results = []

@@ -1,7 +1,41 @@
-"""Writing a benchmark's results: shared by the benchmark scripts."""
+"""Where a benchmark writes its results, and writing them: shared by the
+benchmark scripts.
+
+`benchmarks/results/` holds the committed tables of the full runs, which the
+docs include. A quick (smoke) run must never write over them: its default
+outputs go to the scratch folder `bench_output/` at the repository root
+(ignored by git). An output path given on the command line is used as given:
+regenerating a committed table names its file.
+"""
 
 import json
 import os
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RESULTS_DIR = os.path.join(ROOT, "benchmarks", "results")
+SCRATCH_DIR = os.path.join(ROOT, "bench_output")
+
+
+def in_results(path):
+    """Whether `path` is `benchmarks/results/` or lies inside it (links
+    resolved)."""
+    results = os.path.realpath(RESULTS_DIR)
+    target = os.path.realpath(path)
+    return os.path.commonpath([results, target]) == results
+
+
+def resolve_outputs(args, defaults, scratch):
+    """Fills in a run's default output paths.
+
+    `defaults` maps an attribute of `args` to its path relative to the output
+    folder: `RESULTS_DIR` for a full run, `SCRATCH_DIR` when `scratch` (a
+    quick run). An attribute left at None gets that default; a path given
+    (or an empty string: write nothing) is kept."""
+    folder = SCRATCH_DIR if scratch else RESULTS_DIR
+    for attr, relative in defaults.items():
+        if getattr(args, attr) is None:
+            setattr(args, attr, os.path.join(folder, relative))
+    return args
 
 
 def write_outputs(result, table, json_path, markdown_path):

@@ -24,7 +24,9 @@ See `docs/estimator_variance.md` for the settings of every method.
     python benchmarks/estimator_variance.py --quick        # digits, small R
 
 Outputs: a markdown table file, a JSON file, a PNG figure and one markdown
-snippet per relaxation module (`--snippet-dir`) for the distributions' pages.
+snippet per relaxation module (`--snippet-dir`) for the distributions' pages,
+in `benchmarks/results/` by default; a `--quick` run writes them to
+`bench_output/` instead.
 """
 
 import argparse
@@ -50,6 +52,9 @@ from tqdm import tqdm  # noqa: E402
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, _ROOT)
 sys.path.insert(0, os.path.join(_ROOT, "examples"))
+sys.path.insert(0, os.path.join(_ROOT, "benchmarks"))
+
+import bench_io  # noqa: E402
 
 import relaxtfp  # noqa: E402
 import relaxtfp.distributions as rd  # noqa: E402
@@ -57,7 +62,6 @@ import relaxtfp.distributions as rd  # noqa: E402
 tfd = tfp.distributions
 est = relaxtfp.estimators
 
-RESULTS_DIR = os.path.join(_ROOT, "benchmarks", "results")
 TOY_TARGETS = (0.45, 0.499)
 TOY_THETA = 0.
 TEMPERATURE = 0.5           # relaxations, gumbel_rao and rebar
@@ -999,16 +1003,24 @@ def parse_args(argv):
     p.add_argument("--timing-calls", type=int, default=5,
                    help="VAE: timed calls per method (fastest reported).")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--markdown", default=os.path.join(RESULTS_DIR, "estimator_variance.md"))
-    p.add_argument("--json", default=os.path.join(RESULTS_DIR, "estimator_variance.json"))
-    p.add_argument("--plot", default=os.path.join(RESULTS_DIR, "estimator_variance.png"))
-    p.add_argument("--snippet-dir", default=os.path.join(RESULTS_DIR, "estimator_variance"),
-                   help="one markdown snippet per relaxation module; '' for none.")
+    p.add_argument("--markdown", help="default: benchmarks/results/estimator_variance.md, "
+                   "with --quick bench_output/estimator_variance.md; '' for none.")
+    p.add_argument("--json", help="default: benchmarks/results/estimator_variance.json, "
+                   "with --quick bench_output/estimator_variance.json; '' for none.")
+    p.add_argument("--plot", help="default: benchmarks/results/estimator_variance.png, "
+                   "with --quick bench_output/estimator_variance.png; '' for none.")
+    p.add_argument("--snippet-dir",
+                   help="one markdown snippet per relaxation module; default: "
+                        "benchmarks/results/estimator_variance/, with --quick "
+                        "bench_output/estimator_variance/; '' for none.")
     args = p.parse_args(argv)
+    bench_io.resolve_outputs(
+        args, {"markdown": "estimator_variance.md", "json": "estimator_variance.json",
+               "plot": "estimator_variance.png", "snippet_dir": "estimator_variance"},
+        args.quick)
     if args.quick:
-        defaults = {a.dest: a.default for a in p._actions}
         for key, value in QUICK.items():
-            if getattr(args, key) == defaults[key]:
+            if getattr(args, key) == p.get_default(key):
                 setattr(args, key, value)
         args.eager = True
     if args.dataset is None:

@@ -24,6 +24,9 @@ of `--repeats` timed calls per step; the driver reports, per step, the median
 over rounds of each side and the median over rounds of the per-round ratio.
 
 Run `python benchmarks/pytorch_reference.py --help`. See `benchmarks/README.md`.
+Writes `benchmarks/results/pytorch_reference.{json,md}` by default; a
+`--quick` run (1e4 elements, 1 round, 2 repeats) writes
+`bench_output/pytorch_reference.{json,md}`.
 """
 
 import argparse
@@ -40,9 +43,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import bench_io  # noqa: E402
-RESULTS_DIR = os.path.join(HERE, "results")
-DEFAULT_JSON = os.path.join(RESULTS_DIR, "pytorch_reference.json")
-DEFAULT_MARKDOWN = os.path.join(RESULTS_DIR, "pytorch_reference.md")
 
 INSTALL_MESSAGE = """\
 PyTorch and relaxit are needed for the reference side of this benchmark, and
@@ -505,17 +505,31 @@ def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--torch-python", default="python",
                    help="Python interpreter with torch and relaxit (default: python)")
-    p.add_argument("--elements", type=lambda s: int(float(s)), default=10**6)
-    p.add_argument("--rounds", type=int, default=5)
-    p.add_argument("--repeats", type=int, default=10,
-                   help="timed calls per step and round (after one warm-up)")
+    p.add_argument("--quick", action="store_true",
+                   help="1e4 elements, 1 round, 2 repeats: checks the script; writes "
+                        "to bench_output/ by default")
+    p.add_argument("--elements", type=lambda s: int(float(s)),
+                   help="default 1e6 (--quick: 1e4)")
+    p.add_argument("--rounds", type=int, help="default 5 (--quick: 1)")
+    p.add_argument("--repeats", type=int,
+                   help="timed calls per step and round, after one warm-up "
+                        "(default 10; --quick: 2)")
     p.add_argument("--torch-threads", type=int, default=None,
                    help="torch.set_num_threads in the relaxit worker (default: torch's own)")
     p.add_argument("--classes", nargs="+", default=list(CLASSES), choices=list(CLASSES))
-    p.add_argument("--json", default=DEFAULT_JSON, help="'' to write none")
-    p.add_argument("--markdown", default=DEFAULT_MARKDOWN, help="'' to write none")
+    p.add_argument("--json", help="default: benchmarks/results/pytorch_reference.json, "
+                   "with --quick bench_output/pytorch_reference.json; '' to write none")
+    p.add_argument("--markdown", help="default: benchmarks/results/pytorch_reference.md, "
+                   "with --quick bench_output/pytorch_reference.md; '' to write none")
     p.add_argument("--worker", choices=("torch", "tf"), help=argparse.SUPPRESS)
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    for name, full, quick in (("elements", 10**6, 10**4), ("rounds", 5, 1),
+                              ("repeats", 10, 2)):
+        if getattr(args, name) is None:
+            setattr(args, name, quick if args.quick else full)
+    return bench_io.resolve_outputs(
+        args, {"json": "pytorch_reference.json", "markdown": "pytorch_reference.md"},
+        args.quick)
 
 
 def main(argv=None):

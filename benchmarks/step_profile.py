@@ -28,7 +28,8 @@ to its floor and timing one unit of that work on the same number of elements:
   that many passes one after the other costs at least, up to timing noise.
 
 Run `python benchmarks/step_profile.py --help`. Writes
-`benchmarks/results/step_profile.{json,md}` and prints the table.
+`benchmarks/results/step_profile.{json,md}` (with `--quick`,
+`bench_output/step_profile.{json,md}`) and prints the table.
 """
 
 import argparse
@@ -48,7 +49,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_io  # noqa: E402
 import throughput  # noqa: E402
 
-RESULTS_DIR = throughput.RESULTS_DIR
 TRANSCENDENTAL = frozenset((
     "exponential", "log", "log-plus-one", "exponential-minus-one", "logistic", "tanh",
     "erf", "sine", "cosine", "sqrt", "rsqrt", "cbrt", "power", "atan2"))
@@ -142,9 +142,13 @@ class UnitCosts:
         fn_log = self._timed(_chain(tf.math.log, self.length), False)
         fn_affine = self._timed(_chain(tf.identity, self.length), False)
         # A tf.function chain link is 3 passes (op, multiply, add), or 2 when
-        # the op is the (free) identity; the median of the two estimates.
-        self.pass_s = statistics.median([(fn_log - fn_none) / (3 * self.length),
-                                         (fn_affine - fn_none) / (2 * self.length)])
+        # the op is the (free) identity; the median of the two estimates. On a
+        # busy machine a chain can time below the empty one; that difference
+        # is noise, not a negative cost, so it is clipped at 0 as the XLA
+        # costs are, and an estimate is never below its floor.
+        self.pass_s = max(statistics.median([(fn_log - fn_none) / (3 * self.length),
+                                             (fn_affine - fn_none) / (2 * self.length)]),
+                          0.)
 
     def _timed(self, fn, jit):
         f = tf.function(fn, jit_compile=jit, autograph=False)
@@ -270,9 +274,13 @@ def parse_args(argv=None):
     p.add_argument("--classes", nargs="+", help="only these distributions")
     p.add_argument("--repeats", type=int,
                    help="timed calls per measurement (default 15; --quick: 5)")
-    p.add_argument("--json", default=os.path.join(RESULTS_DIR, "step_profile.json"))
-    p.add_argument("--markdown", default=os.path.join(RESULTS_DIR, "step_profile.md"))
+    p.add_argument("--json", help="default: benchmarks/results/step_profile.json, with "
+                   "--quick bench_output/step_profile.json; '' for none")
+    p.add_argument("--markdown", help="default: benchmarks/results/step_profile.md, with "
+                   "--quick bench_output/step_profile.md; '' for none")
     args = p.parse_args(argv)
+    bench_io.resolve_outputs(
+        args, {"json": "step_profile.json", "markdown": "step_profile.md"}, args.quick)
     if args.elements is None:
         args.elements = 10**5 if args.quick else 10**6
     if args.repeats is None:

@@ -38,6 +38,8 @@ import tensorflow_probability as tfp  # noqa: E402
 # Run from a checkout without installing: the repository root is the parent
 # of this file's folder.
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_io  # noqa: E402
 import relaxtfp  # noqa: E402
 import relaxtfp.distributions as rd  # noqa: E402
 
@@ -48,7 +50,6 @@ SIZES = (10**3, 10**4, 10**5, 10**6, 10**7)
 CATEGORIES = (10, 100, 10_000)
 QUICK_SIZES = (10**3, 10**6)
 QUICK_CATEGORIES = (100,)
-RESULTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 
 TFP_RELAXED_BERNOULLI = "tfd.RelaxedBernoulli"
 TFP_RELAXED_ONE_HOT = "tfd.RelaxedOneHotCategorical"
@@ -481,11 +482,15 @@ def parse_args(argv=None):
                    help="seconds of timed calls per cell (default 1, quick 0.15)")
     p.add_argument("--min-repeats", type=int)
     p.add_argument("--max-repeats", type=int)
-    p.add_argument("--json", default=os.path.join(RESULTS_DIR, "throughput.json"))
-    p.add_argument("--markdown", default=os.path.join(RESULTS_DIR, "throughput.md"))
+    p.add_argument("--json", help="default: benchmarks/results/throughput.json, with "
+                   "--quick bench_output/throughput.json; '' for none")
+    p.add_argument("--markdown", help="default: benchmarks/results/throughput.md, with "
+                   "--quick bench_output/throughput.md; '' for none")
     p.add_argument("--verbose", action="store_true",
                    help="print each cell to stderr as it finishes")
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    return bench_io.resolve_outputs(
+        args, {"json": "throughput.json", "markdown": "throughput.md"}, args.quick)
 
 
 def main(argv=None):

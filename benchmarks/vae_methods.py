@@ -10,7 +10,10 @@ JSON line each run prints. It writes a markdown table (mean +- sample
 standard deviation over seeds of the test -ELBO and -IWAE bounds, the
 demo-style relaxed test loss, and the median seconds per training epoch) to
 `--markdown` (default `benchmarks/results/vae_methods.md`, which the docs
-include) and the raw results to `--json`.
+include) and the raw results to `--json` (default
+`benchmarks/results/vae_methods.json`). A `--quick` run writes them to
+`bench_output/vae_methods.{md,json}` instead, so that it leaves the
+committed full runs in `benchmarks/results/` alone.
 
 Bernoulli-family relaxations and the unbiased estimators run with Bernoulli
 latents; categorical relaxations with the categorical latent of the preset
@@ -31,6 +34,8 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "examples" / "mnist_vae.py"
 sys.path.insert(0, str(ROOT / "examples"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import bench_io  # noqa: E402
 
 BERNOULLI = ("correlated_relaxed_bernoulli", "straight_through_relaxed_bernoulli",
              "straight_through_bernoulli", "hard_concrete", "gaussian_relaxed_bernoulli",
@@ -131,7 +136,7 @@ def markdown(results, args, wall):
     return "\n".join(lines)
 
 
-def main(argv=None):
+def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--dataset", default="mnist", choices=("mnist", "digits"))
     p.add_argument("--data-dir", help="folder of the four MNIST IDX files")
@@ -144,8 +149,10 @@ def main(argv=None):
     p.add_argument("--max-train", type=int)
     p.add_argument("--max-test", type=int)
     p.add_argument("--work-dir", default="/tmp/vae_methods")
-    p.add_argument("--markdown", default=str(ROOT / "benchmarks" / "results" / "vae_methods.md"))
-    p.add_argument("--json", default=str(ROOT / "benchmarks" / "results" / "vae_methods.json"))
+    p.add_argument("--markdown", help="default: benchmarks/results/vae_methods.md, with "
+                   "--quick bench_output/vae_methods.md; '' for none")
+    p.add_argument("--json", help="default: benchmarks/results/vae_methods.json, with "
+                   "--quick bench_output/vae_methods.json; '' for none")
     p.add_argument("--merge-json", nargs="+", default=[], metavar="FILE",
                    help="results (--json files) of earlier runs to put in the table "
                         "before this run's")
@@ -158,10 +165,17 @@ def main(argv=None):
     p.add_argument("--quick", action="store_true",
                    help="2 epochs, 2 seeds, k = 10, at most 2000/500 images")
     args = p.parse_args(argv)
+    bench_io.resolve_outputs(
+        args, {"markdown": "vae_methods.md", "json": "vae_methods.json"}, args.quick)
     if args.quick:
         args.epochs, args.seeds, args.iwae_k = 2, args.seeds[:2], 10
         args.max_train = args.max_train or 2000
         args.max_test = args.max_test or 500
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
     start = time.perf_counter()
     results = []
     for path in args.merge_json:

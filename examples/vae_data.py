@@ -25,6 +25,7 @@ import dataclasses
 import gzip
 import os
 import socket
+import zlib
 
 import numpy as np
 
@@ -103,11 +104,24 @@ def read_idx(path):
       A numpy array with the file's shape and native-endian dtype.
 
     Raises:
-      ValueError: If the file is not a well-formed IDX file.
+      ValueError: If the file is not a well-formed IDX file, or a `.gz` file
+        is not a complete, intact gzip stream; the message names the file.
+      OSError: If the file cannot be opened (missing, no permission).
     """
-    opener = gzip.open if str(path).endswith(".gz") else open
-    with opener(path, "rb") as f:
-        data = f.read()
+    if str(path).endswith(".gz"):
+        # A corrupt .gz fails inside the read with one of three exceptions,
+        # none naming the file: gzip.BadGzipFile (wrong magic bytes or CRC),
+        # zlib.error (a damaged deflate stream) or EOFError (a cut-off one).
+        try:
+            with gzip.open(path, "rb") as f:
+                data = f.read()
+        except (gzip.BadGzipFile, zlib.error, EOFError) as error:
+            raise ValueError(
+                f"{path} is not a readable gzip file ({type(error).__name__}: "
+                f"{error}).") from error
+    else:
+        with open(path, "rb") as f:
+            data = f.read()
     if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in _IDX_DTYPES:
         raise ValueError(f"{path} is not an IDX file (bad magic number "
                          f"{data[:4].hex() if data else 'empty file'}).")
@@ -168,7 +182,7 @@ def load_mnist_idx(data_dir):
                 f"{HOW_TO_PROVIDE_MNIST}")
         try:
             arrays[split, kind] = read_idx(path)
-        except (ValueError, OSError, EOFError) as error:
+        except (ValueError, OSError) as error:
             raise DataUnavailableError(
                 f"Cannot read {path}: {error}. {HOW_TO_PROVIDE_MNIST}") from error
     for split in ("train", "test"):

@@ -1,17 +1,43 @@
 """`benchmarks/acrobot.py` end to end in its quick mode, and `--merge` of
 two runs made separately (as the published table was: estimators run in
-parallel processes). No learning is asserted: the quick runs are 3 episodes
-of 50 steps."""
+parallel processes). A quick run writes nowhere under benchmarks/results/.
+No learning is asserted: the quick runs are 3 episodes of 50 steps."""
 
 import json
+import os
+import pathlib
 
 from tests import utils
 
+bench = utils.load_script("benchmarks/acrobot.py")
 
-def test_quick_runs_and_merge(tmp_path, capsys):
-    bench = utils.load_script("benchmarks/acrobot.py")
-    first, second, merged = tmp_path / "a", tmp_path / "b", tmp_path / "merged"
-    assert bench.main(["--quick", "--estimators", "reinforce", "--output-dir", str(first)]) == 0
+
+def _results_files():
+    """{path: modification time} of every file under benchmarks/results/."""
+    return {p: p.stat().st_mtime_ns
+            for p in pathlib.Path(bench.bench_io.RESULTS_DIR).rglob("*") if p.is_file()}
+
+
+def test_quick_output_defaults_to_scratch_not_results():
+    io, ex = bench.bench_io, bench.load_example()
+    quick = bench.parse_args(["--quick"], ex)
+    assert quick.output_dir == os.path.join(io.SCRATCH_DIR, "acrobot")
+    assert not io.in_results(quick.output_dir)
+    full = bench.parse_args([], ex)
+    assert full.output_dir == os.path.join(io.RESULTS_DIR, "acrobot")
+    # A folder given on the command line is used as given.
+    assert bench.parse_args(["--quick", "--output-dir", "elsewhere"], ex).output_dir == "elsewhere"
+
+
+def test_quick_runs_and_merge(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(bench.bench_io, "SCRATCH_DIR", str(tmp_path / "scratch"))
+    first, second, merged = tmp_path / "scratch" / "acrobot", tmp_path / "b", tmp_path / "merged"
+    # The first run with the default output folder: the scratch one.
+    argv = ["--quick", "--estimators", "reinforce"]
+    assert bench.parse_args(argv, bench.load_example()).output_dir == str(first)
+    before = _results_files()
+    assert bench.main(argv) == 0
+    assert _results_files() == before
     assert bench.main(["--quick", "--estimators", "rloo", "--output-dir", str(second)]) == 0
     for folder, name in ((first, "reinforce"), (second, "rloo")):
         (result,) = json.loads((folder / "acrobot.json").read_text())

@@ -1,9 +1,12 @@
 """Checks of `benchmarks/estimator_variance.py`: every method really makes
 the same number of evaluations of `f` per estimate, and the quick mode runs
-end to end, writes every output, and measures no bias where there is none
-(and a bias where there is one)."""
+end to end, writes every output (to the scratch folder, never into
+benchmarks/results/), and measures no bias where there is none (and a bias
+where there is one)."""
 
 import json
+import os
+import pathlib
 
 import numpy as np
 import pytest
@@ -89,11 +92,36 @@ def test_budget_that_a_method_cannot_meet_is_refused():
         bench.parse_args(["--cat-budget", "14"])     # rebar needs 3 per sample
 
 
-def test_quick_mode_end_to_end(tmp_path):
-    md_path, json_path = tmp_path / "ev.md", tmp_path / "ev.json"
-    png_path, snippet_dir = tmp_path / "ev.png", tmp_path / "snippets"
-    bench.main(["--quick", "--markdown", str(md_path), "--json", str(json_path),
-                "--plot", str(png_path), "--snippet-dir", str(snippet_dir)])
+def _results_files():
+    """{path: modification time} of every file under benchmarks/results/."""
+    return {p: p.stat().st_mtime_ns
+            for p in pathlib.Path(bench.bench_io.RESULTS_DIR).rglob("*") if p.is_file()}
+
+
+def test_quick_outputs_default_to_scratch_not_results():
+    io = bench.bench_io
+    quick = bench.parse_args(["--quick"])
+    outputs = ("markdown", "json", "plot", "snippet_dir")
+    for attr in outputs:
+        path = getattr(quick, attr)
+        assert path.startswith(io.SCRATCH_DIR + os.sep) and not io.in_results(path), path
+    full = bench.parse_args([])
+    assert full.json == os.path.join(io.RESULTS_DIR, "estimator_variance.json")
+    assert full.snippet_dir == os.path.join(io.RESULTS_DIR, "estimator_variance")
+    given = bench.parse_args(["--quick", "--plot", "x.png", "--snippet-dir", ""])
+    assert (given.plot, given.snippet_dir) == ("x.png", "")
+
+
+def test_quick_mode_end_to_end(tmp_path, monkeypatch):
+    """`--quick` with every other argument at its default: its outputs go to
+    the scratch folder and benchmarks/results/ is left as it was."""
+    monkeypatch.setattr(bench.bench_io, "SCRATCH_DIR", str(tmp_path))
+    md_path, json_path = tmp_path / "estimator_variance.md", tmp_path / "estimator_variance.json"
+    png_path, snippet_dir = tmp_path / "estimator_variance.png", tmp_path / "estimator_variance"
+    assert bench.parse_args(["--quick"]).json == str(json_path)   # checked before running
+    before = _results_files()
+    bench.main(["--quick"])
+    assert _results_files() == before
     text = md_path.read_text()
     results = json.loads(json_path.read_text())
     assert "python benchmarks/estimator_variance.py --quick" in text

@@ -82,3 +82,16 @@ def test_missing_torch_exits_2_with_install_message(tmp_path):
     assert "pip install torch==2.13.0" in proc.stderr
     assert "relaxit" in proc.stderr
     assert not (tmp_path / "r.json").exists()
+
+
+def test_quick_outputs_default_to_scratch_not_results():
+    io = bench.bench_io
+    quick = bench.parse_args(["--quick"])
+    assert (quick.elements, quick.rounds, quick.repeats) == (10**4, 1, 2)
+    for path in (quick.json, quick.markdown):
+        assert path.startswith(io.SCRATCH_DIR + os.sep) and not io.in_results(path), path
+    full = bench.parse_args([])
+    assert (full.elements, full.rounds, full.repeats) == (10**6, 5, 10)
+    assert full.json == os.path.join(io.RESULTS_DIR, "pytorch_reference.json")
+    assert full.markdown == os.path.join(io.RESULTS_DIR, "pytorch_reference.md")
+    assert bench.parse_args(["--quick", "--json", ""]).json == ""

@@ -7,6 +7,7 @@ the data), and is skipped without it.
 
 import gzip
 import pathlib
+import re
 import struct
 import sys
 
@@ -77,6 +78,42 @@ def test_read_idx_rejects_bad_magic_and_truncation(tmp_path):
     short.write_bytes(idx_bytes(np.zeros((4, 2), np.uint8))[:-3])
     with pytest.raises(ValueError, match="announces shape"):
         vae_data.read_idx(short)
+
+
+def _corrupt_gzip(kind):
+    """Bytes named .gz that are not an intact gzip of an IDX file."""
+    valid = gzip.compress(idx_bytes(np.zeros((40, 5), np.uint8)), mtime=0)
+    if kind == "random-bytes":          # no gzip magic: gzip.BadGzipFile
+        return np.random.default_rng(0).bytes(64)
+    if kind == "bad-deflate-block":     # block type 11 is reserved: zlib.error
+        damaged = bytearray(valid)
+        damaged[10] |= 0x06             # the first deflate byte follows the 10-byte header
+        return bytes(damaged)
+    if kind == "cut-off-stream":        # EOFError
+        return valid[:len(valid) // 2]
+    # A valid gzip of an IDX file whose data ends early.
+    return gzip.compress(idx_bytes(np.zeros((40, 5), np.uint8))[:-7])
+
+
+_CORRUPT_GZ = ("random-bytes", "bad-deflate-block", "cut-off-stream", "truncated-idx")
+
+
+@pytest.mark.parametrize("kind", _CORRUPT_GZ)
+def test_read_idx_corrupt_gz_is_a_value_error_naming_the_file(tmp_path, kind):
+    path = tmp_path / "train-images-idx3-ubyte.gz"
+    path.write_bytes(_corrupt_gzip(kind))
+    with pytest.raises(ValueError, match=re.escape(str(path))):
+        vae_data.read_idx(path)
+
+
+@pytest.mark.parametrize("kind", _CORRUPT_GZ)
+def test_load_mnist_idx_corrupt_gz_names_the_file(tmp_path, kind):
+    write_mnist_like(tmp_path, gz=True)
+    path = tmp_path / "t10k-images-idx3-ubyte.gz"
+    path.write_bytes(_corrupt_gzip(kind))
+    with pytest.raises(vae_data.DataUnavailableError,
+                       match=f"Cannot read {re.escape(str(path))}.*How to provide MNIST"):
+        vae_data.load_mnist_idx(str(tmp_path))
 
 
 @pytest.mark.parametrize("gz,dotted", [(False, False), (True, False), (False, True)],

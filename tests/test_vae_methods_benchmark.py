@@ -1,22 +1,48 @@
 """`benchmarks/vae_methods.py` end to end on scikit-learn's digits (offline)
-in its quick mode, and `--merge-json` of an earlier run's results. No
+in its quick mode (writing nowhere under benchmarks/results/), and
+`--merge-json` of an earlier run's results. No
 quality is asserted beyond what must hold for any run: the importance-
 weighted bound is computed from the same samples as the ELBO, so by
 Jensen's inequality -IWAE <= -ELBO."""
 
 import json
+import os
+import pathlib
 
 from tests import utils
 
+bench = utils.load_script("benchmarks/vae_methods.py")
 
-def test_quick_run_and_merge(tmp_path, capsys):
-    bench = utils.load_script("benchmarks/vae_methods.py")
+
+def _results_files():
+    """{path: modification time} of every file under benchmarks/results/."""
+    return {p: p.stat().st_mtime_ns
+            for p in pathlib.Path(bench.bench_io.RESULTS_DIR).rglob("*") if p.is_file()}
+
+
+def test_quick_outputs_default_to_scratch_not_results():
+    io = bench.bench_io
+    quick = bench.parse_args(["--quick"])
+    for path in (quick.json, quick.markdown):
+        assert path.startswith(io.SCRATCH_DIR + os.sep) and not io.in_results(path), path
+    full = bench.parse_args([])
+    assert full.json == os.path.join(io.RESULTS_DIR, "vae_methods.json")
+    assert full.markdown == os.path.join(io.RESULTS_DIR, "vae_methods.md")
+    assert bench.parse_args(["--quick", "--json", "r.json"]).json == "r.json"
+
+
+def test_quick_run_and_merge(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(bench.bench_io, "SCRATCH_DIR", str(tmp_path))
     common = ["--quick", "--dataset", "digits", "--seeds", "0",
               "--work-dir", str(tmp_path / "work")]
-    first_json, merged_json = tmp_path / "a.json", tmp_path / "b.json"
-    assert bench.main(common + ["--methods", "straight_through_bernoulli",
-                                "--markdown", str(tmp_path / "a.md"),
-                                "--json", str(first_json)]) == 0
+    # The first run with the default outputs: the scratch folder's.
+    first_json, merged_json = tmp_path / "vae_methods.json", tmp_path / "b.json"
+    argv = common + ["--methods", "straight_through_bernoulli"]
+    assert bench.parse_args(argv).json == str(first_json)   # checked before running
+    before = _results_files()
+    assert bench.main(argv) == 0
+    assert _results_files() == before
+    assert "| straight_through_bernoulli |" in (tmp_path / "vae_methods.md").read_text()
     assert bench.main(common + ["--methods", "gumbel_softmax_top_k",
                                 "--merge-json", str(first_json),
                                 "--markdown", str(tmp_path / "b.md"),

@@ -1,6 +1,7 @@
 """Checks of `benchmarks/vae_paper_sweep.py` that need no PyTorch: the grid
-is the one its stored results came from, the table is sorted and labelled by
-the overrides, and without torch the script exits with status 2 and says
+is the one its stored results came from, only that run writes into
+benchmarks/results/ by default, the table is sorted and labelled by the
+overrides, and without torch the script exits with status 2 and says
 so. With PyTorch installed (not in CI), a two-setting run on 300 random
 28 x 28 images in IDX files written here checks the end-to-end path."""
 
@@ -28,6 +29,24 @@ def test_stored_results_come_from_the_grid_in_the_script():
     assert settings == [dict(sweep.BASE, **o) for o in sweep.GRID]
     with open(os.path.join(_ROOT, "benchmarks", "results", "vae_paper", "sweep.md")) as f:
         assert f.read() == sweep.markdown_table(stored["results"], stored["epochs"])
+
+
+def test_only_the_committed_run_writes_into_results_by_default():
+    io = sweep.bench_io
+    full = sweep.parse_args(["--data-dir", "d"])
+    assert full.json == os.path.join(io.RESULTS_DIR, "vae_paper", "sweep.json")
+    assert full.markdown == os.path.join(io.RESULTS_DIR, "vae_paper", "sweep.md")
+    for extra in (["--quick"], ["--epochs", "2"], ["--grid", "g.json"], ["--max-train", "10"],
+                  ["--hidden", "32,16"]):
+        args = sweep.parse_args(["--data-dir", "d", *extra])
+        for path in (args.json, args.markdown):
+            assert path.startswith(os.path.join(io.SCRATCH_DIR, "vae_paper_sweep") + os.sep)
+            assert not io.in_results(path), (extra, path)
+    quick = sweep.parse_args(["--data-dir", "d", "--quick"])
+    assert (quick.epochs, quick.max_train, quick.iwae_k) == (2, 1000, 10)
+    # A path given on the command line is used as given.
+    assert sweep.parse_args(["--data-dir", "d", "--epochs", "2",
+                             "--json", full.json]).json == full.json
 
 
 def test_table_sorted_by_final_elbo_and_labelled_by_overrides():
