@@ -3,8 +3,9 @@
 import tensorflow as tf
 import tensorflow_probability as tfp
 
-from relaxtfp.distributions.straight_through_bernoulli import _ForwardBernoulliMixin
 from relaxtfp.internal import noise
+from relaxtfp.internal import numerics
+from relaxtfp.internal.forward_laws import BernoulliForwardLaw
 from relaxtfp.internal.parameters import LogitsProbsMixin
 from relaxtfp.internal.parameters import assert_positive
 from relaxtfp.internal.parameters import check_exactly_one
@@ -22,7 +23,7 @@ tfd = tfp.distributions
 __all__ = ["StraightThroughRelaxedBernoulli"]
 
 
-class StraightThroughRelaxedBernoulli(_ForwardBernoulliMixin, LogitsProbsMixin,
+class StraightThroughRelaxedBernoulli(BernoulliForwardLaw, LogitsProbsMixin,
                                       tfd.AutoCompositeTensorDistribution):
     """Hard 0/1 samples whose gradient is that of a binary Concrete sample.
 
@@ -175,8 +176,19 @@ class StraightThroughRelaxedBernoulli(_ForwardBernoulliMixin, LogitsProbsMixin,
         shape = ps.concat([[n], self._batch_shape_tensor(
             temperature=temperature, logits=logits)], axis=0)
         # Full-shape noise: every element of every sample gets its own draw.
-        perturbed = logits + noise.logistic(shape, seed=seed, dtype=self.dtype)
-        soft = tf.math.sigmoid(perturbed / temperature)
+        logistic = noise.logistic(shape, seed=seed, dtype=self.dtype)
+        perturbed = logits + logistic
+        if self._logits is None:
+            # probs 0 or 1 give logits -+inf, which decide the hard value
+            # right (never 1, always 1) but give the relaxation a 0 * inf =
+            # NaN gradient. The relaxation is taken at the nearest normal
+            # probability instead (logits about -87 or 17 in float32), whose
+            # gradient is finite.
+            inner = numerics.into_open_unit(tf.convert_to_tensor(self._probs))
+            soft_perturbed = (tf.math.log(inner) - tf.math.log1p(-inner)) + logistic
+        else:
+            soft_perturbed = perturbed
+        soft = tf.math.sigmoid(soft_perturbed / temperature)
         # P(logits + L > 0) = sigmoid(logits) exactly; deciding on `soft`
         # would misclassify values that round to 1/2 at small temperatures.
         hard = tf.cast(perturbed > 0., self.dtype)
