@@ -82,8 +82,24 @@ class DecoupledStraightThroughGumbelSoftmax(
     log_prob(x) = sum_k x_k * log_softmax(logits / tau_f)_k
     ```
 
+    on the one-hot vectors, extended linearly in `x` elsewhere, so that it is
+    differentiable in the value (see `StraightThroughGumbelSoftmax`).
     `mean = softmax(logits / tau_f)`, `variance = mean * (1 - mean)`, and
     `covariance`, `entropy` and `mode` are those of the same categorical law.
+    `tfd.kl_divergence` is registered against this class,
+    `StraightThroughGumbelSoftmax` and `tfd.OneHotCategorical`, in either
+    order: the KL of the forward laws, which depends on `tau_f` and not on
+    `tau_b`.
+
+    Boundaries are as for `StraightThroughGumbelSoftmax`: finite samples,
+    values and gradients for finite logits and both temperatures from 1e-3
+    to 1e3; a zero in `probs` stays zero at every forward temperature
+    (`0 ** (1 / tau_f) = 0`), is never drawn, scores `-inf`, and leaves every
+    gradient (with respect to `probs` and both temperatures) finite, taken
+    at a point just inside (see
+    `relaxtfp.internal.numerics.into_open_unit`). With `validate_args=True`,
+    non-positive temperatures, `probs` off the simplex and non-one-hot
+    values in `log_prob` raise `InvalidArgumentError`.
 
     #### Examples
 

@@ -20,6 +20,7 @@ tfd = tfp.distributions
 
 __all__ = ["StochasticTimesSmooth"]
 
+
 class StochasticTimesSmooth(LogitsProbsMixin, tfd.AutoCompositeTensorDistribution):
     """Stochastic-times-smooth unit: `sqrt(p) * b` with `b ~ Bernoulli(sqrt(p))`.
 
@@ -37,7 +38,37 @@ class StochasticTimesSmooth(LogitsProbsMixin, tfd.AutoCompositeTensorDistributio
     carry a gradient (as for the straight-through classes).
 
     `sample` has a single law, the one above, whether or not a gradient is
-    taken, and `log_prob` is the log-pmf of that law.
+    taken, and `log_prob` is the log-pmf of that law, written as the
+    log-pmf of the gate `b = z / s` and so extended linearly in `z`:
+    `log_prob(z) = (z / s) log s + (1 - z / s) log(1 - s)`. It is
+    differentiable in `z` (slope `(log s - log(1 - s)) / s`), so a
+    `StochasticTimesSmooth` target passes a gradient to the samples it
+    scores; off {0, s} it is not a log-probability (validate_args rejects
+    values outside [0, 1]).
+
+    Not a variational surrogate. A sample moves the atom, not its mass:
+    `log_prob` at the sample's own atom is `log s` whatever the extension,
+    so the gradient of `log q(z)` along samples is the score of the gate,
+    whose mean is zero, and the entropy of an ELBO gets no gradient from
+    this class (`tfp.vi.fit_surrogate_posterior`, fitting one to another of
+    known logits, drives `p` towards 0 or 1 instead). Likewise
+    no `tfd.kl_divergence` is registered: two laws with different `p` have
+    their atoms at different points, so their KL divergence is `+inf`, and
+    against a Bernoulli law on {0, 1} as well. The divergence of
+    `relaxtfp.layers.StochasticTimesSmoothLatent` is that of the gate law,
+    `KL(Bernoulli(sqrt(p)) || prior)`.
+
+    Boundaries. Logits of any finite size give finite values and gradients
+    (if `p` underflows to 0 the two atoms coincide at 0, which has all the
+    mass). `probs` exactly 0 or 1 are valid: point masses at 0 and at 1,
+    with `log_prob` 0 there and `-inf` at every other value, zero entropy
+    and variance, and finite gradients with respect to `probs` (`d sqrt(p) /
+    dp` is infinite at 0): each quantity takes its value at `probs` and its
+    gradient at a point just inside (`sqrt(tiny)` for 0, `1 - eps / 2` for
+    1, see `relaxtfp.internal.numerics.into_open_unit`), which is the
+    one-sided limit where that limit is finite. With `validate_args=True`,
+    `probs` outside [0, 1] and values outside [0, 1] in `log_prob` raise
+    `InvalidArgumentError`.
 
     #### Mathematical Details
 
@@ -55,17 +86,15 @@ class StochasticTimesSmooth(LogitsProbsMixin, tfd.AutoCompositeTensorDistributio
     ```none
     log P(z = s) = log_sigmoid(logits) / 2
     log P(z = 0) = log_sigmoid(-logits) - log1p(s)
-    log P(z = x) = -inf for any other x
+    log_prob(x) = (x / s) log P(z = s) + (1 - x / s) log P(z = 0)
     mean = p,   variance = p * s - p^2 = p * s * (1 - p) / (1 + s)
     ```
 
-    A value `x` counts as the atom `s` when `|x - s| <= 4 * eps * s` (`eps`
-    the machine epsilon of the dtype). A sample scored in the same execution
-    mode equals `s` bit for bit; the tolerance absorbs the roundoff by which
-    the `sigmoid` kernels of eager and XLA execution differ (at most 2.1
-    units of roundoff in `s` over logits in [-150, 50], measured in float32
-    and float64; `sqrt` is correctly rounded in both). If `s` underflows to 0
-    the two atoms coincide and `log_prob(0) = 0`.
+    A sample scored in the same execution mode equals `s` bit for bit, so
+    `x / s = 1` exactly; the `sigmoid` kernels of eager and XLA execution
+    differ by a few units of roundoff in `s`, which move `log_prob` of a
+    sample drawn in the other mode by as many units of roundoff times
+    `|log P(z = 0)|`.
 
     #### Examples
 

@@ -54,16 +54,40 @@ class StraightThroughBernoulli(BernoulliForwardLaw, LogitsProbsMixin,
     `entropy` and `mode` are those of the forward law Bernoulli(p):
 
     ```none
-    log_prob(1) = log sigmoid(logits) = -softplus(-logits)
-    log_prob(0) = log sigmoid(-logits) = -softplus(logits)
-    log_prob(x) = -inf for x not in {0, 1}
+    log_prob(x) = x * log p + (1 - x) * log(1 - p)
+                = x * log_sigmoid(logits) + (1 - x) * log_sigmoid(-logits)
     mean = p,   variance = p * (1 - p)
     ```
+
+    `log_prob` is the log-pmf on {0, 1} and, like `tfd.Bernoulli`'s, its
+    linear extension elsewhere (not a log-probability there; validate_args
+    rejects such values). It is differentiable in `x` (slope `logits`), so
+    an ELBO estimated with these samples gets a gradient through
+    `log q(z)` and `log p(z)`; both are linear in `z`, and for a linear
+    function the straight-through gradient is exact in expectation, so
+    `tfp.vi.fit_surrogate_posterior` fits this class without bias.
+    `tfd.kl_divergence` is registered against this class, the other
+    classes with a Bernoulli forward law (`StraightThroughRelaxedBernoulli`)
+    and `tfd.Bernoulli`, in either order: the KL of the forward laws.
+
+    Boundaries. Logits of any finite size give finite values and gradients
+    (`log_sigmoid` is exact in both tails). `probs` exactly 0 or 1 are
+    valid: samples are then always 0 or always 1, the impossible outcome
+    gets `log_prob = -inf` (and, the law being a point mass, so does every
+    value off {0, 1}), the entropy is 0, and every gradient with respect to
+    `probs` is finite (`tfd.Bernoulli` gives NaN there). A gradient is the
+    one-sided limit where that limit is finite (`d log_prob(0) / dp = -1` at
+    `p = 0`, `d mean / dp = 1`) and the derivative at a point just inside
+    where it is infinite (`sqrt(tiny)` for 0, `1 - eps / 2` for 1, see
+    `relaxtfp.internal.numerics.into_open_unit`; e.g. `d entropy / dp` is
+    43.7 at `p = 0` in float32). With `validate_args=True`, `probs` outside
+    [0, 1] and values off {0, 1} in `log_prob` raise `InvalidArgumentError`.
 
     #### Examples
 
     ```python
     import tensorflow as tf
+    import tensorflow_probability as tfp
     import relaxtfp
 
     logits = tf.Variable([-1., 0., 2.])
@@ -73,6 +97,8 @@ class StraightThroughBernoulli(BernoulliForwardLaw, LogitsProbsMixin,
         loss = tf.reduce_mean(tf.square(b - 0.3))
     grad = tape.gradient(loss, logits)         # Straight-through surrogate.
     lp = dist.log_prob([1., 0., 1.])           # Bernoulli log-pmf.
+    kl = tfp.distributions.kl_divergence(      # Closed form, shape [3].
+        dist, tfp.distributions.Bernoulli(probs=0.5))
     ```
 
     #### References

@@ -62,15 +62,39 @@ class StraightThroughGumbelSoftmax(OneHotCategoricalForwardLaw,
     log_prob(x) = sum_k x_k * log_softmax(logits)_k
     ```
 
-    the pmf of `OneHotCategorical(logits)`. It is not the density of the
-    relaxed surrogate. `mean`, `variance`, `covariance`, `entropy` and `mode`
-    are those of the same categorical law: `mean = softmax(logits)`,
-    `variance = p * (1 - p)`.
+    the pmf of `OneHotCategorical(logits)` on the one-hot vectors, and its
+    linear extension elsewhere (not the density of the relaxed surrogate).
+    Being differentiable in `x` (gradient `log_softmax(logits)`), it passes
+    an ELBO's gradient through `log q(z)` and `log p(z)`, so
+    `tfp.vi.fit_surrogate_posterior` fits this class. (`tfd.OneHotCategorical`
+    stops the gradient of its value: as a target it passes none.) `mean`,
+    `variance`, `covariance`, `entropy` and `mode` are those of the same
+    categorical law: `mean = softmax(logits)`, `variance = p * (1 - p)`.
+    `tfd.kl_divergence` is registered against this class (at any
+    temperatures), `DecoupledStraightThroughGumbelSoftmax` and
+    `tfd.OneHotCategorical`, in either order: the KL of the forward laws.
+
+    Boundaries. Finite logits of any size and temperatures from 1e-3 to 1e3
+    give finite samples, values and gradients. `probs` may contain zeros: a
+    category of probability 0 is never drawn and scores `-inf`, `mean` is 0
+    there and the entropy and KL divergences are exact (`0 * log 0 = 0`,
+    `+inf` where the second law excludes a category the first allows), and
+    every gradient with respect to `probs` and `temperature` is finite.
+    Values use `log(0) = -inf`; gradients (and the relaxation of `sample`)
+    use `log` of a point just inside (`sqrt(tiny)` for 0, see
+    `relaxtfp.internal.numerics.into_open_unit`), which gives the one-sided
+    limit where that limit is finite (e.g. `d mean / d probs = I - p 1^T`
+    on the simplex, zero-probability columns included). With
+    `validate_args=True`, a non-positive `temperature`, `probs` that are
+    negative or do not sum to 1 (within `sqrt(eps)`), and values that are
+    not one-hot in `log_prob` raise `InvalidArgumentError`; `logits` or
+    `probs` of rank 0 raise `ValueError` at construction.
 
     #### Examples
 
     ```python
     import tensorflow as tf
+    import tensorflow_probability as tfp
     import relaxtfp
 
     logits = tf.Variable([[1., 0., -1.], [0., 0., 2.]])
@@ -81,6 +105,8 @@ class StraightThroughGumbelSoftmax(OneHotCategoricalForwardLaw,
         loss = tf.reduce_sum(x * [1., 2., 3.])
     grad = tape.gradient(loss, logits)          # Straight-through gradient.
     lp = dist.log_prob(x)                       # Categorical log-pmf, [8, 2]
+    kl = tfp.distributions.kl_divergence(       # Closed form, shape [2].
+        dist, tfp.distributions.OneHotCategorical(logits=[0., 0., 0.]))
     ```
 
     #### References

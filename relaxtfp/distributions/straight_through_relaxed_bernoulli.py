@@ -36,11 +36,29 @@ class StraightThroughRelaxedBernoulli(BernoulliForwardLaw, LogitsProbsMixin,
     Gumbel-softmax estimator of Jang et al. (2017) for two classes.
 
     `log_prob` scores the value that `sample` returns, i.e. the hard outcome,
-    under its law Bernoulli(sigmoid(logits)); values other than 0 and 1 get
-    `-inf`, and `log_prob` does not depend on `temperature`. (Pyro's
-    `RelaxedBernoulliStraightThrough` scores the relaxed value instead, which
-    the forward pass never returns.) The density of the relaxed value is
-    `tfd.RelaxedBernoulli(temperature, logits=logits).log_prob`.
+    under its law Bernoulli(sigmoid(logits)), and does not depend on
+    `temperature`. (Pyro's `RelaxedBernoulliStraightThrough` scores the
+    relaxed value instead, which the forward pass never returns.) Off {0, 1}
+    it is the linear extension `x * log p + (1 - x) * log(1 - p)`, as for
+    `tfd.Bernoulli`, not the density of the relaxed value, which is
+    `tfd.RelaxedBernoulli(temperature, logits=logits).log_prob`. Being
+    differentiable in the value, it passes an ELBO's gradient through
+    `log q(z)` and `log p(z)` (`tfp.vi.fit_surrogate_posterior` fits this
+    class). `tfd.kl_divergence` is registered against this class (at any
+    temperatures), `StraightThroughBernoulli` and `tfd.Bernoulli`, in either
+    order: the KL of the forward laws, independent of the temperatures.
+
+    Boundaries are as for `StraightThroughBernoulli`: finite values and
+    gradients for any finite logits and temperatures from 1e-3 to 1e3;
+    `probs` exactly 0 or 1 give samples always 0 or always 1, exact values
+    (`-inf` for the impossible outcome), and finite gradients with respect
+    to `probs` and `temperature`: the hard value is decided on the logits
+    `-+inf`, the relaxation is taken at a point just inside (`sqrt(tiny)` or
+    `1 - eps / 2`, see `relaxtfp.internal.numerics.into_open_unit`), whose
+    gradients are finite, and statistics follow the conventions of
+    `StraightThroughBernoulli`. With `validate_args=True`, a non-positive
+    `temperature`, `probs` outside [0, 1], and values off {0, 1} in
+    `log_prob` raise `InvalidArgumentError`.
 
     The gradient is biased; `reparameterization_type` is
     `FULLY_REPARAMETERIZED` because samples carry a gradient, as for Pyro's
@@ -67,7 +85,7 @@ class StraightThroughRelaxedBernoulli(BernoulliForwardLaw, LogitsProbsMixin,
     Forward law and statistics, with `p = sigmoid(logits)`:
 
     ```none
-    log_prob(1) = -softplus(-logits),  log_prob(0) = -softplus(logits)
+    log_prob(x) = x * log_sigmoid(logits) + (1 - x) * log_sigmoid(-logits)
     mean = p,   variance = p * (1 - p)
     ```
 
