@@ -270,7 +270,8 @@ def into_open_unit(probs):
 
     In the forward pass, a probability below the smallest normal number
     `tiny` of its dtype (0, or a subnormal one) becomes `sqrt(tiny)` (about
-    1e-19 in float32, 1e-154 in float64), 1 becomes the largest number below
+    1e-19 in float32 and bfloat16, 1e-154 in float64, 7.8e-3 in float16,
+    whose range is narrow), 1 becomes the largest number below
     1 (`1 - eps / 2`), and every other probability is returned bit for bit.
     At the new points `log(p)`, `log1p(-p)`, `1 / p` and `1 / (1 - p)` are
     finite. The low point is `sqrt(tiny)` rather than `tiny` because
