@@ -3,12 +3,9 @@
 import tensorflow as tf
 import tensorflow_probability as tfp
 
-from relaxtfp.distributions.straight_through_gumbel_softmax import (
-    _OneHotCategoricalMixin)
-from relaxtfp.distributions.straight_through_gumbel_softmax import (
-    _straight_through)
 from relaxtfp.internal import noise
 from relaxtfp.internal import numerics
+from relaxtfp.internal.forward_laws import OneHotCategoricalForwardLaw
 from relaxtfp.internal.parameters import assert_positive
 from relaxtfp.internal.parameters import check_exactly_one
 from relaxtfp.internal.parameters import convert_float
@@ -27,7 +24,7 @@ __all__ = ["DecoupledStraightThroughGumbelSoftmax"]
 
 
 class DecoupledStraightThroughGumbelSoftmax(
-        _OneHotCategoricalMixin, tfd.AutoCompositeTensorDistribution):
+        OneHotCategoricalForwardLaw, tfd.AutoCompositeTensorDistribution):
     """Straight-through Gumbel-Softmax with separate forward and backward
     temperatures.
 
@@ -85,8 +82,24 @@ class DecoupledStraightThroughGumbelSoftmax(
     log_prob(x) = sum_k x_k * log_softmax(logits / tau_f)_k
     ```
 
+    on the one-hot vectors, extended linearly in `x` elsewhere, so that it is
+    differentiable in the value (see `StraightThroughGumbelSoftmax`).
     `mean = softmax(logits / tau_f)`, `variance = mean * (1 - mean)`, and
     `covariance`, `entropy` and `mode` are those of the same categorical law.
+    `tfd.kl_divergence` is registered against this class,
+    `StraightThroughGumbelSoftmax` and `tfd.OneHotCategorical`, in either
+    order: the KL of the forward laws, which depends on `tau_f` and not on
+    `tau_b`.
+
+    Boundaries are as for `StraightThroughGumbelSoftmax`: finite samples,
+    values and gradients for finite logits and both temperatures from 1e-3
+    to 1e3; a zero in `probs` stays zero at every forward temperature
+    (`0 ** (1 / tau_f) = 0`), is never drawn, scores `-inf`, and leaves every
+    gradient (with respect to `probs` and both temperatures) finite, taken
+    at a point just inside (see
+    `relaxtfp.internal.numerics.into_open_unit`). With `validate_args=True`,
+    non-positive temperatures, `probs` off the simplex and non-one-hot
+    values in `log_prob` raise `InvalidArgumentError`.
 
     #### Examples
 
@@ -206,14 +219,13 @@ class DecoupledStraightThroughGumbelSoftmax(
         return (tf.convert_to_tensor(self._forward_temperature),
                 tf.convert_to_tensor(self._backward_temperature))
 
-    def _forward_logits(self, forward_temperature, backward_temperature):
+    def _forward_logits(self, logits, forward_temperature, backward_temperature):
         del backward_temperature  # The forward law does not depend on it.
-        return (self._logits_parameter_no_checks()
-                / forward_temperature[..., tf.newaxis])
+        return logits / forward_temperature[..., tf.newaxis]
 
     def _sample_n(self, n, seed=None):
         tau_f, tau_b = self._temperatures()
-        logits = self._logits_parameter_no_checks()
+        logits, smooth_logits = self._sampling_logits()
         shape = ps.concat([[n], self._full_shape(logits, (tau_f, tau_b))],
                           axis=0)
         gumbel = noise.gumbel(shape, seed=seed, dtype=self.dtype)
@@ -221,13 +233,18 @@ class DecoupledStraightThroughGumbelSoftmax(
         # softmax(logits / tau_f). One perturbed vector feeds both passes, so
         # the argmax of the surrogate is the forward category exactly, with
         # no rounding difference between two separately computed vectors.
-        perturbed = logits + tau_f[..., tf.newaxis] * gumbel
+        # (Given probs with a zero, the relaxation takes the finite logits of
+        # `_sampling_logits`, which differ only in the categories of
+        # probability zero, never drawn.)
+        noise_term = tau_f[..., tf.newaxis] * gumbel
+        perturbed = logits + noise_term
         hard = tf.one_hot(tf.argmax(perturbed, axis=-1), ps.shape(perturbed)[-1],
                           dtype=self.dtype)
+        soft_perturbed = perturbed if smooth_logits is logits else smooth_logits + noise_term
         # Max-subtracted softmax: no overflow even for |z| / tau_b ~ 1e7
         # (tau_f = 1e3, tau_b = 1e-3); the Jacobian is then 0 or finite.
-        soft = numerics.softmax(perturbed / tau_b[..., tf.newaxis])
-        return _straight_through(hard, soft)
+        soft = numerics.softmax(soft_perturbed / tau_b[..., tf.newaxis])
+        return numerics.straight_through(hard, soft)
 
     def _parameter_control_dependencies(self, is_init):
         if not self.validate_args:

@@ -20,10 +20,6 @@ tfd = tfp.distributions
 
 __all__ = ["StochasticTimesSmooth"]
 
-# A value within this many units of roundoff (relative) of sqrt(p) is scored
-# as the atom at sqrt(p); see `StochasticTimesSmooth._log_prob`.
-_ATOM_ULPS = 4.
-
 
 class StochasticTimesSmooth(LogitsProbsMixin, tfd.AutoCompositeTensorDistribution):
     """Stochastic-times-smooth unit: `sqrt(p) * b` with `b ~ Bernoulli(sqrt(p))`.
@@ -42,7 +38,37 @@ class StochasticTimesSmooth(LogitsProbsMixin, tfd.AutoCompositeTensorDistributio
     carry a gradient (as for the straight-through classes).
 
     `sample` has a single law, the one above, whether or not a gradient is
-    taken, and `log_prob` is the log-pmf of that law.
+    taken, and `log_prob` is the log-pmf of that law, written as the
+    log-pmf of the gate `b = z / s` and so extended linearly in `z`:
+    `log_prob(z) = (z / s) log s + (1 - z / s) log(1 - s)`. It is
+    differentiable in `z` (slope `(log s - log(1 - s)) / s`), so a
+    `StochasticTimesSmooth` target passes a gradient to the samples it
+    scores; off {0, s} it is not a log-probability (validate_args rejects
+    values outside [0, 1]).
+
+    Not a variational surrogate. A sample moves the atom, not its mass:
+    `log_prob` at the sample's own atom is `log s` whatever the extension,
+    so the gradient of `log q(z)` along samples is the score of the gate,
+    whose mean is zero, and the entropy of an ELBO gets no gradient from
+    this class (`tfp.vi.fit_surrogate_posterior`, fitting one to another of
+    known logits, drives `p` towards 0 or 1 instead). Likewise
+    no `tfd.kl_divergence` is registered: two laws with different `p` have
+    their atoms at different points, so their KL divergence is `+inf`, and
+    against a Bernoulli law on {0, 1} as well. The divergence of
+    `relaxtfp.layers.StochasticTimesSmoothLatent` is that of the gate law,
+    `KL(Bernoulli(sqrt(p)) || prior)`.
+
+    Boundaries. Logits of any finite size give finite values and gradients
+    (if `p` underflows to 0 the two atoms coincide at 0, which has all the
+    mass). `probs` exactly 0 or 1 are valid: point masses at 0 and at 1,
+    with `log_prob` 0 there and `-inf` at every other value, zero entropy
+    and variance, and finite gradients with respect to `probs` (`d sqrt(p) /
+    dp` is infinite at 0): each quantity takes its value at `probs` and its
+    gradient at a point just inside (`sqrt(tiny)` for 0, `1 - eps / 2` for
+    1, see `relaxtfp.internal.numerics.into_open_unit`), which is the
+    one-sided limit where that limit is finite. With `validate_args=True`,
+    `probs` outside [0, 1] and values outside [0, 1] in `log_prob` raise
+    `InvalidArgumentError`.
 
     #### Mathematical Details
 
@@ -60,17 +86,15 @@ class StochasticTimesSmooth(LogitsProbsMixin, tfd.AutoCompositeTensorDistributio
     ```none
     log P(z = s) = log_sigmoid(logits) / 2
     log P(z = 0) = log_sigmoid(-logits) - log1p(s)
-    log P(z = x) = -inf for any other x
+    log_prob(x) = (x / s) log P(z = s) + (1 - x / s) log P(z = 0)
     mean = p,   variance = p * s - p^2 = p * s * (1 - p) / (1 + s)
     ```
 
-    A value `x` counts as the atom `s` when `|x - s| <= 4 * eps * s` (`eps`
-    the machine epsilon of the dtype). A sample scored in the same execution
-    mode equals `s` bit for bit; the tolerance absorbs the roundoff by which
-    the `sigmoid` kernels of eager and XLA execution differ (at most 2.1
-    units of roundoff in `s` over logits in [-150, 50], measured in float32
-    and float64; `sqrt` is correctly rounded in both). If `s` underflows to 0
-    the two atoms coincide and `log_prob(0) = 0`.
+    A sample scored in the same execution mode equals `s` bit for bit, so
+    `x / s = 1` exactly; the `sigmoid` kernels of eager and XLA execution
+    differ by a few units of roundoff in `s`, which move `log_prob` of a
+    sample drawn in the other mode by as many units of roundoff times
+    `|log P(z = 0)|`.
 
     #### Examples
 
@@ -171,25 +195,36 @@ class StochasticTimesSmooth(LogitsProbsMixin, tfd.AutoCompositeTensorDistributio
         eager's kernels then differ by up to 17 units of roundoff.)"""
         return tf.math.sqrt(self._probs_parameter_no_checks())
 
-    def _smooth_sqrt_probs(self):
-        """`sqrt(p)` with a finite derivative at every logit (value within a
-        few units of roundoff of `_atom()`); used where `s` enters a
-        formula rather than marks the atom."""
-        if self._logits is None:
-            return tf.math.sqrt(tf.convert_to_tensor(self._probs))
-        return tf.math.exp(0.5 * numerics.log_sigmoid(
-            tf.convert_to_tensor(self._logits)))
+    def _terms(self, probs=None):
+        """`(p, 1 - p, atom, s, log s, log(1 - s))` of the law.
 
-    def _log_masses(self):
-        """`(log P(z = s), log P(z = 0))`."""
-        s = self._smooth_sqrt_probs()
-        # log(1 - s) = log(1 - p) - log(1 + s): no cancellation as s -> 1.
-        if self._logits is None:
-            probs = tf.convert_to_tensor(self._probs)
-            return 0.5 * tf.math.log(probs), tf.math.log1p(-probs) - tf.math.log1p(s)
+        From `probs` (the argument, when the law is given by probs): `atom`
+        and `s` are both `sqrt(probs)`. From logits: `atom = sqrt(p)` with a
+        finite gradient where `p` underflows to 0, and `s = exp(log_sigmoid /
+        2)` with a finite derivative at every logit. `log(1 - s)` is
+        `log(1 - p) - log(1 + s)`, with no cancellation as `s -> 1`.
+        """
+        if probs is not None:
+            s = tf.math.sqrt(probs)
+            return (probs, 1. - probs, s, s, 0.5 * tf.math.log(probs),
+                    tf.math.log1p(-probs) - tf.math.log1p(s))
         logits = tf.convert_to_tensor(self._logits)
-        return (0.5 * numerics.log_sigmoid(logits),
-                numerics.log_sigmoid(-logits) - tf.math.log1p(s))
+        p = tf.math.sigmoid(logits)
+        log_p = numerics.log_sigmoid(logits)
+        s = tf.math.exp(0.5 * log_p)
+        return (p, tf.math.sigmoid(-logits), self._sqrt_where(p > 0., p), s,
+                0.5 * log_p, numerics.log_sigmoid(-logits) - tf.math.log1p(s))
+
+    def _evaluate(self, fn):
+        """`fn(*self._terms(...))`; for a law given by probs, its value at
+        `probs` with the gradient at `into_open_unit(probs)`, which is finite
+        at probs 0 and 1 (where `d sqrt(p) / dp` is infinite)."""
+        if self._logits is not None:
+            return fn(*self._terms())
+        probs = tf.convert_to_tensor(self._probs)
+        surrogate = fn(*self._terms(numerics.into_open_unit(probs)))
+        value = fn(*self._terms(probs))
+        return numerics.straight_through(tf.stop_gradient(value), surrogate)
 
     def _sample_n(self, n, seed=None):
         probs = self._probs_parameter_no_checks()
@@ -202,15 +237,27 @@ class StochasticTimesSmooth(LogitsProbsMixin, tfd.AutoCompositeTensorDistributio
         return self._sqrt_where(gate, tf.broadcast_to(probs, shape))
 
     def _log_prob(self, x):
-        s = self._atom()
-        log_p_atom, log_p_zero = self._log_masses()
-        tol = _ATOM_ULPS * np.finfo(self.dtype.as_numpy_dtype).eps
-        at_atom = tf.math.abs(x - s) <= tol * s
-        neg_inf = tf.constant(float("-inf"), self.dtype)
-        # Zero first: if s underflows to 0, both atoms are at 0 with total
-        # mass 1, and log P(z = 0) = log_sigmoid(-logits) - log1p(0) = 0.
-        return tf.where(tf.equal(x, 0.), log_p_zero,
-                        tf.where(at_atom, log_p_atom, neg_inf))
+        x = tf.cast(x, self.dtype)
+
+        def log_pmf(p, q, atom, s, log_s, log_1ms):
+            del p, q, s
+            # b = x / atom is the gate: 1 at the atom, 0 at zero. The
+            # Bernoulli(s) log-pmf of the gate, b log s + (1 - b) log(1 - s),
+            # is linear in x; multiply_no_nan makes 0 * log(0) = 0 at the
+            # point masses (s = 0 or 1).
+            positive = atom > 0.
+            b = x / tf.where(positive, atom, tf.ones([], self.dtype))
+            value = (tf.math.multiply_no_nan(log_s, b)
+                     + tf.math.multiply_no_nan(log_1ms, 1. - b))
+            # A point mass has no linear extension: if s is 0 (the atoms
+            # coincide at 0, with all the mass) or 1, every other value gets
+            # -inf.
+            point_mass = tf.math.logical_not(positive) | tf.math.is_inf(log_1ms)
+            on_support = tf.equal(x, 0.) | tf.equal(x, atom)
+            return tf.where(point_mass & tf.math.logical_not(on_support),
+                            tf.constant(-np.inf, self.dtype), value)
+
+        return self._evaluate(log_pmf)
 
     def _mean(self):
         return self._probs_parameter_no_checks()
@@ -218,19 +265,15 @@ class StochasticTimesSmooth(LogitsProbsMixin, tfd.AutoCompositeTensorDistributio
     def _variance(self):
         # E[z^2] - E[z]^2 = p * s - p^2 = p * s * (1 - s), and
         # 1 - s = (1 - p) / (1 + s) avoids cancellation as p -> 1.
-        s = self._smooth_sqrt_probs()
-        if self._logits is None:
-            probs = tf.convert_to_tensor(self._probs)
-            return probs * s * (1. - probs) / (1. + s)
-        logits = tf.convert_to_tensor(self._logits)
-        return (tf.math.sigmoid(logits) * s * tf.math.sigmoid(-logits)
-                / (1. + s))
+        return self._evaluate(
+            lambda p, q, atom, s, log_s, log_1ms: p * s * q / (1. + s))
 
     def _entropy(self):
-        log_p_atom, log_p_zero = self._log_masses()
-        # 0 * log(0) = 0 via multiply_no_nan.
-        return -(tf.math.multiply_no_nan(log_p_atom, tf.math.exp(log_p_atom))
-                 + tf.math.multiply_no_nan(log_p_zero, tf.math.exp(log_p_zero)))
+        def entropy(p, q, atom, s, log_s, log_1ms):
+            # 0 * log(0) = 0 via multiply_no_nan.
+            return -(tf.math.multiply_no_nan(log_s, tf.math.exp(log_s))
+                     + tf.math.multiply_no_nan(log_1ms, tf.math.exp(log_1ms)))
+        return self._evaluate(entropy)
 
     def _mode(self):
         # The atom at s is the more likely one when s > 1/2 (p > 1/4); ties go

@@ -5,12 +5,11 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 
 from relaxtfp.internal import noise
-from relaxtfp.internal import numerics
+from relaxtfp.internal.forward_laws import BernoulliForwardLaw
 from relaxtfp.internal.parameters import LogitsProbsMixin
 from relaxtfp.internal.parameters import check_exactly_one
 from relaxtfp.internal.parameters import convert_float
 from relaxtfp.internal.parameters import float_dtype
-from relaxtfp.internal.tfp_internal import assert_util
 from relaxtfp.internal.tfp_internal import parameter_properties
 from relaxtfp.internal.tfp_internal import ps
 from relaxtfp.internal.tfp_internal import reparameterization
@@ -21,72 +20,7 @@ tfd = tfp.distributions
 __all__ = ["StraightThroughBernoulli"]
 
 
-class _ForwardBernoulliMixin:
-    """Statistics of a straight-through class whose forward value is 0 or 1.
-
-    The forward (hard) value of the sample has the law Bernoulli(p) with
-    p = sigmoid(logits); `log_prob`, `mean`, `variance`, `entropy` and `mode`
-    are those of that law. The class mixes in `LogitsProbsMixin`.
-    """
-
-    def _outcome_log_probs(self):
-        """`(log P(x = 1), log P(x = 0))`, each in full precision.
-
-        From logits, `log sigmoid(+-logits) = -softplus(-+logits)` is exact in
-        both tails (a `log(1 - sigmoid(logits))` would round to `log(0)` at
-        logits ~ 17 in float32). From probs, `log1p(-probs)` keeps full
-        precision for small probs.
-        """
-        if self._logits is None:
-            probs = tf.convert_to_tensor(self._probs)
-            return tf.math.log(probs), tf.math.log1p(-probs)
-        logits = tf.convert_to_tensor(self._logits)
-        return numerics.log_sigmoid(logits), numerics.log_sigmoid(-logits)
-
-    def _log_prob(self, x):
-        log_p1, log_p0 = self._outcome_log_probs()
-        neg_inf = tf.constant(float("-inf"), self.dtype)
-        # The forward value is exactly 0. or 1. (see `_sample_n`), so exact
-        # comparisons are right; any other value has probability zero.
-        return tf.where(tf.equal(x, 1.), log_p1,
-                        tf.where(tf.equal(x, 0.), log_p0, neg_inf))
-
-    def _mean(self):
-        return self._probs_parameter_no_checks()
-
-    def _variance(self):
-        if self._logits is None:
-            probs = tf.convert_to_tensor(self._probs)
-            return probs * (1. - probs)
-        # sigmoid(l) * sigmoid(-l): no cancellation in 1 - p for large logits.
-        logits = tf.convert_to_tensor(self._logits)
-        return tf.math.sigmoid(logits) * tf.math.sigmoid(-logits)
-
-    def _entropy(self):
-        log_p1, log_p0 = self._outcome_log_probs()
-        # multiply_no_nan gives 0 * log(0) = 0 when a probability is zero.
-        return -(tf.math.multiply_no_nan(log_p1, tf.math.exp(log_p1))
-                 + tf.math.multiply_no_nan(log_p0, tf.math.exp(log_p0)))
-
-    def _mode(self):
-        # Ties (p = 1/2) go to 0, as in `tfd.Bernoulli`.
-        if self._logits is None:
-            return tf.cast(tf.convert_to_tensor(self._probs) > 0.5, self.dtype)
-        return tf.cast(tf.convert_to_tensor(self._logits) > 0., self.dtype)
-
-    def _default_event_space_bijector(self):
-        # The forward law is discrete; like `tfd.Bernoulli`, no bijector.
-        return
-
-    def _sample_control_dependencies(self, x):
-        if not self.validate_args:
-            return []
-        return [assert_util.assert_equal(
-            x * (1. - x), tf.zeros([], x.dtype),
-            message="Sample must be 0 or 1.")]
-
-
-class StraightThroughBernoulli(_ForwardBernoulliMixin, LogitsProbsMixin,
+class StraightThroughBernoulli(BernoulliForwardLaw, LogitsProbsMixin,
                                tfd.AutoCompositeTensorDistribution):
     """Straight-through Bernoulli: hard 0/1 samples that pass gradients to `probs`.
 
@@ -120,16 +54,40 @@ class StraightThroughBernoulli(_ForwardBernoulliMixin, LogitsProbsMixin,
     `entropy` and `mode` are those of the forward law Bernoulli(p):
 
     ```none
-    log_prob(1) = log sigmoid(logits) = -softplus(-logits)
-    log_prob(0) = log sigmoid(-logits) = -softplus(logits)
-    log_prob(x) = -inf for x not in {0, 1}
+    log_prob(x) = x * log p + (1 - x) * log(1 - p)
+                = x * log_sigmoid(logits) + (1 - x) * log_sigmoid(-logits)
     mean = p,   variance = p * (1 - p)
     ```
+
+    `log_prob` is the log-pmf on {0, 1} and, like `tfd.Bernoulli`'s, its
+    linear extension elsewhere (not a log-probability there; validate_args
+    rejects such values). It is differentiable in `x` (slope `logits`), so
+    an ELBO estimated with these samples gets a gradient through
+    `log q(z)` and `log p(z)`; both are linear in `z`, and for a linear
+    function the straight-through gradient is exact in expectation, so
+    `tfp.vi.fit_surrogate_posterior` fits this class without bias.
+    `tfd.kl_divergence` is registered against this class, the other
+    classes with a Bernoulli forward law (`StraightThroughRelaxedBernoulli`)
+    and `tfd.Bernoulli`, in either order: the KL of the forward laws.
+
+    Boundaries. Logits of any finite size give finite values and gradients
+    (`log_sigmoid` is exact in both tails). `probs` exactly 0 or 1 are
+    valid: samples are then always 0 or always 1, the impossible outcome
+    gets `log_prob = -inf` (and, the law being a point mass, so does every
+    value off {0, 1}), the entropy is 0, and every gradient with respect to
+    `probs` is finite (`tfd.Bernoulli` gives NaN there). A gradient is the
+    one-sided limit where that limit is finite (`d log_prob(0) / dp = -1` at
+    `p = 0`, `d mean / dp = 1`) and the derivative at a point just inside
+    where it is infinite (`sqrt(tiny)` for 0, `1 - eps / 2` for 1, see
+    `relaxtfp.internal.numerics.into_open_unit`; e.g. `d entropy / dp` is
+    43.7 at `p = 0` in float32). With `validate_args=True`, `probs` outside
+    [0, 1] and values off {0, 1} in `log_prob` raise `InvalidArgumentError`.
 
     #### Examples
 
     ```python
     import tensorflow as tf
+    import tensorflow_probability as tfp
     import relaxtfp
 
     logits = tf.Variable([-1., 0., 2.])
@@ -139,6 +97,8 @@ class StraightThroughBernoulli(_ForwardBernoulliMixin, LogitsProbsMixin,
         loss = tf.reduce_mean(tf.square(b - 0.3))
     grad = tape.gradient(loss, logits)         # Straight-through surrogate.
     lp = dist.log_prob([1., 0., 1.])           # Bernoulli log-pmf.
+    kl = tfp.distributions.kl_divergence(      # Closed form, shape [3].
+        dist, tfp.distributions.Bernoulli(probs=0.5))
     ```
 
     #### References

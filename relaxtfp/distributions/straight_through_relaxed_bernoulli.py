@@ -3,8 +3,9 @@
 import tensorflow as tf
 import tensorflow_probability as tfp
 
-from relaxtfp.distributions.straight_through_bernoulli import _ForwardBernoulliMixin
 from relaxtfp.internal import noise
+from relaxtfp.internal import numerics
+from relaxtfp.internal.forward_laws import BernoulliForwardLaw
 from relaxtfp.internal.parameters import LogitsProbsMixin
 from relaxtfp.internal.parameters import assert_positive
 from relaxtfp.internal.parameters import check_exactly_one
@@ -22,7 +23,7 @@ tfd = tfp.distributions
 __all__ = ["StraightThroughRelaxedBernoulli"]
 
 
-class StraightThroughRelaxedBernoulli(_ForwardBernoulliMixin, LogitsProbsMixin,
+class StraightThroughRelaxedBernoulli(BernoulliForwardLaw, LogitsProbsMixin,
                                       tfd.AutoCompositeTensorDistribution):
     """Hard 0/1 samples whose gradient is that of a binary Concrete sample.
 
@@ -35,11 +36,29 @@ class StraightThroughRelaxedBernoulli(_ForwardBernoulliMixin, LogitsProbsMixin,
     Gumbel-softmax estimator of Jang et al. (2017) for two classes.
 
     `log_prob` scores the value that `sample` returns, i.e. the hard outcome,
-    under its law Bernoulli(sigmoid(logits)); values other than 0 and 1 get
-    `-inf`, and `log_prob` does not depend on `temperature`. (Pyro's
-    `RelaxedBernoulliStraightThrough` scores the relaxed value instead, which
-    the forward pass never returns.) The density of the relaxed value is
-    `tfd.RelaxedBernoulli(temperature, logits=logits).log_prob`.
+    under its law Bernoulli(sigmoid(logits)), and does not depend on
+    `temperature`. (Pyro's `RelaxedBernoulliStraightThrough` scores the
+    relaxed value instead, which the forward pass never returns.) Off {0, 1}
+    it is the linear extension `x * log p + (1 - x) * log(1 - p)`, as for
+    `tfd.Bernoulli`, not the density of the relaxed value, which is
+    `tfd.RelaxedBernoulli(temperature, logits=logits).log_prob`. Being
+    differentiable in the value, it passes an ELBO's gradient through
+    `log q(z)` and `log p(z)` (`tfp.vi.fit_surrogate_posterior` fits this
+    class). `tfd.kl_divergence` is registered against this class (at any
+    temperatures), `StraightThroughBernoulli` and `tfd.Bernoulli`, in either
+    order: the KL of the forward laws, independent of the temperatures.
+
+    Boundaries are as for `StraightThroughBernoulli`: finite values and
+    gradients for any finite logits and temperatures from 1e-3 to 1e3;
+    `probs` exactly 0 or 1 give samples always 0 or always 1, exact values
+    (`-inf` for the impossible outcome), and finite gradients with respect
+    to `probs` and `temperature`: the hard value is decided on the logits
+    `-+inf`, the relaxation is taken at a point just inside (`sqrt(tiny)` or
+    `1 - eps / 2`, see `relaxtfp.internal.numerics.into_open_unit`), whose
+    gradients are finite, and statistics follow the conventions of
+    `StraightThroughBernoulli`. With `validate_args=True`, a non-positive
+    `temperature`, `probs` outside [0, 1], and values off {0, 1} in
+    `log_prob` raise `InvalidArgumentError`.
 
     The gradient is biased; `reparameterization_type` is
     `FULLY_REPARAMETERIZED` because samples carry a gradient, as for Pyro's
@@ -66,7 +85,7 @@ class StraightThroughRelaxedBernoulli(_ForwardBernoulliMixin, LogitsProbsMixin,
     Forward law and statistics, with `p = sigmoid(logits)`:
 
     ```none
-    log_prob(1) = -softplus(-logits),  log_prob(0) = -softplus(logits)
+    log_prob(x) = x * log_sigmoid(logits) + (1 - x) * log_sigmoid(-logits)
     mean = p,   variance = p * (1 - p)
     ```
 
@@ -175,8 +194,19 @@ class StraightThroughRelaxedBernoulli(_ForwardBernoulliMixin, LogitsProbsMixin,
         shape = ps.concat([[n], self._batch_shape_tensor(
             temperature=temperature, logits=logits)], axis=0)
         # Full-shape noise: every element of every sample gets its own draw.
-        perturbed = logits + noise.logistic(shape, seed=seed, dtype=self.dtype)
-        soft = tf.math.sigmoid(perturbed / temperature)
+        logistic = noise.logistic(shape, seed=seed, dtype=self.dtype)
+        perturbed = logits + logistic
+        if self._logits is None:
+            # probs 0 or 1 give logits -+inf, which decide the hard value
+            # right (never 1, always 1) but give the relaxation a 0 * inf =
+            # NaN gradient. The relaxation is taken at the nearest normal
+            # probability instead (logits about -87 or 17 in float32), whose
+            # gradient is finite.
+            inner = numerics.into_open_unit(tf.convert_to_tensor(self._probs))
+            soft_perturbed = (tf.math.log(inner) - tf.math.log1p(-inner)) + logistic
+        else:
+            soft_perturbed = perturbed
+        soft = tf.math.sigmoid(soft_perturbed / temperature)
         # P(logits + L > 0) = sigmoid(logits) exactly; deciding on `soft`
         # would misclassify values that round to 1/2 at small temperatures.
         hard = tf.cast(perturbed > 0., self.dtype)

@@ -14,6 +14,7 @@ __all__ = [
     "binary_concrete_log_cdf",
     "binary_concrete_log_prob",
     "gauss_legendre",
+    "into_open_unit",
     "log_ndtr",
     "log_ndtr_nonpositive",
     "log_ndtr_nonpositive_and_mills",
@@ -23,6 +24,7 @@ __all__ = [
     "ndtr",
     "sigmoid_in_open_unit",
     "softmax",
+    "straight_through",
 ]
 
 _INV_SQRT_TWO = 1. / math.sqrt(2.)
@@ -246,3 +248,51 @@ def log_ndtr_nonpositive_and_mills(w):
         tf.math.exp(-0.5 * tf.math.square(w_central) - _HALF_LOG_TWO_PI) / q_central,
         -w_tail / series)
     return log_q, q, mills
+
+
+def straight_through(forward, backward):
+    """`forward` in the forward pass, the gradient of `backward` in the backward
+    pass.
+
+    `backward - stop_gradient(backward)` is computed first: it is exactly
+    zero for any finite `backward` (x - x == 0 in IEEE arithmetic), so the sum
+    is `forward` bit for bit, including `forward = -inf` (`-inf + 0`).
+    Writing `forward + backward - stop_gradient(backward)` instead would round
+    `forward + backward` first. A gradient that `forward` carries itself flows
+    too; pass `tf.stop_gradient(forward)` where it must not. `backward` must
+    be finite (an infinite one gives `inf - inf = NaN`).
+    """
+    return forward + (backward - tf.stop_gradient(backward))
+
+
+def into_open_unit(probs):
+    """`probs` in [0, 1] with 0 and 1 moved inside (0, 1), with gradient 1.
+
+    In the forward pass, a probability below the smallest normal number
+    `tiny` of its dtype (0, or a subnormal one) becomes `sqrt(tiny)` (about
+    1e-19 in float32 and bfloat16, 1e-154 in float64, 7.8e-3 in float16,
+    whose range is narrow), 1 becomes the largest number below
+    1 (`1 - eps / 2`), and every other probability is returned bit for bit.
+    At the new points `log(p)`, `log1p(-p)`, `1 / p` and `1 / (1 - p)` are
+    finite. The low point is `sqrt(tiny)` rather than `tiny` because
+    TensorFlow flushes subnormal results to zero on CPU: a product such as
+    `p * g` or `exp(log(p))` at `p = tiny` would round to zero and drop a
+    term of the gradient, which at `sqrt(tiny)` keeps a margin of
+    `sqrt(tiny)` against underflow.
+
+    The move is straight-through: the gradient is 1 everywhere
+    (`tf.clip_by_value` would give 0 at the moved points). A function of the
+    result therefore has, at `probs` 0 and 1, the finite derivative it has
+    at the new point: the one-sided limit to within rounding where that
+    limit is finite, a large finite value where it is infinite. Use it for
+    the gradient of a quantity whose value is computed from `probs` itself
+    (see `straight_through`).
+    """
+    probs = tf.convert_to_tensor(probs)
+    np_dtype = probs.dtype.as_numpy_dtype
+    finfo = np.finfo(np_dtype)
+    low = tf.constant(np.sqrt(float(finfo.tiny)), probs.dtype)
+    high = tf.constant(np.nextafter(np_dtype(1.), np_dtype(0.)), probs.dtype)
+    value = tf.stop_gradient(probs)
+    inner = tf.where(value < float(finfo.tiny), low, tf.math.minimum(value, high))
+    return straight_through(inner, probs)

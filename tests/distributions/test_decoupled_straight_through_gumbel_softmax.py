@@ -243,6 +243,62 @@ def test_gradients_finite_at_extremes(dtype):
             del tape
 
 
+# -- probabilities exactly 0, and KL divergences -------------------------------------
+
+
+@pytest.mark.parametrize("dtype", [tf.float32, tf.float64])
+@pytest.mark.parametrize("tau_f,tau_b", [(0.5, 0.2), (1., 1.), (3., 10.)])
+def test_zero_probabilities_give_exact_values_and_finite_gradients(dtype, tau_f, tau_b):
+    """A zero probability stays zero at every forward temperature (0 ** (1 /
+    tau_f) = 0); samples, log_prob of samples, mean, entropy and KL have
+    finite gradients w.r.t. probs and both temperatures (NaN before, through
+    logits of -inf)."""
+    probs = tf.Variable(tf.constant([[0.25, 0.75, 0., 0.], [0., 1., 0., 0.]], dtype))
+    f = tf.Variable(tf.constant(tau_f, dtype))
+    b = tf.Variable(tf.constant(tau_b, dtype))
+    with tf.GradientTape(persistent=True) as tape:
+        d = DecoupledStraightThroughGumbelSoftmax(f, b, probs=probs)
+        x = d.sample(100, seed=(1, 2))
+        lp_sample = d.log_prob(x)
+        mean, entropy = d.mean(), d.entropy()
+        kl = tfd.kl_divergence(d, tfd.OneHotCategorical(logits=tf.zeros([K], dtype)))
+    xs = x.numpy()
+    assert np.all(xs[:, 0, 2:] == 0.) and np.all(xs[:, 1] == [0., 1., 0., 0.])
+    assert np.all(np.isfinite(lp_sample.numpy()))
+    tempered = np.array([0.25, 0.75]) ** (1. / tau_f)
+    np.testing.assert_allclose(mean[0, :2], tempered / tempered.sum(), rtol=1e-5)
+    np.testing.assert_array_equal(mean[:, 2:], 0.)
+    np.testing.assert_array_equal(mean[1], [0., 1., 0., 0.])
+    np.testing.assert_array_equal(entropy[1], 0.)
+    np.testing.assert_allclose(kl[1], np.log(K), rtol=1e-6)
+    for value in (x, lp_sample, mean, entropy, kl):
+        for g in tape.gradient(value, [probs, f, b], unconnected_gradients="zero"):
+            assert np.all(np.isfinite(g.numpy())), value
+    del tape
+
+
+def test_kl_divergence_is_that_of_the_forward_laws():
+    """KL between the forward laws softmax(logits / tau_f): against another
+    decoupled class, a StraightThroughGumbelSoftmax and a
+    tfd.OneHotCategorical; the backward temperatures play no part."""
+    tau_f = np.array([0.5, 2.])
+    a = dstgs(tau_f, 0.3)
+    a_law = tfd.OneHotCategorical(logits=tf.constant(LOGITS / tau_f[:, None], tf.float64))
+    other_logits = np.array([0., 1., -1., 2.])
+    for b, b_logits in (
+            (dstgs(3., 7., logits=other_logits), other_logits / 3.),
+            (StraightThroughGumbelSoftmax(tf.constant(0.1, tf.float64),
+                                          logits=tf.constant(other_logits, tf.float64)),
+             other_logits),
+            (tfd.OneHotCategorical(logits=tf.constant(other_logits, tf.float64)),
+             other_logits)):
+        b_law = tfd.OneHotCategorical(logits=tf.constant(b_logits, tf.float64))
+        np.testing.assert_allclose(tfd.kl_divergence(a, b), tfd.kl_divergence(a_law, b_law),
+                                   rtol=1e-12)
+        np.testing.assert_allclose(tfd.kl_divergence(b, a), tfd.kl_divergence(b_law, a_law),
+                                   rtol=1e-12)
+
+
 # -- statistics --------------------------------------------------------------------------
 
 

@@ -58,7 +58,11 @@ def test_log_prob_and_moments_match_closed_form(use_logits):
           else dict(probs=tf.constant(p, tf.float64)))
     d = StochasticTimesSmooth(**kw)
     ref = sts_reference(p)
-    np.testing.assert_allclose(d.log_prob(ref["atom"]), ref["log_p_atom"], rtol=1e-12)
+    # log_prob is linear in the value with slope (log s - log(1 - s)) / s, so
+    # an ulp of difference between numpy's and TensorFlow's sqrt(p) moves it
+    # by ~1e-16 * |log(1 - s)|: the atol.
+    np.testing.assert_allclose(d.log_prob(ref["atom"]), ref["log_p_atom"], rtol=1e-12,
+                               atol=1e-14)
     np.testing.assert_allclose(d.log_prob(np.zeros_like(p)), ref["log_p_zero"],
                                rtol=1e-9)
     np.testing.assert_allclose(d.mean(), ref["mean"], rtol=1e-12)
@@ -83,18 +87,89 @@ def test_log_prob_of_zero_is_precise_for_large_logits():
                                    rtol=1e-5)
 
 
-def test_atom_tolerance():
-    """A value is the atom iff within 4 ulps (relative) of sqrt(p)."""
-    for dtype in (tf.float32, tf.float64):
-        eps = np.finfo(dtype.as_numpy_dtype).eps
-        p = np.array([0.04, 0.3, 0.81])
-        d = StochasticTimesSmooth(probs=tf.constant(p, dtype))
-        s = np.sqrt(p).astype(dtype.as_numpy_dtype)
-        near = s * (1. + 3. * eps)
-        far = s * (1. + 16. * eps)
-        np.testing.assert_allclose(d.log_prob(near), 0.5 * np.log(p), rtol=1e-6)
-        assert np.all(d.log_prob(far).numpy() == -np.inf)
-        assert np.all(d.log_prob([0.5 * s[0], 1., -0.1]).numpy() == -np.inf)
+@pytest.mark.parametrize("use_logits", [True, False])
+def test_log_prob_is_linear_in_the_value(use_logits):
+    """log_prob(x) = b log s + (1 - b) log(1 - s) with b = x / s: the
+    Bernoulli(s) log-pmf of the gate, equal to the pmf on {0, s} and smooth
+    in x (its x-derivative is (log s - log(1 - s)) / s), so that a
+    StochasticTimesSmooth target passes a gradient to the samples scored."""
+    p = np.array([0.04, 0.3, 0.81])
+    kw = (dict(logits=tf.constant(special.logit(p), tf.float64)) if use_logits
+          else dict(probs=tf.constant(p, tf.float64)))
+    d = StochasticTimesSmooth(**kw)
+    s = np.sqrt(p)
+    x = tf.constant([0.5 * s[0], 1., -0.1], tf.float64)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        lp = d.log_prob(x)
+    b = x.numpy() / s
+    np.testing.assert_allclose(lp, b * np.log(s) + (1. - b) * np.log1p(-s), rtol=1e-12)
+    np.testing.assert_allclose(tape.gradient(lp, x), (np.log(s) - np.log1p(-s)) / s,
+                               rtol=1e-12)
+
+
+def test_log_prob_of_samples_has_no_pathwise_term():
+    """The atom moves with s and log_prob at it is log s whatever the
+    extension, so d/dlogits log_prob(z(logits)) is the score of the gate
+    alone, b d log s / dl + (1 - b) d log(1 - s) / dl, whose mean is zero.
+    (Hence the entropy term of an ELBO gets no gradient from this class's
+    samples; see the class docstring.)"""
+    logits = tf.Variable(tf.constant([-1., 0.5, 2.], tf.float64))
+    with tf.GradientTape() as tape:
+        d = StochasticTimesSmooth(logits=logits)
+        z = d.sample(50, seed=(1, 2))
+        total = tf.reduce_sum(d.log_prob(z))
+    p = special.expit(logits.numpy())
+    s = np.sqrt(p)
+    gate = (z.numpy() > 0.).astype(np.float64)
+    d_log_s = 0.5 * (1. - p)
+    d_log_1ms = -p - 0.5 * s * (1. - p) / (1. + s)
+    np.testing.assert_allclose(tape.gradient(total, logits),
+                               np.sum(gate * d_log_s + (1. - gate) * d_log_1ms, 0),
+                               rtol=1e-10)
+
+
+@pytest.mark.parametrize("dtype", [tf.float32, tf.float64])
+def test_boundary_probs_give_exact_values_and_finite_gradients(dtype):
+    """probs 0 and 1 are point masses (at 0 and at 1); values are exact and
+    the gradients of samples, log_prob, mean, variance and entropy finite
+    (d sqrt(p) / dp is infinite at 0: they are taken just inside, see
+    relaxtfp.internal.numerics.into_open_unit)."""
+    probs = tf.Variable(tf.constant([0., 1.], dtype))
+    with tf.GradientTape(persistent=True) as tape:
+        d = StochasticTimesSmooth(probs=probs)
+        z = d.sample(50, seed=(1, 2))
+        lp_sample = d.log_prob(z)
+        lp_zero = d.log_prob(tf.zeros([2], dtype))
+        entropy, mean, variance = d.entropy(), d.mean(), d.variance()
+    np.testing.assert_array_equal(z, np.tile([0., 1.], (50, 1)))
+    np.testing.assert_array_equal(lp_sample, np.zeros((50, 2)))
+    np.testing.assert_array_equal(lp_zero, [0., -np.inf])
+    np.testing.assert_array_equal(d.log_prob(tf.constant([0.5, 0.5], dtype)),
+                                  [-np.inf, -np.inf])
+    np.testing.assert_array_equal(entropy, [0., 0.])
+    np.testing.assert_array_equal(variance, [0., 0.])
+    for value in (z, lp_sample, lp_zero, entropy, mean, variance):
+        grad = tape.gradient(value, probs)
+        assert grad is not None
+        assert np.all(np.isfinite(grad.numpy())), value
+    # One-sided limits where finite: d mean / dp = 1, and at p = 1
+    # d variance / dp = d (p^1.5 - p^2) / dp = 1.5 - 2.
+    rtol = 1e-5 if dtype == tf.float32 else 1e-7
+    np.testing.assert_allclose(tape.gradient(mean, probs), [1., 1.])
+    np.testing.assert_allclose(tape.jacobian(variance, probs)[1, 1], -0.5, rtol=rtol)
+    del tape
+
+
+def test_no_kl_divergence_is_registered():
+    """Two laws with different p have their atoms at different points, so
+    their KL divergence is +inf (and against a Bernoulli law on {0, 1} too);
+    none is registered rather than a value of no use. The layer's divergence
+    is that of the gate law, Bernoulli(sqrt(p))."""
+    with pytest.raises(NotImplementedError, match="No KL"):
+        tfd.kl_divergence(StochasticTimesSmooth(logits=0.), StochasticTimesSmooth(logits=1.))
+    with pytest.raises(NotImplementedError, match="No KL"):
+        tfd.kl_divergence(StochasticTimesSmooth(logits=0.), tfd.Bernoulli(logits=1.))
 
 
 def test_log_prob_when_atom_underflows():

@@ -86,10 +86,34 @@ def test_log_prob_precise_for_large_logits_in_float32():
     np.testing.assert_allclose(d.log_prob([0., 1.]), [-np.exp(-50.)] * 2, rtol=1e-5)
 
 
-def test_log_prob_is_minus_inf_off_support():
-    d = StraightThroughBernoulli(logits=0.3)
-    lp = d.log_prob([0.5, -1., 2., 1e-7, 1. - 1e-7]).numpy()
-    assert np.all(lp == -np.inf)
+def test_log_prob_is_linear_in_the_value():
+    """Off {0, 1}, log_prob is x log p + (1 - x) log(1 - p), as for
+    tfd.Bernoulli, and its derivative in x is the logit: an ELBO estimated
+    with straight-through samples gets a gradient through log q(z)."""
+    logits = 0.3
+    d = StraightThroughBernoulli(logits=tf.constant(logits, tf.float64))
+    x = tf.constant([0.5, -1., 2., 1e-7, 1. - 1e-7], tf.float64)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        lp = d.log_prob(x)
+    expected = x.numpy() * special.log_expit(logits) + (1. - x.numpy()) * special.log_expit(-logits)
+    np.testing.assert_allclose(lp, expected, rtol=1e-12)
+    np.testing.assert_allclose(
+        lp, tfd.Bernoulli(logits=tf.constant(logits, tf.float64), dtype=tf.float64).log_prob(x),
+        rtol=1e-12)
+    np.testing.assert_allclose(tape.gradient(lp, x), np.full(5, logits), rtol=1e-12)
+
+
+def test_log_prob_from_probs_is_linear_in_the_value():
+    probs = tf.constant([0.2, 0.9], tf.float64)
+    x = tf.constant([0.25, 1.5], tf.float64)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        lp = StraightThroughBernoulli(probs=probs).log_prob(x)
+    p = probs.numpy()
+    np.testing.assert_allclose(lp, x.numpy() * np.log(p) + (1. - x.numpy()) * np.log1p(-p),
+                               rtol=1e-12)
+    np.testing.assert_allclose(tape.gradient(lp, x), special.logit(p), rtol=1e-12)
 
 
 def test_probs_and_logits_parameterizations_agree():
@@ -176,6 +200,156 @@ def test_gradient_of_log_prob_matches_closed_form():
     p = special.expit(logits.numpy())
     # d log p / dl = 1 - p;  d log (1 - p) / dl = -p.
     np.testing.assert_allclose(np.diag(g), [1. - p[0], -p[1]], rtol=1e-12)
+
+
+# -- probabilities exactly 0 and 1 --------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", [tf.float32, tf.float64])
+def test_boundary_probs_give_exact_values_and_finite_gradients(dtype):
+    """probs 0 and 1 are valid; tfd.Bernoulli gives NaN gradients there.
+
+    Values are exact. Gradients are the one-sided limits where those are
+    finite (d log(1 - p)/dp = -1 at 0, d log p/dp = 1 at 1, d mean/dp = 1),
+    and the derivative at a point just inside where the limit is infinite:
+    d entropy/dp = log((1 - p) / p) at p = sqrt(tiny) (for 0) and at
+    p = 1 - eps/2 (for 1).
+    """
+    np_dtype = dtype.as_numpy_dtype
+    low = np.sqrt(np.finfo(np_dtype).tiny)
+    top = np.nextafter(np_dtype(1.), np_dtype(0.))
+    probs = tf.Variable(tf.constant([0., 1.], dtype))
+    target = tfd.Bernoulli(probs=tf.constant(0.3, dtype))
+    with tf.GradientTape(persistent=True) as tape:
+        d = StraightThroughBernoulli(probs=probs)
+        x = d.sample(50, seed=(1, 2))
+        lp_sample = d.log_prob(x)
+        lp_zero = d.log_prob(tf.zeros([2], dtype))
+        lp_one = d.log_prob(tf.ones([2], dtype))
+        entropy = d.entropy()
+        mean, variance = d.mean(), d.variance()
+        kl = tfd.kl_divergence(d, target)
+    np.testing.assert_array_equal(x, np.tile([0., 1.], (50, 1)))
+    np.testing.assert_array_equal(lp_sample, np.zeros((50, 2)))
+    np.testing.assert_array_equal(lp_zero, [0., -np.inf])
+    np.testing.assert_array_equal(lp_one, [-np.inf, 0.])
+    np.testing.assert_array_equal(entropy, [0., 0.])
+    np.testing.assert_array_equal(variance, [0., 0.])
+    np.testing.assert_allclose(kl, [-np.log(0.7), -np.log(0.3)], rtol=1e-6)
+    # Off the support, a point mass gives -inf (no linear extension).
+    np.testing.assert_array_equal(d.log_prob(tf.constant([-0.5, 2.], dtype)),
+                                  [-np.inf, -np.inf])
+    for value in (x, lp_sample, lp_zero, lp_one, entropy, mean, variance, kl):
+        grad = tape.gradient(value, probs)
+        assert grad is not None
+        assert np.all(np.isfinite(grad.numpy())), value
+    rtol = 1e-5 if dtype == tf.float32 else 1e-10
+    np.testing.assert_allclose(tape.jacobian(lp_zero, probs)[0, 0], -1., rtol=rtol)
+    np.testing.assert_allclose(tape.jacobian(lp_one, probs)[1, 1], 1., rtol=rtol)
+    np.testing.assert_allclose(tape.gradient(mean, probs), [1., 1.], rtol=rtol)
+    np.testing.assert_allclose(tape.gradient(variance, probs), [1., -1.], rtol=rtol)
+    np.testing.assert_allclose(
+        tape.jacobian(entropy, probs).numpy().diagonal(),
+        [np.log1p(-low) - np.log(low), np.log1p(-top) - np.log(top)], rtol=rtol)
+    # Samples at p = 0 are all 0: d log_prob(x)/dp = logit(sqrt(tiny))
+    # (through the straight-through x) - 1 (through p).
+    np.testing.assert_allclose(tape.jacobian(lp_sample, probs).numpy()[:, 0, 0],
+                               np.log(low) - np.log1p(-low) - 1., rtol=rtol)
+    del tape
+
+
+def test_probs_in_the_interior_keep_exact_gradients():
+    """The boundary handling changes nothing inside (0, 1), down to tiny."""
+    probs = tf.Variable(tf.constant([1e-30, 0.3, 1. - 1e-12], tf.float64))
+    with tf.GradientTape(persistent=True) as tape:
+        d = StraightThroughBernoulli(probs=probs)
+        entropy = d.entropy()
+        lp = d.log_prob(tf.constant([1., 0., 0.], tf.float64))
+    p = probs.numpy()
+    np.testing.assert_allclose(tape.gradient(entropy, probs), np.log1p(-p) - np.log(p),
+                               rtol=1e-10)
+    np.testing.assert_allclose(tape.gradient(lp, probs), [1. / p[0], -1. / (1. - p[1]),
+                                                          -1. / (1. - p[2])], rtol=1e-10)
+    del tape
+
+
+# -- KL divergence -------------------------------------------------------------------
+
+
+def _bernoulli_kl_exact(p, q):
+    """sum over {0, 1} of P(o) log(P(o) / Q(o)), 0 log 0 = 0, in float64."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = [np.where(a == 0., 0., a * (np.log(a) - np.log(b)))
+                 for a, b in ((p, q), (1. - p, 1. - q))]
+    return terms[0] + terms[1]
+
+
+PROBS_A = np.array([0.3, 0.3, 1e-3, 0.999, 0., 1., 0., 0.5, 0.])
+PROBS_B = np.array([0.3, 0.8, 0.6, 0.01, 0.4, 0.7, 0., 0., 1.])
+
+
+@pytest.mark.parametrize("pair", ["self", "st_vs_bernoulli", "bernoulli_vs_st"])
+def test_kl_divergence_is_the_bernoulli_one(pair):
+    """Against the exact sum, boundary probabilities included (+inf where b
+    excludes an outcome a allows), and against tfd.Bernoulli's closed form
+    inside (0, 1)."""
+    st = lambda p: StraightThroughBernoulli(probs=tf.constant(p, tf.float64))  # noqa: E731
+    bern = lambda p: tfd.Bernoulli(probs=tf.constant(p, tf.float64))  # noqa: E731
+    make_a, make_b = {"self": (st, st), "st_vs_bernoulli": (st, bern),
+                      "bernoulli_vs_st": (bern, st)}[pair]
+    kl = tfd.kl_divergence(make_a(PROBS_A), make_b(PROBS_B)).numpy()
+    np.testing.assert_allclose(kl, _bernoulli_kl_exact(PROBS_A, PROBS_B), rtol=1e-12,
+                               atol=1e-15)
+    interior = slice(0, 4)
+    np.testing.assert_allclose(
+        kl[interior],
+        tfd.kl_divergence(bern(PROBS_A[interior]), bern(PROBS_B[interior])), rtol=1e-12)
+
+
+def test_kl_divergence_from_logits_and_its_gradients():
+    a_logits = tf.Variable(tf.constant([-40., -2., 0.5, 30.], tf.float32))
+    b_logits = tf.Variable(tf.constant([3., -1., 0.5, -30.], tf.float32))
+    with tf.GradientTape() as tape:
+        kl = tfd.kl_divergence(StraightThroughBernoulli(logits=a_logits),
+                               StraightThroughBernoulli(logits=b_logits))
+    expected = tfd.kl_divergence(tfd.Bernoulli(logits=a_logits), tfd.Bernoulli(logits=b_logits))
+    np.testing.assert_allclose(kl, expected, rtol=1e-5)
+    for g in tape.gradient(kl, [a_logits, b_logits]):
+        assert np.all(np.isfinite(g.numpy()))
+
+
+def test_kl_divergence_gradients_finite_at_boundary_probs():
+    a = tf.Variable(tf.constant([0., 1., 0., 0.4], tf.float32))
+    b = tf.Variable(tf.constant([0.5, 0.5, 0., 1.], tf.float32))
+    with tf.GradientTape() as tape:
+        kl = tfd.kl_divergence(StraightThroughBernoulli(probs=a),
+                               StraightThroughBernoulli(probs=b))
+    np.testing.assert_allclose(kl[:3], [np.log(2.), np.log(2.), 0.], rtol=1e-6)
+    assert kl[3] == np.inf
+    for g in tape.gradient(kl, [a, b]):
+        assert np.all(np.isfinite(g.numpy()))
+
+
+def test_kl_divergence_mixed_dtypes_raise():
+    with pytest.raises(TypeError, match="one dtype; got StraightThroughBernoulli with "
+                       "float64 and Bernoulli with float32"):
+        tfd.kl_divergence(StraightThroughBernoulli(probs=tf.constant(0.5, tf.float64)),
+                          tfd.Bernoulli(probs=0.5))
+
+
+def test_kl_divergence_matches_monte_carlo(seed):
+    """E_a[log a(x) - log b(x)] over samples of a, within the CLT band at
+    false-failure rate FALSE_FAIL_RATE. Power: the band is narrower than half
+    the gap to the reverse divergence KL(b || a), the likely mix-up."""
+    n = 100_000
+    a = StraightThroughBernoulli(logits=tf.constant([-1., 0.5, 2.], tf.float64))
+    b = StraightThroughBernoulli(probs=tf.constant([0.05, 0.1, 0.5], tf.float64))
+    x = a.sample(n, seed=seed)
+    log_ratio = (a.log_prob(x) - b.log_prob(x)).numpy()
+    kl = tfd.kl_divergence(a, b).numpy()
+    half = utils.clt_halfwidth(log_ratio.std(axis=0, ddof=1), n, FALSE_FAIL_RATE / 3)
+    assert np.all(2. * half < np.abs(kl - tfd.kl_divergence(b, a).numpy()))
+    utils.assert_mean_within_clt(log_ratio, kl, FALSE_FAIL_RATE)
 
 
 # -- statistics ------------------------------------------------------------------

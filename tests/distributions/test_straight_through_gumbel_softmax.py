@@ -162,6 +162,133 @@ def test_entropy_with_zero_probability_category():
     assert d.log_prob([0., 1., 0., 0.]).numpy() == pytest.approx(np.log(0.5))
 
 
+# -- probabilities exactly 0 -----------------------------------------------------------
+
+
+BOUNDARY_PROBS = np.array([[0.5, 0.5, 0., 0.], [0., 1., 0., 0.], [0.1, 0.2, 0.3, 0.4]])
+
+
+@pytest.mark.parametrize("dtype", [tf.float32, tf.float64])
+@pytest.mark.parametrize("temperature", [0.1, 1., 10.])
+def test_zero_probabilities_give_exact_values_and_finite_gradients(dtype, temperature):
+    """A category of probability 0 is never drawn and scores -inf; every
+    gradient (w.r.t. probs and temperature) of samples, log_prob of samples,
+    mean, variance, entropy and KL is finite (NaN before for the
+    temperature, through logits of -inf)."""
+    probs = tf.Variable(tf.constant(BOUNDARY_PROBS, dtype))
+    t = tf.Variable(tf.constant(temperature, dtype))
+    with tf.GradientTape(persistent=True) as tape:
+        d = StraightThroughGumbelSoftmax(t, probs=probs)
+        x = d.sample(100, seed=(1, 2))
+        lp_sample = d.log_prob(x)
+        entropy = d.entropy()
+        mean, variance = d.mean(), d.variance()
+        kl = tfd.kl_divergence(d, tfd.OneHotCategorical(logits=tf.zeros([K], dtype)))
+    xs = x.numpy()
+    assert np.all(xs[..., 0, 2:] == 0.) and np.all(xs[..., 1, :] == [0., 1., 0., 0.])
+    assert np.all(np.isfinite(lp_sample.numpy()))
+    np.testing.assert_array_equal(lp_sample.numpy()[:, 1], 0.)
+    np.testing.assert_array_equal(d.log_prob(tf.eye(K, dtype=dtype)[2]).numpy()[:2],
+                                  [-np.inf, -np.inf])
+    np.testing.assert_allclose(mean, BOUNDARY_PROBS, rtol=1e-6)
+    np.testing.assert_allclose(entropy[:2], [np.log(2.), 0.], rtol=1e-6, atol=0.)
+    np.testing.assert_allclose(kl[:2], [np.log(K / 2.), np.log(K)], rtol=1e-6)
+    for value in (x, lp_sample, entropy, mean, variance, kl):
+        for g in tape.gradient(value, [probs, t], unconnected_gradients="zero"):
+            assert np.all(np.isfinite(g.numpy())), value
+    del tape
+
+
+def test_mean_jacobian_at_zero_probability_is_the_one_sided_limit():
+    """mean = probs / sum(probs), so d mean_j / d probs_k = delta_jk - p_j on
+    the simplex, also in the column of a zero probability (0 before)."""
+    probs = tf.Variable(tf.constant([0.25, 0.75, 0.], tf.float64))
+    with tf.GradientTape() as tape:
+        mean = StraightThroughGumbelSoftmax(1., probs=probs).mean()
+    jac = tape.jacobian(mean, probs).numpy()
+    p = probs.numpy()
+    np.testing.assert_allclose(jac, np.eye(3) - p[:, None], rtol=1e-12, atol=1e-15)
+
+
+def test_log_prob_is_linear_in_the_value():
+    """sum_k x_k log p_k, also off the one-hot vectors, with gradient log p
+    in x (finite where p_k > 0)."""
+    logits = tf.constant([0.5, -1., 2.], tf.float64)
+    x = tf.constant([[0.2, 0.3, 0.5], [1., 0., 0.]], tf.float64)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        lp = StraightThroughGumbelSoftmax(1., logits=logits).log_prob(x)
+    log_p = special.log_softmax(logits.numpy())
+    np.testing.assert_allclose(lp, x.numpy() @ log_p, rtol=1e-12)
+    np.testing.assert_allclose(tape.gradient(lp, x), np.tile(log_p, (2, 1)), rtol=1e-12)
+
+
+# -- KL divergence -------------------------------------------------------------------
+
+
+def _categorical_kl_exact(p, q):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.sum(np.where(p == 0., 0., p * (np.log(p) - np.log(q))), axis=-1)
+
+
+KL_PROBS_A = np.array([[0.2, 0.3, 0.5], [0.5, 0.5, 0.], [0., 0., 1.], [0.2, 0.3, 0.5]])
+KL_PROBS_B = np.array([[0.6, 0.1, 0.3], [0.5, 0., 0.5], [0.3, 0.3, 0.4], [0.3, 0.3, 0.4]])
+
+
+@pytest.mark.parametrize("pair", ["self", "st_vs_categorical", "categorical_vs_st"])
+def test_kl_divergence_is_the_categorical_one(pair):
+    """Against the exact sum (zero probabilities included: +inf where b
+    excludes a category that a allows) and against tfd.OneHotCategorical's
+    closed form where no probability is zero. The temperatures play no
+    part: they do not change the forward law."""
+    def st(p, t):
+        return StraightThroughGumbelSoftmax(tf.constant(t, tf.float64),
+                                            probs=tf.constant(p, tf.float64))
+
+    def cat(p, t):
+        del t
+        return tfd.OneHotCategorical(probs=tf.constant(p, tf.float64))
+
+    make_a, make_b = {"self": (st, st), "st_vs_categorical": (st, cat),
+                      "categorical_vs_st": (cat, st)}[pair]
+    kl = tfd.kl_divergence(make_a(KL_PROBS_A, 0.2), make_b(KL_PROBS_B, 3.)).numpy()
+    np.testing.assert_allclose(kl, _categorical_kl_exact(KL_PROBS_A, KL_PROBS_B),
+                               rtol=1e-12, atol=1e-15)
+    assert kl[1] == np.inf
+    interior = [0, 3]
+    np.testing.assert_allclose(
+        kl[interior], tfd.kl_divergence(cat(KL_PROBS_A[interior], None),
+                                        cat(KL_PROBS_B[interior], None)), rtol=1e-12)
+
+
+def test_kl_divergence_from_logits_broadcasts_and_has_finite_gradients():
+    a_logits = tf.Variable(tf.constant([[50., -50., 0.], [1., 2., 3.]], tf.float32))
+    b_logits = tf.Variable(tf.constant([0., 1., -1.], tf.float32))
+    with tf.GradientTape() as tape:
+        kl = tfd.kl_divergence(
+            StraightThroughGumbelSoftmax(tf.constant([0.5, 2.]), logits=a_logits),
+            StraightThroughGumbelSoftmax(1., logits=b_logits))
+    expected = tfd.kl_divergence(tfd.OneHotCategorical(logits=a_logits),
+                                 tfd.OneHotCategorical(logits=b_logits))
+    np.testing.assert_allclose(kl, expected, rtol=1e-5)
+    for g in tape.gradient(kl, [a_logits, b_logits]):
+        assert np.all(np.isfinite(g.numpy()))
+
+
+def test_kl_divergence_matches_monte_carlo(seed):
+    """E_a[log a(x) - log b(x)] within the CLT band at FALSE_FAIL_RATE.
+    Power: the band is narrower than half the gap to KL(b || a)."""
+    n = 100_000
+    a = StraightThroughGumbelSoftmax(0.5, logits=tf.constant([1., 0., -1.], tf.float64))
+    b = StraightThroughGumbelSoftmax(2., probs=tf.constant([0.1, 0.1, 0.8], tf.float64))
+    x = a.sample(n, seed=seed)
+    log_ratio = (a.log_prob(x) - b.log_prob(x)).numpy()
+    kl = tfd.kl_divergence(a, b).numpy()
+    half = utils.clt_halfwidth(log_ratio.std(ddof=1), n, FALSE_FAIL_RATE)
+    assert 2. * half < abs(kl - tfd.kl_divergence(b, a).numpy())
+    utils.assert_mean_within_clt(log_ratio, kl, FALSE_FAIL_RATE)
+
+
 def test_enumerate_support_layout():
     d = StraightThroughGumbelSoftmax(tf.ones([5]), logits=tf.zeros([3, 1, K]))
     s = d.enumerate_support()

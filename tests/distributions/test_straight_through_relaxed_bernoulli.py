@@ -6,6 +6,7 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 from scipy import special
 
+from relaxtfp.distributions import StraightThroughBernoulli
 from relaxtfp.distributions import StraightThroughRelaxedBernoulli
 from relaxtfp.internal import noise
 from tests import utils
@@ -72,11 +73,14 @@ def test_log_prob_is_bernoulli_of_forward_value(temperature):
     np.testing.assert_allclose(d.entropy(), -(np.exp(log_p1) * log_p1
                                               + np.exp(log_p0) * log_p0), rtol=1e-10)
     np.testing.assert_array_equal(d.mode(), (LOGITS > 0).astype(np.float64))
-    assert np.all(d.log_prob(np.full(8, 0.3)).numpy() == -np.inf)
-    # The relaxed density is tfd.RelaxedBernoulli's, and it is not this one.
+    # Off {0, 1}, the Bernoulli log-pmf extended linearly in the value (as
+    # tfd.Bernoulli does), not the density of the relaxed value, which is
+    # tfd.RelaxedBernoulli's.
+    np.testing.assert_allclose(d.log_prob(np.full(8, 0.3)), 0.3 * log_p1 + 0.7 * log_p0,
+                               rtol=1e-12)
     relaxed = tfd.RelaxedBernoulli(tf.constant(temperature, tf.float64),
                                    logits=tf.constant(LOGITS, tf.float64))
-    assert np.all(np.isfinite(relaxed.log_prob(np.full(8, 0.3)).numpy()))
+    assert not np.allclose(relaxed.log_prob(np.full(8, 0.3)), d.log_prob(np.full(8, 0.3)))
 
 
 def test_probs_and_logits_parameterizations_agree():
@@ -185,6 +189,55 @@ def test_temperature_gradient_finite_at_extremes():
             g_t, g_l = tape.gradient(total, [t, logits])
             assert np.isfinite(g_t.numpy()), (dtype, temp)
             assert np.all(np.isfinite(g_l.numpy())), (dtype, temp)
+
+
+# -- probabilities exactly 0 and 1, and KL divergences ------------------------------
+
+
+@pytest.mark.parametrize("dtype", [tf.float32, tf.float64])
+@pytest.mark.parametrize("temperature", [0.1, 1., 10.])
+def test_boundary_probs_give_exact_values_and_finite_gradients(dtype, temperature):
+    """probs 0 and 1 give logits -+inf; the hard value is still decided on
+    them (never 1, always 1), and every gradient is finite: the relaxation's
+    is taken at a point just inside (see relaxtfp.internal.numerics.
+    into_open_unit), with its finite temperature gradient."""
+    probs = tf.Variable(tf.constant([0., 1.], dtype))
+    t = tf.Variable(tf.constant(temperature, dtype))
+    with tf.GradientTape(persistent=True) as tape:
+        d = StraightThroughRelaxedBernoulli(t, probs=probs)
+        x = d.sample(200, seed=(1, 2))
+        lp_sample = d.log_prob(x)
+        entropy = d.entropy()
+        kl = tfd.kl_divergence(d, tfd.Bernoulli(probs=tf.constant(0.5, dtype)))
+    np.testing.assert_array_equal(x, np.tile([0., 1.], (200, 1)))
+    np.testing.assert_array_equal(lp_sample, np.zeros((200, 2)))
+    np.testing.assert_array_equal(entropy, [0., 0.])
+    np.testing.assert_allclose(kl, [np.log(2.)] * 2, rtol=1e-6)
+    for value in (x, lp_sample, entropy, kl, d.mean(), d.variance()):
+        for g in tape.gradient(value, [probs, t], unconnected_gradients="zero"):
+            assert np.all(np.isfinite(g.numpy())), value
+    del tape
+
+
+def test_kl_divergence_ignores_temperature_and_matches_bernoulli():
+    """The forward law is Bernoulli(p) at every temperature, so KL against
+    another straight-through relaxed Bernoulli (any temperature), a
+    StraightThroughBernoulli or a tfd.Bernoulli is the Bernoulli KL."""
+    a_logits = tf.constant([-3., 0.2, 1., 8.], tf.float64)
+    b_probs = tf.constant([0.5, 0.9, 0.01, 1.], tf.float64)
+    a = StraightThroughRelaxedBernoulli(tf.constant(0.1, tf.float64), logits=a_logits)
+    expected = tfd.kl_divergence(tfd.Bernoulli(logits=a_logits[:3]),
+                                 tfd.Bernoulli(probs=b_probs[:3])).numpy()
+    for b in (StraightThroughRelaxedBernoulli(tf.constant(5., tf.float64), probs=b_probs),
+              StraightThroughBernoulli(probs=b_probs),
+              tfd.Bernoulli(probs=b_probs)):
+        kl = tfd.kl_divergence(a, b).numpy()
+        np.testing.assert_allclose(kl[:3], expected, rtol=1e-12)
+        assert kl[3] == np.inf          # b excludes the 0 that a allows.
+    reverse = tfd.kl_divergence(StraightThroughBernoulli(probs=b_probs), a).numpy()
+    np.testing.assert_allclose(
+        reverse, tfd.kl_divergence(tfd.Bernoulli(probs=b_probs),
+                                   tfd.Bernoulli(logits=a_logits)), rtol=1e-12)
 
 
 # -- statistics ------------------------------------------------------------------
