@@ -11,6 +11,10 @@ __all__ = ["INFERENCE_MODES", "LatentLayer"]
 
 INFERENCE_MODES = ("hard", "mode", "relaxed")
 
+# Compute dtypes too narrow for the distributions: the layers widen them to
+# float32 (see `LatentLayer.distribution_dtype`).
+_HALF_DTYPES = ("float16", "bfloat16")
+
 
 def check_backend():
     """Raises `RuntimeError` unless Keras runs on the TensorFlow backend."""
@@ -104,6 +108,48 @@ class LatentLayer(keras.layers.Layer):
     outputs for identical inputs, eagerly, in graph mode and under XLA.
     Under a `tf.distribute` strategy with several replicas the replica id is
     folded into each seed, so replicas draw independent noise.
+
+    #### Dtypes and mixed precision
+
+    The layer follows Keras' mixed-precision convention (variables in the
+    variable dtype, the output in the compute dtype, losses in float32).
+    Its weights (`temperature`, and where a subclass has them `prior_logits`
+    and `correlation_params`) are in the variable dtype, float32 under the
+    `mixed_float16` and `mixed_bfloat16` policies, and are read without
+    autocasting. Keras casts float inputs to the compute dtype in `__call__`;
+    the layer then casts them (and integer inputs, which Keras passes
+    through) to `distribution_dtype`: the compute dtype, widened to float32
+    when it is float16 or bfloat16. It builds the distribution, draws the
+    sample and computes the divergence in that dtype, and casts only the
+    returned value to the compute dtype. So under mixed precision the loss
+    added with `add_loss` and the result of `divergence` are float32 (they
+    add to Keras' float32 loss) and equal a float32 layer's on the same
+    inputs, and the output is the float32 value rounded once. The 16-bit
+    dtypes cannot carry these computations: `exp` overflows float16 above
+    about 11.09 (65504), so logits of a dozen give `inf`, and bfloat16's
+    8 significant bits are too few for log-densities and divergences. The
+    cost is the latent layer's own arithmetic in float32, small next to the
+    encoder and decoder, which keep the compute dtype. Under a `float64`
+    policy everything is float64.
+
+    Inputs of any other dtype than float or integer (bool, complex, string)
+    raise `TypeError` naming the argument.
+
+    #### Examples
+
+    ```python
+    import keras
+    import numpy as np
+    import relaxtfp
+
+    # One layer under mixed precision (or set the global policy with
+    # keras.mixed_precision.set_global_policy("mixed_float16")).
+    layer = relaxtfp.layers.HardConcreteLatent(dtype="mixed_float16", seed=1)
+    logits = np.linspace(-30., 30., 20, dtype="float32").reshape(2, 10)
+    z = layer(logits, training=True)
+    assert z.dtype == "float16" and layer.losses[0].dtype == "float32"
+    assert layer.distribution(logits).dtype == layer.distribution_dtype == "float32"
+    ```
     """
 
     # Subclasses set these.
@@ -150,6 +196,7 @@ class LatentLayer(keras.layers.Layer):
                 shape=(),
                 initializer=keras.initializers.Constant(self._initial_temperature),
                 trainable=False,
+                autocast=False,
                 name="temperature")
         else:
             self._initial_temperature = None
@@ -179,41 +226,79 @@ class LatentLayer(keras.layers.Layer):
 
     # -- public API ---------------------------------------------------------------
 
+    @property
+    def distribution_dtype(self):
+        """The dtype of the distribution, the sample and the divergence.
+
+        The compute dtype, widened to `'float32'` when it is `'float16'` or
+        `'bfloat16'` (see the class docstring); the layer's output is cast
+        back to the compute dtype.
+        """
+        dtype = self.compute_dtype
+        return "float32" if dtype in _HALF_DTYPES else dtype
+
     def temperature_value(self, dtype):
         """The current temperature as a `Tensor` of `dtype`."""
         return tf.cast(tf.convert_to_tensor(self.temperature), dtype)
+
+    def _convert_inputs(self, inputs):
+        """`inputs` as `call` sees them, cast to `distribution_dtype`."""
+        inputs = tf.convert_to_tensor(inputs)
+        dtype = inputs.dtype
+        if dtype.is_floating:
+            # As Keras' `__call__` does: float inputs are first rounded to
+            # the compute dtype (so `divergence(x)` is the loss `call(x)`
+            # adds), unless the layer was made with `autocast=False`.
+            if self.autocast:
+                inputs = tf.cast(inputs, self.compute_dtype)
+        elif not dtype.is_integer:
+            raise TypeError(
+                f"Argument `inputs` of layer '{self.name}' must be a float or "
+                f"integer tensor. Received dtype {dtype.name}")
+        if not self.built:
+            # Build as the first call would: weights such as a learned
+            # prior or correlation take their shape from the input.
+            self.build(tuple(inputs.shape))
+        return tf.cast(inputs, self.distribution_dtype)
 
     def distribution(self, inputs):
         """The relaxtfp distribution that the layer samples for `inputs`.
 
         Keras 3 layers must return tensors, so the layer exposes its
         distribution through this method instead: it is built from the same
-        parameters, temperature and hyperparameters as in `call`.
+        parameters, temperature and hyperparameters as in `call`, and from
+        `inputs` cast as `call` casts them (see the class docstring).
 
         Args:
-          inputs: Float `Tensor`, the layer's input.
+          inputs: Float or integer `Tensor`, the layer's input.
+
+        An unbuilt layer is first built for the shape of `inputs`, as by a
+        call.
 
         Returns:
-          A `tfp.distributions.Distribution` whose batch shape covers the
-          leading axes of `inputs`.
+          A `tfp.distributions.Distribution` of dtype `distribution_dtype`
+          (float32 under the mixed-precision policies) whose batch shape
+          covers the leading axes of `inputs`.
+
+        Raises:
+          TypeError: if `inputs` is neither float nor integer.
         """
-        inputs = tf.convert_to_tensor(inputs)
-        if not inputs.dtype.is_floating:
-            inputs = tf.cast(inputs, self.compute_dtype)
-        return self._make_distribution(inputs)
+        return self._make_distribution(self._convert_inputs(inputs))
 
     def divergence(self, inputs, seed=None):
         """The per-example divergence to the prior that `call` adds as a loss.
 
         Args:
-          inputs: Float `Tensor`, the layer's input, batch axis first.
+          inputs: Float or integer `Tensor`, the layer's input, batch axis
+            first.
           seed: A stateless seed, used only by Monte Carlo divergences, which
             score one sample drawn with it; `None` draws the seed from the
             layer's seed generator.
 
         Returns:
-          `Tensor` of shape `[batch]`: the divergence summed over all latent
-          axes (the loss added by `call` is `kl_weight` times its batch mean).
+          `Tensor` of shape `[batch]` and dtype `distribution_dtype`: the
+          divergence summed over all latent axes (the loss added by `call`
+          is `kl_weight` times its batch mean).
         """
         dist = self.distribution(inputs)
         sample = None
@@ -248,7 +333,7 @@ class LatentLayer(keras.layers.Layer):
             value = sample if training else inference
         else:
             value = tf.where(tf.cast(training, tf.bool), sample, inference)
-        return self._to_output(dist, value)
+        return tf.cast(self._to_output(dist, value), self.compute_dtype)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)

@@ -27,7 +27,6 @@ from relaxtfp.layers.base import check_probabilities
 from relaxtfp.layers.base import config_value
 
 tfb = tfp.bijectors
-tfd = tfp.distributions
 
 __all__ = [
     "CorrelatedRelaxedBernoulliLatent",
@@ -89,6 +88,7 @@ class _BernoulliLatent(LatentLayer):
                 shape=tuple(input_shape[1:]),
                 initializer=keras.initializers.Constant(init),
                 trainable=True,
+                autocast=False,
                 name="prior_logits")
         super().build(input_shape)
 
@@ -533,6 +533,10 @@ class GaussianRelaxedBernoulliLatent(_GateLatent):
     * `divergence='l0'`: the expected L0 norm `Phi(loc / scale)`, the STG
       regularizer (`prior_probs` unused).
 
+    `Phi(loc / scale)` enters the KL through its logit
+    `log Phi(loc / scale) - log Phi(-loc / scale)`, with a log-space normal
+    CDF, so the divergence is finite for any finite `loc / scale`.
+
     #### Examples
 
     ```python
@@ -597,9 +601,9 @@ class GaussianRelaxedBernoulliLatent(_GateLatent):
 
     def _gate_logits(self, dist):
         x = tf.convert_to_tensor(dist.loc) / dist.scale
-        # logit(Phi(x)) = log Phi(x) - log Phi(-x), each by a log-space CDF.
-        normal = tfd.Normal(tf.zeros([], x.dtype), tf.ones([], x.dtype))
-        return normal.log_cdf(x) - normal.log_cdf(-x)
+        # logit(Phi(x)) = log Phi(x) - log Phi(-x), each by the log-space
+        # normal CDF that the distribution's atoms use (finite in both tails).
+        return numerics.log_ndtr(x) - numerics.log_ndtr(-x)
 
     def _mode(self, dist):
         return tf.clip_by_value(tf.convert_to_tensor(dist.loc), 0., 1.)
@@ -723,7 +727,7 @@ class CorrelatedRelaxedBernoulliLatent(_BernoulliLatent):
         if self.correlation is None:
             self.correlation_params = self.add_weight(
                 shape=(size * (size - 1) // 2,), initializer="zeros",
-                trainable=True, name="correlation_params")
+                trainable=True, autocast=False, name="correlation_params")
         elif len(self.correlation) != size:
             raise ValueError(
                 f"Argument `correlation` must be {size} x {size} to match the "
