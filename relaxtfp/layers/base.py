@@ -60,6 +60,61 @@ def check_probabilities(value, name, allow_none=False):
     return config_value(value)
 
 
+def prior_axes(prior, units, name, rule):
+    """The input axes that a prior array fixes, after checking it fits.
+
+    A prior of shape `np.shape(prior)` must broadcast against `units` (the
+    shape of the matching values of one example, `None` for an unknown
+    dimension) without changing it; otherwise broadcasting would add axes or
+    repeat values and the divergence would be silently wrong.
+
+    Args:
+      prior: Float or nested list, the prior hyperparameter.
+      units: Tuple, the shape it must broadcast against.
+      name: Python `str`, the argument's name for the error.
+      rule: Python `str`, what the argument must be, for the error.
+
+    Returns:
+      Dict from negative axis (counted from the end of `units`) to the size
+      the prior gives it, for each of the prior's dimensions other than 1.
+
+    Raises:
+      ValueError: if the prior does not fit `units`.
+    """
+    shape = np.shape(prior)
+    fits = len(shape) <= len(units) and all(
+        p == 1 or u is None or u == p
+        for p, u in zip(reversed(shape), reversed(units)))
+    if not fits:
+        raise ValueError(f"Argument `{name}` must {rule}. Received: {name}={prior!r}")
+    return {-j: shape[-j] for j in range(1, len(shape) + 1) if shape[-j] != 1}
+
+
+def check_input_shape(layer, shape):
+    """Checks `shape` against `layer.input_spec` as Keras' `__call__` does.
+
+    `distribution` and `divergence` take inputs without `__call__`, so they
+    check here, with Keras' message, that the input fits the state the layer
+    was built for.
+    """
+    spec = layer.input_spec
+    shape = tf.TensorShape(shape)
+    if spec is None or shape.rank is None:
+        return
+    dims = tuple(shape.as_list())
+    prefix = f"Input 0 of layer '{layer.name}' is incompatible with the layer: "
+    if spec.ndim is not None and len(dims) != spec.ndim:
+        raise ValueError(prefix + f"expected ndim={spec.ndim}, found ndim={len(dims)}. "
+                         f"Full shape received: {dims}")
+    if spec.min_ndim is not None and len(dims) < spec.min_ndim:
+        raise ValueError(prefix + f"expected min_ndim={spec.min_ndim}, found "
+                         f"ndim={len(dims)}. Full shape received: {dims}")
+    for axis, value in spec.axes.items():
+        if value is not None and dims[axis] not in (value, None):
+            raise ValueError(prefix + f"expected axis {axis} of input shape to have "
+                             f"value {value}, but received input with shape {dims}")
+
+
 def reduce_per_example(x):
     """Sums every axis of `x` except the first (the batch axis)."""
     if x.shape.rank is not None and x.shape.rank <= 1:
@@ -134,6 +189,30 @@ class LatentLayer(keras.layers.Layer):
 
     Inputs of any other dtype than float or integer (bool, complex, string)
     raise `TypeError` naming the argument.
+
+    #### Input shapes
+
+    After `build`, the layer sets `input_spec` to the input axes that its
+    state depends on, as Keras layers do:
+
+    * Bernoulli-family layers (one logit or mean per unit): with
+      `learn_prior=True`, the rank and every axis after the batch axis (one
+      prior logit per unit); with a list `prior_probs`, the trailing axes
+      where it has more than one value (it must broadcast against the units
+      of one example without changing their shape, else `build` raises);
+      with a scalar prior, none, so inputs of any shape work.
+      `CorrelatedRelaxedBernoulliLatent` also fixes the last axis, its `D`
+      gates.
+    * Categorical layers: the last axis, the K classes that `prior_probs`,
+      `k` or `values` were checked against.
+    * Simplex layers: the last axis (loc and raw scale), and any middle axis
+      where `prior_loc`, `prior_scale` or `prior_concentration` has more
+      than one value.
+
+    An input that does not fit raises Keras' `ValueError` naming the layer
+    and the expected shape, in `call` (and when a model is connected) as
+    well as in `distribution` and `divergence`; the layer never broadcasts
+    its state against an input of another shape.
 
     #### Examples
 
@@ -224,6 +303,28 @@ class LatentLayer(keras.layers.Layer):
     def _to_output(self, dist, value):
         return value
 
+    def _set_input_spec(self, input_shape, axes, min_ndim=1, ndim=None):
+        """Sets `input_spec` for `build` and checks the building shape.
+
+        Args:
+          input_shape: The shape passed to `build`.
+          axes: Dict from axis to the size the layer's state fixes.
+          min_ndim: Minimum rank of the input (ignored when `ndim` is given).
+          ndim: Exact rank of the input, or `None`.
+        """
+        if ndim is None:
+            self.input_spec = keras.InputSpec(min_ndim=min_ndim, axes=axes)
+        else:
+            self.input_spec = keras.InputSpec(ndim=ndim, axes=axes)
+        check_input_shape(self, tuple(input_shape))
+
+    def _check_min_rank(self, input_shape, min_ndim, what):
+        """Raises `ValueError` in `build` if the input has fewer than `min_ndim` axes."""
+        if len(input_shape) < min_ndim:
+            raise ValueError(
+                f"{type(self).__name__} needs inputs of rank >= {min_ndim} "
+                f"({what}). Received: input_shape={tuple(input_shape)}")
+
     # -- public API ---------------------------------------------------------------
 
     @property
@@ -259,6 +360,7 @@ class LatentLayer(keras.layers.Layer):
             # Build as the first call would: weights such as a learned
             # prior or correlation take their shape from the input.
             self.build(tuple(inputs.shape))
+        check_input_shape(self, inputs.shape)
         return tf.cast(inputs, self.distribution_dtype)
 
     def distribution(self, inputs):
@@ -282,6 +384,8 @@ class LatentLayer(keras.layers.Layer):
 
         Raises:
           TypeError: if `inputs` is neither float nor integer.
+          ValueError: if the layer is built and `inputs` does not fit its
+            `input_spec`.
         """
         return self._make_distribution(self._convert_inputs(inputs))
 
