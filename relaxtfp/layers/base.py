@@ -11,6 +11,10 @@ __all__ = ["INFERENCE_MODES", "LatentLayer"]
 
 INFERENCE_MODES = ("hard", "mode", "relaxed")
 
+# Compute dtypes too narrow for the distributions: the layers widen them to
+# float32 (see `LatentLayer.distribution_dtype`).
+_HALF_DTYPES = ("float16", "bfloat16")
+
 
 def check_backend():
     """Raises `RuntimeError` unless Keras runs on the TensorFlow backend."""
@@ -54,6 +58,61 @@ def check_probabilities(value, name, allow_none=False):
             f"Argument `{name}` must lie in the open interval (0, 1). "
             f"Received: {name}={value!r}")
     return config_value(value)
+
+
+def prior_axes(prior, units, name, rule):
+    """The input axes that a prior array fixes, after checking it fits.
+
+    A prior of shape `np.shape(prior)` must broadcast against `units` (the
+    shape of the matching values of one example, `None` for an unknown
+    dimension) without changing it; otherwise broadcasting would add axes or
+    repeat values and the divergence would be silently wrong.
+
+    Args:
+      prior: Float or nested list, the prior hyperparameter.
+      units: Tuple, the shape it must broadcast against.
+      name: Python `str`, the argument's name for the error.
+      rule: Python `str`, what the argument must be, for the error.
+
+    Returns:
+      Dict from negative axis (counted from the end of `units`) to the size
+      the prior gives it, for each of the prior's dimensions other than 1.
+
+    Raises:
+      ValueError: if the prior does not fit `units`.
+    """
+    shape = np.shape(prior)
+    fits = len(shape) <= len(units) and all(
+        p == 1 or u is None or u == p
+        for p, u in zip(reversed(shape), reversed(units)))
+    if not fits:
+        raise ValueError(f"Argument `{name}` must {rule}. Received: {name}={prior!r}")
+    return {-j: shape[-j] for j in range(1, len(shape) + 1) if shape[-j] != 1}
+
+
+def check_input_shape(layer, shape):
+    """Checks `shape` against `layer.input_spec` as Keras' `__call__` does.
+
+    `distribution` and `divergence` take inputs without `__call__`, so they
+    check here, with Keras' message, that the input fits the state the layer
+    was built for.
+    """
+    spec = layer.input_spec
+    shape = tf.TensorShape(shape)
+    if spec is None or shape.rank is None:
+        return
+    dims = tuple(shape.as_list())
+    prefix = f"Input 0 of layer '{layer.name}' is incompatible with the layer: "
+    if spec.ndim is not None and len(dims) != spec.ndim:
+        raise ValueError(prefix + f"expected ndim={spec.ndim}, found ndim={len(dims)}. "
+                         f"Full shape received: {dims}")
+    if spec.min_ndim is not None and len(dims) < spec.min_ndim:
+        raise ValueError(prefix + f"expected min_ndim={spec.min_ndim}, found "
+                         f"ndim={len(dims)}. Full shape received: {dims}")
+    for axis, value in spec.axes.items():
+        if value is not None and dims[axis] not in (value, None):
+            raise ValueError(prefix + f"expected axis {axis} of input shape to have "
+                             f"value {value}, but received input with shape {dims}")
 
 
 def reduce_per_example(x):
@@ -104,6 +163,72 @@ class LatentLayer(keras.layers.Layer):
     outputs for identical inputs, eagerly, in graph mode and under XLA.
     Under a `tf.distribute` strategy with several replicas the replica id is
     folded into each seed, so replicas draw independent noise.
+
+    #### Dtypes and mixed precision
+
+    The layer follows Keras' mixed-precision convention (variables in the
+    variable dtype, the output in the compute dtype, losses in float32).
+    Its weights (`temperature`, and where a subclass has them `prior_logits`
+    and `correlation_params`) are in the variable dtype, float32 under the
+    `mixed_float16` and `mixed_bfloat16` policies, and are read without
+    autocasting. Keras casts float inputs to the compute dtype in `__call__`;
+    the layer then casts them (and integer inputs, which Keras passes
+    through) to `distribution_dtype`: the compute dtype, widened to float32
+    when it is float16 or bfloat16. It builds the distribution, draws the
+    sample and computes the divergence in that dtype, and casts only the
+    returned value to the compute dtype. So under mixed precision the loss
+    added with `add_loss` and the result of `divergence` are float32 (they
+    add to Keras' float32 loss) and equal a float32 layer's on the same
+    inputs, and the output is the float32 value rounded once. The 16-bit
+    dtypes cannot carry these computations: `exp` overflows float16 above
+    about 11.09 (65504), so logits of a dozen give `inf`, and bfloat16's
+    8 significant bits are too few for log-densities and divergences. The
+    cost is the latent layer's own arithmetic in float32, small next to the
+    encoder and decoder, which keep the compute dtype. Under a `float64`
+    policy everything is float64.
+
+    Inputs of any other dtype than float or integer (bool, complex, string)
+    raise `TypeError` naming the argument.
+
+    #### Input shapes
+
+    After `build`, the layer sets `input_spec` to the input axes that its
+    state depends on, as Keras layers do:
+
+    * Bernoulli-family layers (one logit or mean per unit): with
+      `learn_prior=True`, the rank and every axis after the batch axis (one
+      prior logit per unit); with a list `prior_probs`, the trailing axes
+      where it has more than one value (it must broadcast against the units
+      of one example without changing their shape, else `build` raises);
+      with a scalar prior, none, so inputs of any shape work.
+      `CorrelatedRelaxedBernoulliLatent` also fixes the last axis, its `D`
+      gates.
+    * Categorical layers: the last axis, the K classes that `prior_probs`,
+      `k` or `values` were checked against.
+    * Simplex layers: the last axis (loc and raw scale), and any middle axis
+      where `prior_loc`, `prior_scale` or `prior_concentration` has more
+      than one value.
+
+    An input that does not fit raises Keras' `ValueError` naming the layer
+    and the expected shape, in `call` (and when a model is connected) as
+    well as in `distribution` and `divergence`; the layer never broadcasts
+    its state against an input of another shape.
+
+    #### Examples
+
+    ```python
+    import keras
+    import numpy as np
+    import relaxtfp
+
+    # One layer under mixed precision (or set the global policy with
+    # keras.mixed_precision.set_global_policy("mixed_float16")).
+    layer = relaxtfp.layers.HardConcreteLatent(dtype="mixed_float16", seed=1)
+    logits = np.linspace(-30., 30., 20, dtype="float32").reshape(2, 10)
+    z = layer(logits, training=True)
+    assert z.dtype == "float16" and layer.losses[0].dtype == "float32"
+    assert layer.distribution(logits).dtype == layer.distribution_dtype == "float32"
+    ```
     """
 
     # Subclasses set these.
@@ -150,6 +275,7 @@ class LatentLayer(keras.layers.Layer):
                 shape=(),
                 initializer=keras.initializers.Constant(self._initial_temperature),
                 trainable=False,
+                autocast=False,
                 name="temperature")
         else:
             self._initial_temperature = None
@@ -177,43 +303,106 @@ class LatentLayer(keras.layers.Layer):
     def _to_output(self, dist, value):
         return value
 
+    def _set_input_spec(self, input_shape, axes, min_ndim=1, ndim=None):
+        """Sets `input_spec` for `build` and checks the building shape.
+
+        Args:
+          input_shape: The shape passed to `build`.
+          axes: Dict from axis to the size the layer's state fixes.
+          min_ndim: Minimum rank of the input (ignored when `ndim` is given).
+          ndim: Exact rank of the input, or `None`.
+        """
+        if ndim is None:
+            self.input_spec = keras.InputSpec(min_ndim=min_ndim, axes=axes)
+        else:
+            self.input_spec = keras.InputSpec(ndim=ndim, axes=axes)
+        check_input_shape(self, tuple(input_shape))
+
+    def _check_min_rank(self, input_shape, min_ndim, what):
+        """Raises `ValueError` in `build` if the input has fewer than `min_ndim` axes."""
+        if len(input_shape) < min_ndim:
+            raise ValueError(
+                f"{type(self).__name__} needs inputs of rank >= {min_ndim} "
+                f"({what}). Received: input_shape={tuple(input_shape)}")
+
     # -- public API ---------------------------------------------------------------
+
+    @property
+    def distribution_dtype(self):
+        """The dtype of the distribution, the sample and the divergence.
+
+        The compute dtype, widened to `'float32'` when it is `'float16'` or
+        `'bfloat16'` (see the class docstring); the layer's output is cast
+        back to the compute dtype.
+        """
+        dtype = self.compute_dtype
+        return "float32" if dtype in _HALF_DTYPES else dtype
 
     def temperature_value(self, dtype):
         """The current temperature as a `Tensor` of `dtype`."""
         return tf.cast(tf.convert_to_tensor(self.temperature), dtype)
+
+    def _convert_inputs(self, inputs):
+        """`inputs` as `call` sees them, cast to `distribution_dtype`."""
+        inputs = tf.convert_to_tensor(inputs)
+        dtype = inputs.dtype
+        if dtype.is_floating:
+            # As Keras' `__call__` does: float inputs are first rounded to
+            # the compute dtype (so `divergence(x)` is the loss `call(x)`
+            # adds), unless the layer was made with `autocast=False`.
+            if self.autocast:
+                inputs = tf.cast(inputs, self.compute_dtype)
+        elif not dtype.is_integer:
+            raise TypeError(
+                f"Argument `inputs` of layer '{self.name}' must be a float or "
+                f"integer tensor. Received dtype {dtype.name}")
+        if not self.built:
+            # Build as the first call would: weights such as a learned
+            # prior or correlation take their shape from the input.
+            self.build(tuple(inputs.shape))
+        check_input_shape(self, inputs.shape)
+        return tf.cast(inputs, self.distribution_dtype)
 
     def distribution(self, inputs):
         """The relaxtfp distribution that the layer samples for `inputs`.
 
         Keras 3 layers must return tensors, so the layer exposes its
         distribution through this method instead: it is built from the same
-        parameters, temperature and hyperparameters as in `call`.
+        parameters, temperature and hyperparameters as in `call`, and from
+        `inputs` cast as `call` casts them (see the class docstring).
 
         Args:
-          inputs: Float `Tensor`, the layer's input.
+          inputs: Float or integer `Tensor`, the layer's input.
+
+        An unbuilt layer is first built for the shape of `inputs`, as by a
+        call.
 
         Returns:
-          A `tfp.distributions.Distribution` whose batch shape covers the
-          leading axes of `inputs`.
+          A `tfp.distributions.Distribution` of dtype `distribution_dtype`
+          (float32 under the mixed-precision policies) whose batch shape
+          covers the leading axes of `inputs`.
+
+        Raises:
+          TypeError: if `inputs` is neither float nor integer.
+          ValueError: if the layer is built and `inputs` does not fit its
+            `input_spec`.
         """
-        inputs = tf.convert_to_tensor(inputs)
-        if not inputs.dtype.is_floating:
-            inputs = tf.cast(inputs, self.compute_dtype)
-        return self._make_distribution(inputs)
+        return self._make_distribution(self._convert_inputs(inputs))
 
     def divergence(self, inputs, seed=None):
         """The per-example divergence to the prior that `call` adds as a loss.
 
         Args:
-          inputs: Float `Tensor`, the layer's input, batch axis first.
+          inputs: Float or integer `Tensor`, the layer's input, batch axis
+            first.
           seed: A stateless seed, used only by Monte Carlo divergences, which
             score one sample drawn with it; `None` draws the seed from the
             layer's seed generator.
 
         Returns:
-          `Tensor` of shape `[batch]`: the divergence summed over all latent
-          axes (the loss added by `call` is `kl_weight` times its batch mean).
+          `Tensor` of shape `[batch]` and dtype `distribution_dtype`: the
+          divergence summed over all latent axes (the loss added by `call`
+          is `kl_weight` times its batch mean).
         """
         dist = self.distribution(inputs)
         sample = None
@@ -248,7 +437,7 @@ class LatentLayer(keras.layers.Layer):
             value = sample if training else inference
         else:
             value = tf.where(tf.cast(training, tf.bool), sample, inference)
-        return self._to_output(dist, value)
+        return tf.cast(self._to_output(dist, value), self.compute_dtype)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)

@@ -25,9 +25,9 @@ from relaxtfp.layers.base import StraightThroughHooks
 from relaxtfp.layers.base import check_positive_float
 from relaxtfp.layers.base import check_probabilities
 from relaxtfp.layers.base import config_value
+from relaxtfp.layers.base import prior_axes
 
 tfb = tfp.bijectors
-tfd = tfp.distributions
 
 __all__ = [
     "CorrelatedRelaxedBernoulliLatent",
@@ -78,18 +78,50 @@ class _BernoulliLatent(LatentLayer):
         self.learn_prior = learn_prior
         self.prior_logits = None
 
+    # Smallest input rank, and what the axes hold (for the error message).
+    _MIN_NDIM = 1
+    _AXES_DESCRIPTION = "a batch axis, then the units"
+
+    def _width_axes(self, input_shape):
+        """Input axes fixed by the layer's own state (subclasses)."""
+        return {}
+
     def build(self, input_shape):
+        self._check_min_rank(input_shape, self._MIN_NDIM, self._AXES_DESCRIPTION)
+        units = tuple(input_shape[1:])
+        # The prior must fit the units whether it is learned or fixed.
+        axes = prior_axes(
+            self.prior_probs, units, "prior_probs",
+            "broadcast against the units of one example (the input shape "
+            f"without the batch axis, {units}) without changing their shape")
         if self.learn_prior:
+            if None in units:
+                raise ValueError(
+                    f"{type(self).__name__} needs known input dimensions after the "
+                    "batch axis with `learn_prior=True` (one prior logit per unit). "
+                    f"Received: input_shape={tuple(input_shape)}")
             # One trainable prior logit per unit (the input's shape without
-            # the batch axis), started at logit(prior_probs).
+            # the batch axis), started at logit(prior_probs); the input must
+            # keep exactly these units.
             init = np.broadcast_to(
                 np.log(self.prior_probs) - np.log1p(-np.asarray(self.prior_probs)),
-                tuple(input_shape[1:]))
+                units)
             self.prior_logits = self.add_weight(
-                shape=tuple(input_shape[1:]),
+                shape=units,
                 initializer=keras.initializers.Constant(init),
                 trainable=True,
+                autocast=False,
                 name="prior_logits")
+            self._set_input_spec(
+                input_shape, {i + 1: size for i, size in enumerate(units)},
+                ndim=len(input_shape))
+        else:
+            # A fixed prior fixes the axes where it has more than one value.
+            axes.update(self._width_axes(input_shape))
+            if axes:
+                self._set_input_spec(
+                    input_shape, axes,
+                    min_ndim=max(self._MIN_NDIM, len(np.shape(self.prior_probs)) + 1))
         super().build(input_shape)
 
     @staticmethod
@@ -533,6 +565,10 @@ class GaussianRelaxedBernoulliLatent(_GateLatent):
     * `divergence='l0'`: the expected L0 norm `Phi(loc / scale)`, the STG
       regularizer (`prior_probs` unused).
 
+    `Phi(loc / scale)` enters the KL through its logit
+    `log Phi(loc / scale) - log Phi(-loc / scale)`, with a log-space normal
+    CDF, so the divergence is finite for any finite `loc / scale`.
+
     #### Examples
 
     ```python
@@ -597,9 +633,9 @@ class GaussianRelaxedBernoulliLatent(_GateLatent):
 
     def _gate_logits(self, dist):
         x = tf.convert_to_tensor(dist.loc) / dist.scale
-        # logit(Phi(x)) = log Phi(x) - log Phi(-x), each by a log-space CDF.
-        normal = tfd.Normal(tf.zeros([], x.dtype), tf.ones([], x.dtype))
-        return normal.log_cdf(x) - normal.log_cdf(-x)
+        # logit(Phi(x)) = log Phi(x) - log Phi(-x), each by the log-space
+        # normal CDF that the distribution's atoms use (finite in both tails).
+        return numerics.log_ndtr(x) - numerics.log_ndtr(-x)
 
     def _mode(self, dist):
         return tf.clip_by_value(tf.convert_to_tensor(dist.loc), 0., 1.)
@@ -714,7 +750,14 @@ class CorrelatedRelaxedBernoulliLatent(_BernoulliLatent):
         self.correlation = config_value(correlation)
         self.correlation_params = None
 
+    _MIN_NDIM = 2
+    _AXES_DESCRIPTION = "a batch axis, then any axes, then the gates"
+
+    def _width_axes(self, input_shape):
+        return {-1: input_shape[-1]}
+
     def build(self, input_shape):
+        self._check_min_rank(input_shape, self._MIN_NDIM, self._AXES_DESCRIPTION)
         size = input_shape[-1]
         if size is None:
             raise ValueError(
@@ -723,7 +766,7 @@ class CorrelatedRelaxedBernoulliLatent(_BernoulliLatent):
         if self.correlation is None:
             self.correlation_params = self.add_weight(
                 shape=(size * (size - 1) // 2,), initializer="zeros",
-                trainable=True, name="correlation_params")
+                trainable=True, autocast=False, name="correlation_params")
         elif len(self.correlation) != size:
             raise ValueError(
                 f"Argument `correlation` must be {size} x {size} to match the "

@@ -73,6 +73,7 @@ class _CategoricalLatent(LatentLayer):
         return int(num_variables) * int(num_classes)
 
     def build(self, input_shape):
+        self._check_min_rank(input_shape, 2, "a batch axis, then any axes, then the classes")
         num_classes = input_shape[-1]
         if num_classes is None:
             raise ValueError(
@@ -82,6 +83,14 @@ class _CategoricalLatent(LatentLayer):
             raise ValueError(
                 f"Argument `prior_probs` must have {num_classes} entries to match "
                 f"the input's last dimension. Received {len(self.prior_probs)}.")
+        self._check_num_classes(num_classes, input_shape)
+        # The layer is built for K classes (its prior, `k` or `values` are
+        # checked against K): other inputs must have the same last axis.
+        self._set_input_spec(input_shape, {-1: num_classes}, min_ndim=2)
+        super().build(input_shape)
+
+    def _check_num_classes(self, num_classes, input_shape):
+        """Raises `ValueError` in `build` if K does not suit the layer."""
 
     def _prior_log_probs(self, logits):
         if self.prior_probs is None:
@@ -356,12 +365,11 @@ class GumbelSoftmaxTopKLatent(_CategoricalLatent):
         self.k = int(k)
         self.straight_through = bool(straight_through)
 
-    def build(self, input_shape):
-        super().build(input_shape)
-        if self.k >= input_shape[-1]:
+    def _check_num_classes(self, num_classes, input_shape):
+        if self.k >= num_classes:
             raise ValueError(
                 f"Argument `k` must be smaller than the number of classes "
-                f"{input_shape[-1]} (with k = K every sample is the constant "
+                f"{num_classes} (with k = K every sample is the constant "
                 f"all-ones vector). Received: k={self.k}")
 
     def _make_distribution(self, inputs):
@@ -479,9 +487,8 @@ class GeneralizedGumbelSoftmaxLatent(_CategoricalLatent):
         self.straight_through = bool(straight_through)
         self.output_type = output_type
 
-    def build(self, input_shape):
-        super().build(input_shape)
-        if input_shape[-1] != len(self.values):
+    def _check_num_classes(self, num_classes, input_shape):
+        if num_classes != len(self.values):
             raise ValueError(
                 f"The input's last dimension must equal the number of values "
                 f"{len(self.values)}. Received: input_shape={input_shape}")

@@ -10,6 +10,7 @@ from relaxtfp.distributions.logistic_normal_softmax import LogisticNormalSoftmax
 from relaxtfp.layers.base import LatentLayer
 from relaxtfp.layers.base import check_positive_float
 from relaxtfp.layers.base import config_value
+from relaxtfp.layers.base import prior_axes
 
 tfd = tfp.distributions
 
@@ -37,17 +38,47 @@ def _split_loc_scale(inputs, size):
     return loc, scale
 
 
-def _even_last_dimension(layer, input_shape):
-    size = input_shape[-1]
-    if size is None or size % 2 or size < 2:
-        raise ValueError(
-            f"{type(layer).__name__} needs an even, known last input dimension "
-            f"(loc and raw scale, concatenated). Received: input_shape={input_shape}")
-    return size // 2
+class _SimplexLatent(LatentLayer):
+    """Shared parts of the layers whose input is loc and raw scale,
+    concatenated along the last axis."""
+
+    # What the half width of the last axis counts, in error messages.
+    _HALF_WIDTH_NAME = "K"
+
+    def _prior_arguments(self):
+        """The prior hyperparameters that must fit one example's `loc`."""
+        raise NotImplementedError
+
+    def build(self, input_shape):
+        self._check_min_rank(input_shape, 2,
+                             "a batch axis, then any axes, then loc and raw scale")
+        width = input_shape[-1]
+        if width is None or width % 2 or width < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs an even, known last input dimension "
+                f"(loc and raw scale, concatenated). Received: input_shape={input_shape}")
+        # Each prior is a number or an array that broadcasts against one
+        # example's loc; the spec fixes the last axis and any middle axis
+        # where a prior has more than one value.
+        size = width // 2
+        units = tuple(input_shape[1:-1]) + (size,)
+        axes = {}
+        min_ndim = 2
+        for name, value in self._prior_arguments().items():
+            fixed = prior_axes(
+                value, units, name,
+                f"be a number or a list of {self._HALF_WIDTH_NAME} = {size} numbers "
+                "(an array must broadcast against the loc of one example, shape "
+                f"{units}, without changing it)")
+            axes.update({axis: n for axis, n in fixed.items() if axis != -1})
+            min_ndim = max(min_ndim, np.ndim(value) + 1)
+        axes[-1] = width
+        self._set_input_spec(input_shape, axes, min_ndim=min_ndim)
+        super().build(input_shape)
 
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
-class InvertibleGaussianLatent(LatentLayer):
+class InvertibleGaussianLatent(_SimplexLatent):
     """Relaxed one-hot latent variables by the Invertible Gaussian Reparam.
 
     The input, of shape `[batch, 2 (K - 1)]` or `[batch, N, 2 (K - 1)]`, is
@@ -147,8 +178,10 @@ class InvertibleGaussianLatent(LatentLayer):
         """
         return int(num_variables) * 2 * (int(num_classes) - 1)
 
-    def build(self, input_shape):
-        _even_last_dimension(self, input_shape)
+    _HALF_WIDTH_NAME = "K - 1"
+
+    def _prior_arguments(self):
+        return {"prior_loc": self.prior_loc, "prior_scale": self.prior_scale}
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (input_shape[-1] // 2 + 1,)
@@ -191,7 +224,7 @@ class InvertibleGaussianLatent(LatentLayer):
 
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
-class LogisticNormalSoftmaxLatent(LatentLayer):
+class LogisticNormalSoftmaxLatent(_SimplexLatent):
     """Relaxed one-hot latent variables: the softmax of a diagonal Gaussian.
 
     The input, of shape `[batch, 2 K]` or `[batch, N, 2 K]`, is split along
@@ -282,8 +315,8 @@ class LogisticNormalSoftmaxLatent(LatentLayer):
         """
         return int(num_variables) * 2 * int(num_classes)
 
-    def build(self, input_shape):
-        _even_last_dimension(self, input_shape)
+    def _prior_arguments(self):
+        return {"prior_concentration": self.prior_concentration}
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (input_shape[-1] // 2,)
