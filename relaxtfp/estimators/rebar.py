@@ -73,12 +73,22 @@ def relax_control_variate(f, *, temperature, scale=1., network=None,
       A callable `c(z)`.
     """
 
+    util.check_callable(f, "f")
+    if network is not None:
+        util.check_callable(network, "network")
+    categorical = util.check_bool(categorical, "categorical")
+    # The dtype follows `z` when `c` is called; the kind and any value known
+    # now are checked now, where the mistake is made.
+    util.check_static(util.convert_real(temperature, "temperature"),
+                      "temperature", positive=True)
+    util.check_static(util.convert_real(scale, "scale"), "scale")
+
     def control_variate(z):
-        lam = tf.convert_to_tensor(temperature, dtype=z.dtype)
+        lam = tf.cast(temperature, z.dtype)
         if categorical:
-            relaxed = numerics.softmax(z / lam)
+            relaxed = util.relaxed_softmax(z, util.with_category_axis(lam))
         else:
-            relaxed = numerics.sigmoid_in_open_unit(z, lam)
+            relaxed = util.relaxed_sigmoid(z, lam)
         values = tf.cast(scale, z.dtype) * tf.cast(f(relaxed), z.dtype)
         if network is not None:
             values = values + tf.cast(network(z), z.dtype)
@@ -87,22 +97,40 @@ def relax_control_variate(f, *, temperature, scale=1., network=None,
     return control_variate
 
 
-def _call_control_variate(c, z, num_evaluations, prefix_shape):
-    values = tf.convert_to_tensor(c(z))
+def _call_control_variate(c, z, num_evaluations, prefix_shape, name):
+    """Calls the control variate on `z` and checks its values.
+
+    `name` is the argument the control variate comes from: `control_variate`
+    for `relax`, `f` (evaluated at relaxed samples) for `rebar`.
+    """
+    what = (f"Argument `{name}`" if name == "control_variate" else
+            f"Argument `{name}`, evaluated at the {num_evaluations} relaxed "
+            "samples of REBAR's control variate,")
+    values = c(z)
+    if not tf.is_tensor(values):
+        raise TypeError(
+            f"{what} must return TensorFlow values computed from its input "
+            f"(differentiable in it); got {type(values).__name__}.")
+    if not values.dtype.is_floating:
+        raise TypeError(
+            f"{what} must return floating values; got values of dtype "
+            f"{values.dtype.name}.")
     want = tf.TensorShape([num_evaluations]).concatenate(prefix_shape)
-    if not values.dtype.is_floating or not values.shape.is_compatible_with(
-            want):
+    if not values.shape.is_compatible_with(want):
         raise ValueError(
-            "Argument `control_variate` must return floating values of the "
-            f"shape of `f`'s output, {want.as_list()}; got {values.dtype} "
-            f"values of shape {values.shape}.")
+            f"{what} must return values of the shape of `f`'s output with "
+            f"{num_evaluations} evaluations, {want.as_list()}; got shape "
+            f"{values.shape}.")
     return tf.cast(values, z.dtype)
 
 
 def _relax_estimate(f, control_variate, logits, seed, num_samples,
-                    categorical):
-    """The surrogate and the variance objective shared by rebar and relax."""
-    logits = util.convert_logits(logits, categorical)
+                    categorical, cv_name):
+    """The surrogate and the variance objective shared by rebar and relax.
+
+    `logits` is already converted; `cv_name` names the argument that the
+    control variate comes from, for errors.
+    """
     dtype = logits.dtype
     u_seed, v_seed = noise.split_seed(seed, n=2)
     shape = tf.concat([[num_samples], tf.shape(logits)], axis=0)
@@ -125,13 +153,27 @@ def _relax_estimate(f, control_variate, logits, seed, num_samples,
         prefix_shape = logits.shape[:prefix_rank]
         c_values = _call_control_variate(
             control_variate, tf.concat([z, z_tilde], axis=0),
-            2 * num_samples, prefix_shape)
+            2 * num_samples, prefix_shape, cv_name)
         c_z, c_z_tilde = c_values[:num_samples], c_values[num_samples:]
         pathwise = tf.reduce_sum(tf.reduce_mean(c_z - c_z_tilde, axis=0))
     # grad_logits mean_i [c(z_i) - c(z_tilde_i)], itself differentiable with
     # respect to the control variate's parameters (the outer tape records it).
     pathwise_grad = inner.gradient(
-        pathwise, logits, unconnected_gradients=tf.UnconnectedGradients.ZERO)
+        pathwise, logits, unconnected_gradients=tf.UnconnectedGradients.NONE)
+    if pathwise_grad is None:
+        # c does not depend on z through TensorFlow operations with
+        # gradients. RELAX is unbiased only because E[grad c(z)] -
+        # E[grad c(z_tilde)] cancels the mean of c(z_tilde) grad log p(b);
+        # without these terms a c that depends on z (through NumPy, tf.round,
+        # argmax) biases the estimate, and a c that does not is no control
+        # variate at all.
+        what = ("`f` must be differentiable at relaxed inputs (REBAR's "
+                "control variate is f(relaxed z))" if cv_name == "f" else
+                "`control_variate` must be differentiable in `z`")
+        raise ValueError(
+            f"Argument {what}: its values have no gradient with respect to "
+            "`z`. Without it REBAR/RELAX is biased; use `reinforce` or "
+            "`rloo` for a function without gradients.")
     if categorical:
         score = b - numerics.softmax(logits)
     else:
@@ -141,13 +183,13 @@ def _relax_estimate(f, control_variate, logits, seed, num_samples,
     # of the control variate's parameters for the variance objective.
     signal = util.broadcast_to_latent(values - c_z_tilde, score.shape.rank)
     grad = tf.reduce_mean(signal * score, axis=0) + pathwise_grad
-    result = util.surrogate(
-        values, tf.reduce_sum(tf.stop_gradient(grad) * logits))
+    result = util.surrogate(values,
+                            util.gradient_term(grad, logits, categorical))
     return result, tf.reduce_sum(tf.math.square(grad))
 
 
 def relax(f, logits, *, seed, control_variate, num_samples=1,
-          categorical=False, name=None):
+          categorical=False, validate_args=False, name=None):
     """RELAX: REINFORCE with a learned, reparameterized control variate.
 
     With `z` the continuous noise behind the discrete sample `b = H(z)`
@@ -274,17 +316,17 @@ def relax(f, logits, *, seed, control_variate, num_samples=1,
       ValueError: If `num_samples` is not an integer >= 1, or `f` or
         `control_variate` returns a wrongly shaped value.
     """
-    num_samples = util.check_num_samples(num_samples, 1)
-    if not callable(control_variate):
-        raise TypeError("Argument `control_variate` must be callable; got "
-                        f"{control_variate!r}.")
+    seed, num_samples, categorical, validate_args = util.check_arguments(
+        f, seed, num_samples, 1, categorical, validate_args, name)
+    util.check_callable(control_variate, "control_variate")
     with tf.name_scope(name or "relax"):
+        logits = util.convert_logits(logits, categorical, validate_args)
         return _relax_estimate(f, control_variate, logits, seed, num_samples,
-                               categorical)
+                               categorical, "control_variate")
 
 
 def rebar(f, logits, *, seed, num_samples=1, categorical=False,
-          temperature=0.5, scale=1., name=None):
+          temperature=0.5, scale=1., validate_args=False, name=None):
     """REBAR: REINFORCE with the relaxed `f` as a control variate.
 
     REBAR (Tucker et al., 2017) is RELAX with the control variate
@@ -367,13 +409,14 @@ def rebar(f, logits, *, seed, num_samples=1, categorical=False,
       ValueError: If `num_samples` is not an integer >= 1, `temperature` is
         statically non-positive, or `f` returns a wrongly shaped value.
     """
-    num_samples = util.check_num_samples(num_samples, 1)
+    seed, num_samples, categorical, validate_args = util.check_arguments(
+        f, seed, num_samples, 1, categorical, validate_args, name)
     with tf.name_scope(name or "rebar"):
-        logits = util.convert_logits(logits, categorical)
-        temperature = util.check_positive(temperature, "temperature",
-                                          logits.dtype)
-        scale = tf.convert_to_tensor(scale, dtype=logits.dtype, name="scale")
+        logits = util.convert_logits(logits, categorical, validate_args)
+        temperature = util.convert_temperature(
+            temperature, logits, categorical, validate_args)
+        scale = util.convert_real(scale, "scale", logits.dtype)
         control_variate = relax_control_variate(
             f, temperature=temperature, scale=scale, categorical=categorical)
         return _relax_estimate(f, control_variate, logits, seed, num_samples,
-                               categorical)
+                               categorical, "f")

@@ -1,6 +1,7 @@
 """Score-function (REINFORCE) estimators: plain, with a moving-average
 baseline, and leave-one-out (RLOO)."""
 
+import numpy as np
 import tensorflow as tf
 
 from relaxtfp.internal import estimator_util as util
@@ -66,14 +67,41 @@ class MovingAverageBaseline(tf.Module):
           name: Python `str` name of the module.
 
         Raises:
-          ValueError: If `decay` is not in [0, 1).
+          TypeError: If `decay` is not a real number, `shape` is not a
+            shape, or `dtype` is not a floating dtype.
+          ValueError: If `decay` is not in [0, 1) or `shape` is not fully
+            defined.
         """
         super().__init__(name=name or "MovingAverageBaseline")
-        if not 0. <= float(decay) < 1.:
+        rule = "Argument `decay` must be a real number in [0, 1)"
+        if isinstance(decay, (bool, np.bool_, str, bytes)):
+            raise TypeError(f"{rule}; got {decay!r}.")
+        try:
+            decay = float(decay)
+        except (TypeError, ValueError) as e:
+            raise TypeError(f"{rule}; got {decay!r}.") from e
+        if not 0. <= decay < 1.:
+            raise ValueError(f"Argument `decay` must be in [0, 1); got {decay}.")
+        rule = "Argument `shape` must be a shape (a tuple of non-negative ints)"
+        try:
+            shape = tf.TensorShape(shape)
+        except TypeError as e:
+            raise TypeError(f"{rule}; got {shape!r}.") from e
+        except ValueError as e:
+            raise ValueError(f"{rule}; got {shape!r}.") from e
+        if not shape.is_fully_defined():
             raise ValueError(
-                f"Argument `decay` must be in [0, 1); got {decay}.")
-        self._decay = float(decay)
-        self._shape = tf.TensorShape(shape)
+                f"Argument `shape` must be fully defined; got {shape}.")
+        try:
+            dtype = tf.as_dtype(dtype)
+        except TypeError as e:
+            raise TypeError(
+                f"Argument `dtype` must be a floating dtype; got {dtype!r}.") from e
+        if not dtype.is_floating:
+            raise TypeError(
+                f"Argument `dtype` must be a floating dtype; got {dtype.name}.")
+        self._decay = decay
+        self._shape = shape
         with self.name_scope:
             self._mean = tf.Variable(tf.zeros(self._shape, dtype),
                                      trainable=False, name="mean")
@@ -111,8 +139,8 @@ class MovingAverageBaseline(tf.Module):
 
 
 def _score_function_surrogate(f, logits, seed, num_samples, categorical,
-                              baseline_fn):
-    logits = util.convert_logits(logits, categorical)
+                              baseline_fn, validate_args):
+    logits = util.convert_logits(logits, categorical, validate_args)
     if categorical:
         samples = util.sample_categorical(logits, num_samples, seed)
     else:
@@ -126,8 +154,51 @@ def _score_function_surrogate(f, logits, seed, num_samples, categorical,
     return util.surrogate(values, term)
 
 
+def _check_baseline(baseline):
+    """Raises `TypeError` unless `baseline` is of a kind `reinforce` takes."""
+    if baseline is None or isinstance(baseline, MovingAverageBaseline):
+        return baseline
+    if callable(baseline) or isinstance(baseline, tf.Module):
+        raise TypeError(
+            "Argument `baseline` must be None, a `MovingAverageBaseline`, or "
+            "a real tensor that does not depend on the samples; got "
+            f"{baseline!r}.")
+    # The kind is checked here; the cast to the dtype of `f`'s values happens
+    # once they exist.
+    return util.convert_real(baseline, "baseline")
+
+
+def _baseline_value(baseline, values, updates):
+    """The baseline for `values` (`[n] + prefix`), checked against its shape."""
+    if baseline is None:
+        return tf.zeros([], values.dtype)
+    prefix = values.shape[1:]
+    if isinstance(baseline, MovingAverageBaseline):
+        if baseline.shape.rank != 0 and not baseline.shape.is_compatible_with(
+                prefix):
+            raise ValueError(
+                "Argument `baseline` (a `MovingAverageBaseline`) must have "
+                f"shape () or the batch prefix {prefix} that `f` returns "
+                f"after its sample axis; got shape {baseline.shape}.")
+        current = tf.cast(tf.identity(baseline.value()), values.dtype)
+        with tf.control_dependencies([current]):
+            updates.extend(baseline.update(tf.stop_gradient(values)))
+        return current
+    try:
+        shape = tf.broadcast_static_shape(baseline.shape, values.shape)
+    except ValueError:
+        shape = None
+    if shape is None or shape.rank != values.shape.rank or not (
+            shape.is_compatible_with(values.shape)):
+        raise ValueError(
+            "Argument `baseline` must broadcast to the shape of `f`'s values, "
+            f"{values.shape}, without changing it; got shape "
+            f"{baseline.shape}.")
+    return tf.cast(baseline, values.dtype)
+
+
 def reinforce(f, logits, *, seed, num_samples=1, categorical=False,
-              baseline=None, name=None):
+              baseline=None, validate_args=False, name=None):
     """Score-function (REINFORCE) gradient estimator, optionally with a baseline.
 
     Returns a scalar surrogate whose value is the Monte Carlo estimate of
@@ -215,30 +286,23 @@ def reinforce(f, logits, *, seed, num_samples=1, categorical=False,
       ValueError: If `num_samples` is not an integer >= 1, or `f` returns a
         wrongly shaped value.
     """
-    num_samples = util.check_num_samples(num_samples, 1)
-    seed = util.sanitize_seed(seed)
+    seed, num_samples, categorical, validate_args = util.check_arguments(
+        f, seed, num_samples, 1, categorical, validate_args, name)
+    baseline = _check_baseline(baseline)
     with tf.name_scope(name or "reinforce"):
         updates = []
-
-        def baseline_fn(values):
-            if baseline is None:
-                return tf.zeros([], values.dtype)
-            if isinstance(baseline, MovingAverageBaseline):
-                current = tf.cast(tf.identity(baseline.value()), values.dtype)
-                with tf.control_dependencies([current]):
-                    updates.extend(baseline.update(tf.stop_gradient(values)))
-                return current
-            return tf.cast(baseline, values.dtype)
-
         result = _score_function_surrogate(
-            f, logits, seed, num_samples, categorical, baseline_fn)
+            f, logits, seed, num_samples, categorical,
+            lambda values: _baseline_value(baseline, values, updates),
+            validate_args)
         if updates:
             with tf.control_dependencies(updates):
                 result = tf.identity(result)
         return result
 
 
-def rloo(f, logits, *, seed, num_samples=2, categorical=False, name=None):
+def rloo(f, logits, *, seed, num_samples=2, categorical=False,
+         validate_args=False, name=None):
     """REINFORCE with the leave-one-out baseline (RLOO) over several samples.
 
     Each sample's baseline is the mean of `f` over the OTHER samples, which
@@ -312,8 +376,8 @@ def rloo(f, logits, *, seed, num_samples=2, categorical=False, name=None):
       ValueError: If `num_samples` is not an integer >= 2, or `f` returns a
         wrongly shaped value.
     """
-    num_samples = util.check_num_samples(num_samples, 2)
-    seed = util.sanitize_seed(seed)
+    seed, num_samples, categorical, validate_args = util.check_arguments(
+        f, seed, num_samples, 2, categorical, validate_args, name)
     with tf.name_scope(name or "rloo"):
 
         def baseline_fn(values):
@@ -321,4 +385,5 @@ def rloo(f, logits, *, seed, num_samples=2, categorical=False, name=None):
             return (total - values) / tf.cast(num_samples - 1, values.dtype)
 
         return _score_function_surrogate(
-            f, logits, seed, num_samples, categorical, baseline_fn)
+            f, logits, seed, num_samples, categorical, baseline_fn,
+            validate_args)

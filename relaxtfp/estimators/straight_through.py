@@ -15,9 +15,10 @@ from relaxtfp.internal import numerics
 __all__ = ["gumbel_rao", "reinmax"]
 
 
-def _one_hot_sample(logits, num_samples, seed, categorical):
-    """Logits as categories (Bernoulli -> [0, logits]) and a one-hot sample."""
-    logits = util.convert_logits(logits, categorical)
+def _one_hot_sample(logits, num_samples, seed, categorical, validate_args):
+    """Logits as categories (Bernoulli -> log [1 - p, p]) and a one-hot
+    sample."""
+    logits = util.convert_logits(logits, categorical, validate_args)
     cat_logits = logits if categorical else util.as_two_categories(logits)
     one_hot = util.sample_categorical(cat_logits, num_samples, seed)
     return logits, cat_logits, one_hot
@@ -29,12 +30,14 @@ def _finish(f, logits, one_hot, straight_through, num_samples, categorical):
     sample = one_hot + (straight_through - tf.stop_gradient(straight_through))
     if not categorical:
         sample = sample[..., 1]
-    values, _ = util.call_f(f, sample, num_samples, logits, categorical)
+    values, _ = util.call_f(f, sample, num_samples, logits, categorical,
+                            differentiable=True)
     return util.surrogate(values)
 
 
 def gumbel_rao(f, logits, *, seed, num_samples=1, categorical=False,
-               temperature=1., num_rao_samples=10, name=None):
+               temperature=1., num_rao_samples=10, validate_args=False,
+               name=None):
     """Gumbel-Rao: Rao-Blackwellized straight-through Gumbel-Softmax.
 
     Samples `D ~ Categorical(softmax(logits))` (one-hot), evaluates `f(D)`,
@@ -136,20 +139,24 @@ def gumbel_rao(f, logits, *, seed, num_samples=1, categorical=False,
         >= 1, `temperature` is statically non-positive, or `f` returns a
         wrongly shaped value.
     """
-    num_samples = util.check_num_samples(num_samples, 1)
-    seed = util.sanitize_seed(seed)
+    seed, num_samples, categorical, validate_args = util.check_arguments(
+        f, seed, num_samples, 1, categorical, validate_args, name)
     num_rao_samples = util.check_num_samples(
         num_rao_samples, 1, name="num_rao_samples")
     with tf.name_scope(name or "gumbel_rao"):
         sample_seed, rao_seed = noise.split_seed(seed, n=2)
         logits, cat_logits, one_hot = _one_hot_sample(
-            logits, num_samples, sample_seed, categorical)
-        temperature = util.check_positive(
-            temperature, "temperature", logits.dtype)
+            logits, num_samples, sample_seed, categorical, validate_args)
+        temperature = util.with_category_axis(util.convert_temperature(
+            temperature, logits, categorical, validate_args))
         z = util.draw_conditional_gumbel(cat_logits, one_hot, num_rao_samples,
-                                    rao_seed)
-        gumbels = tf.stop_gradient(z - cat_logits)
-        relaxed = numerics.softmax((cat_logits + gumbels) / temperature)
+                                         rao_seed)
+        # G = z - logits; a -inf logit (probability 0) has z = -inf too, and
+        # its Gumbel is irrelevant (the relaxation is 0 there), so it is set
+        # to 0 rather than computed as -inf - (-inf) = NaN.
+        gumbels = tf.stop_gradient(tf.where(
+            tf.math.is_inf(cat_logits), tf.zeros([], z.dtype), z - cat_logits))
+        relaxed = util.relaxed_softmax(cat_logits + gumbels, temperature)
         return _finish(f, logits, one_hot, tf.reduce_mean(relaxed, axis=0),
                        num_samples, categorical)
 
@@ -161,15 +168,23 @@ def _softmax_jacobian_proxy(logits, probs):
     `h = p * (logits - sum(p * logits))` with `p` held fixed gives
     `dh_i/dlogits_k = p_i (delta_ik - p_k)`. It is linear in the logits, so
     unlike `softmax(stop_gradient(log p - logits) + logits)` it needs no
-    logarithm of a possibly-underflowed probability.
+    logarithm of a possibly-underflowed probability. Two rewrites leave the
+    Jacobian unchanged and keep the value finite for -inf and huge logits:
+    the logits are shifted by their (constant) maximum, as the Jacobian has
+    rows summing to 0; and where `p_k = 0` the logit is replaced by 0, as
+    column k of the Jacobian is `-p p_k + p_k e_k = 0` (this avoids
+    `0 * -inf`).
     """
     probs = tf.stop_gradient(probs)
-    return probs * (logits - tf.reduce_sum(probs * logits, axis=-1,
-                                           keepdims=True))
+    shifted = logits - tf.stop_gradient(
+        tf.reduce_max(logits, axis=-1, keepdims=True))
+    shifted = tf.where(probs > 0., shifted, tf.zeros([], logits.dtype))
+    return probs * (shifted - tf.reduce_sum(probs * shifted, axis=-1,
+                                            keepdims=True))
 
 
 def reinmax(f, logits, *, seed, num_samples=1, categorical=False,
-            temperature=1., name=None):
+            temperature=1., validate_args=False, name=None):
     """ReinMax: a second-order straight-through estimator (Liu et al., 2023).
 
     Samples `D ~ Categorical(pi_0)`, `pi_0 = softmax(logits)`, evaluates
@@ -251,15 +266,15 @@ def reinmax(f, logits, *, seed, num_samples=1, categorical=False,
       ValueError: If `num_samples` is not an integer >= 1, `temperature` is
         statically non-positive, or `f` returns a wrongly shaped value.
     """
-    num_samples = util.check_num_samples(num_samples, 1)
-    seed = util.sanitize_seed(seed)
+    seed, num_samples, categorical, validate_args = util.check_arguments(
+        f, seed, num_samples, 1, categorical, validate_args, name)
     with tf.name_scope(name or "reinmax"):
         logits, cat_logits, one_hot = _one_hot_sample(
-            logits, num_samples, seed, categorical)
-        temperature = util.check_positive(
-            temperature, "temperature", logits.dtype)
+            logits, num_samples, seed, categorical, validate_args)
+        temperature = util.with_category_axis(util.convert_temperature(
+            temperature, logits, categorical, validate_args))
         pi_0 = numerics.softmax(cat_logits)
-        pi_1 = 0.5 * (one_hot + numerics.softmax(cat_logits / temperature))
+        pi_1 = 0.5 * (one_hot + util.relaxed_softmax(cat_logits, temperature))
         t = (2. * _softmax_jacobian_proxy(cat_logits, pi_1)
              - 0.5 * _softmax_jacobian_proxy(cat_logits, pi_0))
         return _finish(f, logits, one_hot, t, num_samples, categorical)
