@@ -84,6 +84,15 @@ def arm(f, logits, *, seed, num_samples=1, categorical=False,
       at the true samples only; the swapped evaluations only enter the
       estimator.
 
+    At the boundaries: a Bernoulli logit of +inf or -inf (probability
+    exactly 1 or 0) and a categorical logit of -inf (a category of
+    probability 0) get a gradient of exactly 0, their true derivative, with
+    finite values and gradients elsewhere; huge finite logits give finite
+    results. NaN logits, a categorical logit of +inf and a categorical
+    variable whose logits are all -inf define no distribution and give NaN
+    (`validate_args=True` raises instead). Integer logits are converted to
+    float32.
+
     #### Mathematical Details
 
     Yin and Zhou (2019) write `E_b[f(b)]` as an expectation over a uniform
@@ -173,15 +182,22 @@ def arm(f, logits, *, seed, num_samples=1, categorical=False,
       num_samples: Python int >= 1: the number of antithetic PAIRS
         (Bernoulli), or of Dirichlet draws `pi` per variable (categorical).
       categorical: Python bool: ARSM for categorical variables if `True`.
+      validate_args: Python bool, default `False`. When `True`, run-time
+        assertions (dropped under XLA) refuse NaN logits and, for categorical
+        variables, a +inf logit or a variable whose logits are all -inf.
       name: Python `str` name for the ops.
 
     Returns:
       A scalar float `Tensor`, the surrogate.
 
     Raises:
-      ValueError: If `num_samples` is not an integer >= 1, `f` returns a
-        wrongly shaped value, or (categorical) the number of categories is
-        not static.
+      TypeError: If `f` is not callable, `seed`, `categorical`,
+        `validate_args` or `name` is of the wrong kind, `logits` are not
+        real, or `f` returns values that are not real.
+      ValueError: If `num_samples` is not a Python integer >= 1, `seed`
+        does not have shape [2], `logits` lack a category axis (or have 0
+        categories) when categorical, `f` returns a wrongly shaped value,
+        or (categorical) the number of categories is not static.
     """
     seed, num_samples, categorical, validate_args = util.check_arguments(
         f, seed, num_samples, 1, categorical, validate_args, name)
@@ -214,6 +230,12 @@ def disarm(f, logits, *, seed, num_samples=1, categorical=False,
 
     The surrogate's value is the mean of `f` over all `2 * num_samples`
     evaluations (summed over the batch prefix of `f`'s output).
+
+    At the boundaries: a logit of +inf or -inf (probability exactly 1 or 0)
+    gets a gradient of exactly 0, its true derivative, with finite values
+    and gradients elsewhere; huge finite logits give finite results. NaN
+    logits give NaN (`validate_args=True` raises instead). Integer logits
+    are converted to float32.
 
     #### Mathematical Details
 
@@ -256,14 +278,19 @@ def disarm(f, logits, *, seed, num_samples=1, categorical=False,
       num_samples: Python int >= 1: the number of antithetic PAIRS.
       categorical: Python bool, must be `False` (accepted so that every
         estimator has the same signature).
+      validate_args: Python bool, default `False`. When `True`, run-time
+        assertions (dropped under XLA) refuse NaN logits.
       name: Python `str` name for the ops.
 
     Returns:
       A scalar float `Tensor`, the surrogate.
 
     Raises:
-      ValueError: If `num_samples` is not an integer >= 1, or `f` returns a
-        wrongly shaped value.
+      TypeError: If `f` is not callable, `seed`, `categorical`,
+        `validate_args` or `name` is of the wrong kind, `logits` are not
+        real, or `f` returns values that are not real.
+      ValueError: If `num_samples` is not a Python integer >= 1, `seed`
+        does not have shape [2], or `f` returns a wrongly shaped value.
       NotImplementedError: If `categorical=True` is passed.
     """
     seed, num_samples, categorical, validate_args = util.check_arguments(

@@ -27,6 +27,17 @@ def relax_control_variate(f, *, temperature, scale=1., network=None,
     `relax` returns. `f` is evaluated at relaxed inputs, so it must be
     defined and differentiable there.
 
+    At the boundaries: for infinite or huge `z` (from infinite or huge
+    logits) the relaxation takes the value that the exact one rounds to
+    (for Bernoulli variables moved to the nearest float inside (0, 1), so
+    that it stays a valid relaxed sample), and its derivatives with respect
+    to `z` and `temperature` are 0 there instead of NaN: `z` is clipped to
+    `+-T * temperature`, beyond which the relaxation no longer changes in
+    floating point, before it is divided by the temperature. `network` sees
+    `z` unclipped. `temperature` and `scale` are cast to the dtype of `z`; a
+    value known when this function is called is checked then (`temperature`
+    positive and finite, `scale` finite).
+
     #### Mathematical Details
 
     ```none
@@ -71,6 +82,12 @@ def relax_control_variate(f, *, temperature, scale=1., network=None,
 
     Returns:
       A callable `c(z)`.
+
+    Raises:
+      TypeError: If `f` or `network` is not callable, `temperature` or
+        `scale` is not a real number, or `categorical` is not a Python bool.
+      ValueError: If `temperature` is known now and is not positive and
+        finite, or `scale` is known now and is not finite.
     """
 
     util.check_callable(f, "f")
@@ -225,6 +242,17 @@ def relax(f, logits, *, seed, control_variate, num_samples=1,
       with respect to the control variate's parameters ONLY (not `f`'s
       variables or `logits`).
 
+    At the boundaries: a Bernoulli logit of +inf or -inf (probability
+    exactly 1 or 0) and a categorical logit of -inf (a category of
+    probability 0) get a gradient of exactly 0, their true derivative, with
+    finite values and gradients elsewhere; huge finite logits give finite
+    results. NaN logits, a categorical logit of +inf and a categorical
+    variable whose logits are all -inf define no distribution and give NaN
+    (`validate_args=True` raises instead). Integer logits are converted to
+    float32. The control variate receives `z = logits + noise`, which is
+    infinite where a logit is (and may be huge); a custom `c` must stay
+    finite there, as `relax_control_variate`'s does.
+
     #### Mathematical Details
 
     Conditional noise (exact, for unnormalized logits): for Bernoulli
@@ -307,14 +335,24 @@ def relax(f, logits, *, seed, control_variate, num_samples=1,
         `relaxtfp.estimators.relax_control_variate`.
       num_samples: Python int >= 1: samples (evaluations of `f`).
       categorical: Python bool; `True` for one-hot categorical variables.
+      validate_args: Python bool, default `False`. When `True`, run-time
+        assertions (dropped under XLA) refuse NaN logits and, for categorical
+        variables, a +inf logit or a variable whose logits are all -inf.
       name: Python `str` name for the ops.
 
     Returns:
       `(surrogate, variance_objective)`, two scalar float tensors.
 
     Raises:
-      ValueError: If `num_samples` is not an integer >= 1, or `f` or
-        `control_variate` returns a wrongly shaped value.
+      TypeError: If `f` or `control_variate` is not callable, `seed`,
+        `categorical`, `validate_args` or `name` is of the wrong kind,
+        `logits` are not real, `f` returns values that are not real, or
+        `control_variate` values that are not floating TensorFlow values.
+      ValueError: If `num_samples` is not a Python integer >= 1, `seed`
+        does not have shape [2], `logits` lack a category axis (or have 0
+        categories) when categorical, `f` or `control_variate`
+        returns a wrongly shaped value, or the control variate has no
+        gradient with respect to `z` (RELAX would be biased).
     """
     seed, num_samples, categorical, validate_args = util.check_arguments(
         f, seed, num_samples, 1, categorical, validate_args, name)
@@ -353,6 +391,15 @@ def rebar(f, logits, *, seed, num_samples=1, categorical=False,
       `variance_objective` with respect to `temperature` and `scale` (pass
       e.g. `tf.exp(log_temperature)` computed inside the tape) and nothing
       else.
+
+    At the boundaries: a Bernoulli logit of +inf or -inf (probability
+    exactly 1 or 0) and a categorical logit of -inf (a category of
+    probability 0) get a gradient of exactly 0, their true derivative, with
+    finite values and gradients elsewhere; huge finite logits give finite
+    results. NaN logits, a categorical logit of +inf and a categorical
+    variable whose logits are all -inf define no distribution and give NaN
+    (`validate_args=True` raises instead). Integer logits are converted to
+    float32.
 
     #### Mathematical Details
 
@@ -400,14 +447,27 @@ def rebar(f, logits, *, seed, num_samples=1, categorical=False,
         `lambda`; may depend on a `tf.Variable` trained on the variance
         objective.
       scale: Float `Tensor`, the control-variate weight `eta`.
+      validate_args: Python bool, default `False`. When `True`, run-time
+        assertions (dropped under XLA) refuse NaN logits and, for categorical
+        variables, a +inf logit or a variable whose logits are all -inf;
+        and a temperature known only at run time must be positive and finite.
       name: Python `str` name for the ops.
 
     Returns:
       `(surrogate, variance_objective)`, two scalar float tensors.
 
     Raises:
-      ValueError: If `num_samples` is not an integer >= 1, `temperature` is
-        statically non-positive, or `f` returns a wrongly shaped value.
+      TypeError: If `f` is not callable, `seed`, `categorical`,
+        `validate_args` or `name` is of the wrong kind, `logits` are not
+        real, `f` returns values that are not real, or
+        `temperature` or `scale` is not a real number.
+      ValueError: If `num_samples` is not a Python integer >= 1, `seed`
+        does not have shape [2], `logits` lack a category axis (or have 0
+        categories) when categorical, `f` returns a wrongly
+        shaped value or has no gradient at relaxed inputs (REBAR would be
+        biased), `temperature` is not positive and finite or `scale` not
+        finite (checked when known before run time), or `temperature` does
+        not broadcast to the batch shape.
     """
     seed, num_samples, categorical, validate_args = util.check_arguments(
         f, seed, num_samples, 1, categorical, validate_args, name)

@@ -37,6 +37,13 @@ class MovingAverageBaseline(tf.Module):
     the shape of the batch prefix that `f` returns, one average is kept per
     prefix element (mean over samples only).
 
+    `decay` must be a real number in [0, 1) (`ValueError` otherwise,
+    `TypeError` if it is no number), `shape` fully defined and `dtype`
+    floating. `reinforce` raises `ValueError` naming `baseline` when the
+    shape is neither `()` nor the batch prefix that `f` returns. A NaN value
+    of `f` enters the average and stays there, as in any moving average: the
+    NaN is visible in `value()` and in the estimates.
+
     #### Examples
 
     ```python
@@ -219,6 +226,15 @@ def reinforce(f, logits, *, seed, num_samples=1, categorical=False,
       in `b` (it is never differentiated with respect to the sample).
     * Variance: high; a baseline, `rloo`, `arm`/`disarm` reduce it.
 
+    At the boundaries: a Bernoulli logit of +inf or -inf (probability
+    exactly 1 or 0) and a categorical logit of -inf (a category of
+    probability 0) get a gradient of exactly 0, their true derivative, with
+    finite values and gradients elsewhere; huge finite logits give finite
+    results. NaN logits, a categorical logit of +inf and a categorical
+    variable whose logits are all -inf define no distribution and give NaN
+    (`validate_args=True` raises instead). Integer logits are converted to
+    float32.
+
     #### Mathematical Details
 
     Bernoulli (default): `b ~ Bernoulli(sigmoid(logits))` elementwise,
@@ -277,14 +293,25 @@ def reinforce(f, logits, *, seed, num_samples=1, categorical=False,
       baseline: `None`, a `MovingAverageBaseline` (updated by this call
         after it is read), or a float `Tensor` broadcastable to `f`'s output
         that does not depend on the samples (no gradient flows through it).
+      validate_args: Python bool, default `False`. When `True`, run-time
+        assertions (dropped under XLA) refuse NaN logits and, for categorical
+        variables, a +inf logit or a variable whose logits are all -inf.
       name: Python `str` name for the ops.
 
     Returns:
       A scalar float `Tensor`, the surrogate.
 
     Raises:
-      ValueError: If `num_samples` is not an integer >= 1, or `f` returns a
-        wrongly shaped value.
+      TypeError: If `f` is not callable, `seed`, `categorical`,
+        `validate_args` or `name` is of the wrong kind, `logits` are not
+        real, `f` returns values that are not real, or
+        `baseline` is not None, a `MovingAverageBaseline` or a real tensor.
+      ValueError: If `num_samples` is not a Python integer >= 1, `seed`
+        does not have shape [2], `logits` lack a category axis (or have 0
+        categories) when categorical, `f` returns a wrongly
+        shaped value, or `baseline` does not broadcast to the shape of `f`'s
+        values without widening it (for a `MovingAverageBaseline`: its shape
+        is neither () nor the batch prefix that `f` returns).
     """
     seed, num_samples, categorical, validate_args = util.check_arguments(
         f, seed, num_samples, 1, categorical, validate_args, name)
@@ -319,6 +346,15 @@ def rloo(f, logits, *, seed, num_samples=2, categorical=False,
     * The surrogate's value is the Monte Carlo estimate of `E[f]` (mean over
       samples, summed over the batch prefix `f` returns); variables used by
       `f` get the pathwise gradient `mean_i grad f(b_i)`.
+
+    At the boundaries: a Bernoulli logit of +inf or -inf (probability
+    exactly 1 or 0) and a categorical logit of -inf (a category of
+    probability 0) get a gradient of exactly 0, their true derivative, with
+    finite values and gradients elsewhere; huge finite logits give finite
+    results. NaN logits, a categorical logit of +inf and a categorical
+    variable whose logits are all -inf define no distribution and give NaN
+    (`validate_args=True` raises instead). Integer logits are converted to
+    float32.
 
     #### Mathematical Details
 
@@ -367,13 +403,21 @@ def rloo(f, logits, *, seed, num_samples=2, categorical=False,
       seed: TFP-style stateless seed; `None` draws a fresh one.
       num_samples: Python int >= 2: samples (and evaluations of `f`).
       categorical: Python bool; `True` for one-hot categorical variables.
+      validate_args: Python bool, default `False`. When `True`, run-time
+        assertions (dropped under XLA) refuse NaN logits and, for categorical
+        variables, a +inf logit or a variable whose logits are all -inf.
       name: Python `str` name for the ops.
 
     Returns:
       A scalar float `Tensor`, the surrogate.
 
     Raises:
-      ValueError: If `num_samples` is not an integer >= 2, or `f` returns a
+      TypeError: If `f` is not callable, `seed`, `categorical`,
+        `validate_args` or `name` is of the wrong kind, `logits` are not
+        real, or `f` returns values that are not real.
+      ValueError: If `num_samples` is not a Python integer >= 2, `seed`
+        does not have shape [2], `logits` lack a category axis (or have 0
+        categories) when categorical, or `f` returns a
         wrongly shaped value.
     """
     seed, num_samples, categorical, validate_args = util.check_arguments(

@@ -71,6 +71,15 @@ def gumbel_rao(f, logits, *, seed, num_samples=1, categorical=False,
     batch prefix `f` returns); variables used by `f` get the pathwise
     gradient at the discrete samples, which is unbiased.
 
+    At the boundaries: a Bernoulli logit of +inf or -inf (probability
+    exactly 1 or 0) and a categorical logit of -inf (a category of
+    probability 0) get a gradient of exactly 0, their true derivative, with
+    finite values and gradients elsewhere; huge finite logits give finite
+    results. NaN logits, a categorical logit of +inf and a categorical
+    variable whose logits are all -inf define no distribution and give NaN
+    (`validate_args=True` raises instead). Integer logits are converted to
+    float32.
+
     #### Mathematical Details
 
     The conditional Gumbels are sampled exactly for unnormalized logits (the
@@ -129,15 +138,27 @@ def gumbel_rao(f, logits, *, seed, num_samples=1, categorical=False,
       categorical: Python bool; `True` for one-hot categorical variables.
       temperature: Positive float, the Gumbel-Softmax temperature `tau`.
       num_rao_samples: Python int >= 1: conditional Gumbel draws per sample.
+      validate_args: Python bool, default `False`. When `True`, run-time
+        assertions (dropped under XLA) refuse NaN logits and, for categorical
+        variables, a +inf logit or a variable whose logits are all -inf;
+        and a temperature known only at run time must be positive and finite.
       name: Python `str` name for the ops.
 
     Returns:
       A scalar float `Tensor`, the surrogate.
 
     Raises:
-      ValueError: If `num_samples` or `num_rao_samples` is not an integer
-        >= 1, `temperature` is statically non-positive, or `f` returns a
-        wrongly shaped value.
+      TypeError: If `f` is not callable, `seed`, `categorical`,
+        `validate_args` or `name` is of the wrong kind, `logits` are not
+        real, `f` returns values that are not floating
+        TensorFlow values (it is differentiated), or `temperature` is not a
+        real number.
+      ValueError: If `num_samples` is not a Python integer >= 1, `seed`
+        does not have shape [2], `logits` lack a category axis (or have 0
+        categories) when categorical, `num_rao_samples` is
+        not a Python integer >= 1, `f` returns a wrongly shaped value, or
+        `temperature` is not positive and finite (checked when known before
+        run time) or does not broadcast to the batch shape.
     """
     seed, num_samples, categorical, validate_args = util.check_arguments(
         f, seed, num_samples, 1, categorical, validate_args, name)
@@ -214,6 +235,15 @@ def reinmax(f, logits, *, seed, num_samples=1, categorical=False,
     batch prefix `f` returns); variables used by `f` get the pathwise
     gradient at the discrete samples.
 
+    At the boundaries: a Bernoulli logit of +inf or -inf (probability
+    exactly 1 or 0) and a categorical logit of -inf (a category of
+    probability 0) get a gradient of exactly 0, their true derivative, with
+    finite values and gradients elsewhere; huge finite logits give finite
+    results. NaN logits, a categorical logit of +inf and a categorical
+    variable whose logits are all -inf define no distribution and give NaN
+    (`validate_args=True` raises instead). Integer logits are converted to
+    float32.
+
     #### Mathematical Details
 
     ```none
@@ -257,14 +287,26 @@ def reinmax(f, logits, *, seed, num_samples=1, categorical=False,
       num_samples: Python int >= 1: samples (and evaluations of `f`).
       categorical: Python bool; `True` for one-hot categorical variables.
       temperature: Positive float `tau` of `softmax(logits / tau)` in `pi_1`.
+      validate_args: Python bool, default `False`. When `True`, run-time
+        assertions (dropped under XLA) refuse NaN logits and, for categorical
+        variables, a +inf logit or a variable whose logits are all -inf;
+        and a temperature known only at run time must be positive and finite.
       name: Python `str` name for the ops.
 
     Returns:
       A scalar float `Tensor`, the surrogate.
 
     Raises:
-      ValueError: If `num_samples` is not an integer >= 1, `temperature` is
-        statically non-positive, or `f` returns a wrongly shaped value.
+      TypeError: If `f` is not callable, `seed`, `categorical`,
+        `validate_args` or `name` is of the wrong kind, `logits` are not
+        real, `f` returns values that are not floating
+        TensorFlow values (it is differentiated), or `temperature` is not a
+        real number.
+      ValueError: If `num_samples` is not a Python integer >= 1, `seed`
+        does not have shape [2], `logits` lack a category axis (or have 0
+        categories) when categorical, `f` returns a wrongly
+        shaped value, or `temperature` is not positive and finite (checked
+        when known before run time) or does not broadcast to the batch shape.
     """
     seed, num_samples, categorical, validate_args = util.check_arguments(
         f, seed, num_samples, 1, categorical, validate_args, name)

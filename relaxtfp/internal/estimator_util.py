@@ -475,11 +475,12 @@ def gradient_term(grad, logits, categorical=False):
     `sum(grad * logits)` would), the gradient at an infinite logit is 0 (the
     exact derivative there; a per-sample estimate need not be), and a NaN
     logit gets a NaN gradient (and the term a NaN value) rather than a
-    finite one. With `categorical=True`, so does every logit of a variable
-    whose logits are all -inf, which is no distribution.
+    finite one. With `categorical=True`, so do a +inf logit and every logit
+    of a variable whose logits are all -inf: neither defines a distribution.
     """
     invalid = tf.math.is_nan(logits)
     if categorical:
+        invalid |= logits == np.inf
         invalid |= tf.reduce_all(logits == -np.inf, axis=-1, keepdims=True)
     safe = tf.where(tf.math.is_inf(logits), tf.zeros([], logits.dtype), logits)
     grad = tf.stop_gradient(tf.where(

@@ -353,11 +353,13 @@ def test_nan_logits_give_a_nan_gradient_there(name):
 
 @pytest.mark.parametrize("name", CATEGORICAL_NAMES)
 @pytest.mark.parametrize("logits", [
-    [[-np.inf, -np.inf]], [[-np.inf, -np.inf], [0., 1.]]])
-def test_all_minus_infinite_categorical_logits_give_nan(name, logits):
-    """A variable whose logits are all -inf is no distribution: the result
-    is NaN, never a finite number (the argmin of ARSM would pick category 0
-    and give one)."""
+    [[-np.inf, -np.inf]], [[-np.inf, -np.inf], [0., 1.]], [[np.inf, 0., 0.]],
+    [[np.inf, np.inf, 0.]]])
+def test_categorical_logits_that_define_no_distribution_give_nan(name,
+                                                                 logits):
+    """A variable whose logits are all -inf, or with a +inf logit, is no
+    distribution (softmax is undefined): the result is NaN, never a finite
+    number (the argmin of ARSM would pick a category and give one)."""
     outs, _ = _call(name, tf.constant(logits), categorical=True)
     assert np.isnan(outs[0]), outs
 
