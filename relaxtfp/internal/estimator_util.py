@@ -157,15 +157,19 @@ def check_arguments(f, seed, num_samples, minimum, categorical,
 
 def check_static(x, name, positive=False):
     """Raises `ValueError` if the value of `x`, when known before run time,
-    is not finite (and, with `positive=True`, positive)."""
+    is not finite (and, with `positive=True`, positive).
+
+    Returns that value (a NumPy array), or `None` when it is not known.
+    """
     value = tf.get_static_value(x)
     if value is None:
-        return
+        return None
     value = np.asarray(value)
     ok = np.isfinite(value) & (value > 0 if positive else True)
     if not np.all(ok):
         rule = "positive and finite" if positive else "finite"
         raise ValueError(f"Argument `{name}` must be {rule}; got {value}.")
+    return value
 
 
 def check_num_samples(num_samples, minimum=1, name="num_samples"):
@@ -237,8 +241,7 @@ def convert_temperature(x, logits, categorical, validate_args,
         raise ValueError(
             f"Argument `{name}` must be a scalar or broadcast to the batch "
             f"shape {batch_shape} of `logits`; got shape {x.shape}.")
-    check_static(x, name, positive=True)
-    if validate_args and tf.get_static_value(x) is None:
+    if check_static(x, name, positive=True) is None and validate_args:
         with tf.control_dependencies([
                 assert_util.assert_positive(
                     x, message=f"Argument `{name}` must be positive."),

@@ -9,6 +9,7 @@ or NaN where the input is NaN (never a finite number computed from it).
 No case is statistical: every check is exact for a fixed seed.
 """
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -46,6 +47,21 @@ def _call(estimator, logits, f=_f, watch=True, **options):
         outs = list(out) if isinstance(out, tuple) else [out]
     grad = tape.gradient(outs[0], logits) if watch else None
     return [o.numpy() for o in outs], None if grad is None else grad.numpy()
+
+
+def _graph_call(estimator, logits, f=_f, **options):
+    """`_call` for a `tf.function`: returns tensors (the outputs, then the
+    gradient w.r.t. `logits`)."""
+    options.setdefault("seed", (1, 2))
+    options.setdefault("num_samples", 2)
+    if estimator == "relax" and "control_variate" not in options:
+        options["control_variate"] = relax_control_variate(
+            f, temperature=0.5, categorical=options.get("categorical", False))
+    with tf.GradientTape() as tape:
+        tape.watch(logits)
+        out = getattr(estimators, estimator)(f, logits, **options)
+        outs = list(out) if isinstance(out, tuple) else [out]
+    return outs + [tape.gradient(outs[0], logits)]
 
 
 # Errors -----------------------------------------------------------------------
@@ -171,6 +187,17 @@ def test_bad_argument_raises_naming_it(name, kwargs, error, argument):
         _call(name, logits, watch=False, **kwargs)
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_logits_of_unknown_rank_raise(name):
+    """Inside a `tf.function` traced for any shape, the rank of `logits` is
+    unknown; the estimators need it to build the graph."""
+    run = tf.function(lambda x: _graph_call(name, x),
+                      input_signature=[tf.TensorSpec(None, tf.float32)])
+    with pytest.raises(ValueError, match="Argument `logits` must have a "
+                       "statically known rank"):
+        run.get_concrete_function()
+
+
 def test_relax_control_variate_checks_its_arguments():
     with pytest.raises(TypeError, match="Argument `f`"):
         relax_control_variate(3, temperature=0.5)
@@ -239,14 +266,28 @@ def test_validate_args_checks_a_run_time_temperature(name):
 
     @tf.function
     def run(temperature):
-        out = getattr(estimators, name)(
-            _f, _L, seed=(1, 2), temperature=temperature, validate_args=True)
-        return out[0] if isinstance(out, tuple) else out
+        return _graph_call(name, _L, temperature=temperature,
+                           validate_args=True)[0]
 
     assert np.isfinite(run(tf.constant(0.5)).numpy())
     with pytest.raises(tf.errors.InvalidArgumentError,
                        match="Argument `temperature` must be positive"):
         run(tf.constant(0.))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_validate_args_compiles_under_xla(name):
+    """TensorFlow drops assertions under XLA; the estimator still compiles,
+    and gives the result it gives there without `validate_args` (compared
+    under XLA: seeds split at run time give other, equally valid, Philox
+    streams under XLA than eagerly)."""
+    results = [
+        tf.function(lambda x, v=v: _graph_call(name, x, validate_args=v),
+                    jit_compile=True)(_L)
+        for v in (False, True)]
+    for a, b in zip(*results):
+        assert np.all(np.isfinite(a.numpy()))
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
 
 
 @pytest.mark.parametrize("name,categorical", NAME_AND_CATEGORICAL)
@@ -439,6 +480,19 @@ def test_integer_values_of_f_are_converted(name):
     got = _call(name, _L, f=int_f, **options)
     for a, b in zip(got[0] + [got[1]], expected[0] + [expected[1]]):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("make", [tf.Variable, keras.Variable],
+                         ids=["tf", "keras"])
+def test_temperature_variable_keeps_its_gradient(make):
+    """A variable passed as `temperature` is cast, not copied: the variance
+    objective still has a gradient with respect to it."""
+    temperature = make(0.5)
+    with tf.GradientTape() as tape:
+        _, variance = estimators.rebar(_f, _L, seed=(1, 2), num_samples=3,
+                                       temperature=temperature)
+    grad = tape.gradient(variance, temperature)
+    assert grad is not None and np.isfinite(grad.numpy()) and grad != 0.
 
 
 @pytest.mark.parametrize("baseline", [
