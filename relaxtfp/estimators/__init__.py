@@ -1,11 +1,18 @@
 """Gradient estimators for expectations over discrete random variables.
 
-Every estimator has the same calling convention, so they are
-interchangeable in a training loop (a plain `tf.GradientTape` loop or a
-Keras `train_step`):
+The estimators share one calling convention, so that one training loop (a
+plain `tf.GradientTape` loop or a Keras `train_step`) can switch between
+them:
 
     surrogate = relaxtfp.estimators.NAME(f, logits, *, seed,
                                          num_samples=..., **options)
+
+Two of them depart from it: `relax` has a required keyword argument,
+`control_variate` (build one with `relax_control_variate`), and `rebar` and
+`relax` return a pair `(surrogate, variance_objective)` instead of the
+surrogate alone; the second item is the objective on which to train the
+control variate's parameters (see their docstrings). The others return the
+surrogate only.
 
 * `logits`: Bernoulli log-odds (default), or categorical logits with a
   trailing category axis when `categorical=True`. The batch shape is
@@ -17,7 +24,7 @@ Keras `train_step`):
   `num_samples`, except for `arm` and `disarm`, which evaluate `f` once on
   `2 * num_samples` antithetic samples (categorical `arm`, ARSM: see its
   docstring).
-* The result is a scalar: its value is the Monte Carlo estimate of `E[f]`
+* The surrogate is a scalar: its value is the Monte Carlo estimate of `E[f]`
   (the mean over samples, SUMMED over the prefix elements; divide by the
   batch size for a mean loss), and its gradient with respect to `logits` is
   the estimator. Variables that `f` uses (decoder weights) get the pathwise
@@ -38,6 +45,35 @@ Keras `train_step`):
 (*) Bernoulli. `arm(..., categorical=True)` is ARSM: `num_samples * (1 + D *
 K * (K - 1) / 2)` evaluations for K categories and D categorical variables
 per joint latent; `disarm` is Bernoulli only.
+
+Bad and extreme input. Arguments that can be checked when the graph is built
+are checked then, and a mistake raises `TypeError` (wrong kind) or
+`ValueError` (wrong value or shape) with a message that names the argument
+and the rule ("Argument `num_samples` must be a Python integer >= 1; got
+0."): `f` and `control_variate` must be callable and return real values of
+the documented shape (integer values are converted, except where `f` is
+differentiated: `gumbel_rao`, `reinmax`, and `rebar`'s relaxed evaluations);
+`num_samples` a Python int; `seed` `None`, an int or an integer tensor of
+shape [2]; `categorical` and `validate_args` Python bools; `temperature`
+and `scale` real numbers, finite (`temperature` also positive), a scalar or
+of a shape that broadcasts to the batch shape, cast to the dtype of
+`logits` as Keras casts variables to a layer's compute dtype; integer
+`logits` are converted to float32. `rebar` and `relax` raise when the
+control variate has no gradient with respect to `z` (a function computed
+in NumPy or through `tf.round`), which would make them biased.
+
+Infinite logits are valid where they define a distribution: a Bernoulli
+logit of +inf or -inf is the point mass at 1 or 0, and a categorical logit
+of -inf a category of probability 0. The derivative of `E[f]` with respect
+to such a logit is exactly 0, and every estimator returns exactly 0 there,
+with finite values and gradients elsewhere; huge finite logits (up to the
+largest float) give finite results too. NaN logits, a categorical logit of
++inf, and a categorical variable whose logits are all -inf define no
+distribution: as in TFP's distributions, they give NaN (never a finite
+number) by default, and with `validate_args=True` a run-time assertion
+raises `InvalidArgumentError` naming `logits`. `validate_args=True` also
+checks a temperature that is only known at run time (inside a
+`tf.function`). TensorFlow drops assertions under XLA (`jit_compile=True`).
 """
 
 from relaxtfp.estimators.arm import arm
@@ -51,9 +87,10 @@ from relaxtfp.estimators.score_function import rloo
 from relaxtfp.estimators.straight_through import gumbel_rao
 from relaxtfp.estimators.straight_through import reinmax
 
-# The interchangeable estimator functions, in the order of the issue; every
-# one has the signature NAME(f, logits, *, seed, num_samples=...,
-# categorical=False, ...).
+# The estimator functions, in the order of the issue. Every one has the
+# signature NAME(f, logits, *, seed, num_samples=..., categorical=False,
+# validate_args=False, ..., name=None); `relax` also requires
+# `control_variate`, and `rebar` and `relax` return a pair.
 ESTIMATORS = tuple(name for name in (
     "reinforce", "rloo", "arm", "disarm", "rebar", "relax", "gumbel_rao",
     "reinmax") if name in globals())

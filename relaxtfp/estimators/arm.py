@@ -17,24 +17,26 @@ _CATEGORICAL_MESSAGE = (
     "categorical estimator.")
 
 
-def _antithetic_pairs(f, logits, seed, num_samples, categorical, name):
-    """Draws the antithetic pairs and evaluates `f` once on all 2n samples."""
-    if categorical:
-        raise NotImplementedError(_CATEGORICAL_MESSAGE.format(name=name))
-    logits = util.convert_logits(logits, categorical=False)
+def _antithetic_surrogate(f, logits, seed, num_samples, validate_args,
+                          gradient_fn):
+    """The Bernoulli ARM/DisARM surrogate: draws the antithetic pairs,
+    evaluates `f` once on all 2n samples and applies `gradient_fn`."""
+    logits = util.convert_logits(logits, False, validate_args)
     u, b = util.sample_bernoulli_uniform(logits, num_samples, seed)
     # The antithetic partner uses 1 - u: b_tilde = 1[1 - u < sigmoid(logits)]
     # = 1[u > sigmoid(-logits)], which is again Bernoulli(sigmoid(logits)).
     b_tilde = tf.cast(u > tf.math.sigmoid(-logits), logits.dtype)
-    values, prefix_rank = util.call_f(
+    values, _ = util.call_f(
         f, tf.concat([b, b_tilde], axis=0), 2 * num_samples, logits,
         categorical=False)
     f_b, f_b_tilde = values[:num_samples], values[num_samples:]
     diff = util.broadcast_to_latent(f_b - f_b_tilde, u.shape.rank)
-    return logits, values, u, b, b_tilde, diff
+    grad = gradient_fn(logits, u, b, b_tilde, diff)
+    return util.surrogate(values, util.gradient_term(grad, logits))
 
 
-def arm(f, logits, *, seed, num_samples=1, categorical=False, name=None):
+def arm(f, logits, *, seed, num_samples=1, categorical=False,
+        validate_args=False, name=None):
     """The Augment-REINFORCE-Merge (ARM) estimator; ARSM for categoricals.
 
     Bernoulli variables (the default): for each of `num_samples` uniform
@@ -81,6 +83,15 @@ def arm(f, logits, *, seed, num_samples=1, categorical=False, name=None):
       over the prefix), and variables used by `f` get the pathwise gradient
       at the true samples only; the swapped evaluations only enter the
       estimator.
+
+    At the boundaries: a Bernoulli logit of +inf or -inf (probability
+    exactly 1 or 0) and a categorical logit of -inf (a category of
+    probability 0) get a gradient of exactly 0, their true derivative, with
+    finite values and gradients elsewhere; huge finite logits give finite
+    results. NaN logits, a categorical logit of +inf and a categorical
+    variable whose logits are all -inf define no distribution and give NaN
+    (`validate_args=True` raises instead). Integer logits are converted to
+    float32.
 
     #### Mathematical Details
 
@@ -171,21 +182,34 @@ def arm(f, logits, *, seed, num_samples=1, categorical=False, name=None):
       num_samples: Python int >= 1: the number of antithetic PAIRS
         (Bernoulli), or of Dirichlet draws `pi` per variable (categorical).
       categorical: Python bool: ARSM for categorical variables if `True`.
+      validate_args: Python bool, default `False`. When `True`, run-time
+        assertions (dropped under XLA) refuse NaN logits and, for categorical
+        variables, a +inf logit or a variable whose logits are all -inf.
       name: Python `str` name for the ops.
 
     Returns:
       A scalar float `Tensor`, the surrogate.
 
     Raises:
-      ValueError: If `num_samples` is not an integer >= 1, `f` returns a
-        wrongly shaped value, or (categorical) the number of categories is
-        not static.
+      TypeError: If `f` is not callable, `seed`, `categorical`,
+        `validate_args` or `name` is of the wrong kind, `logits` are not
+        real, or `f` returns values that are not real.
+      ValueError: If `num_samples` is not a Python integer >= 1, `seed`
+        does not have shape [2], `logits` lack a category axis (or have 0
+        categories) when categorical, `f` returns a wrongly shaped value,
+        or (categorical) the number of categories is not static.
     """
-    return _arm_family(f, logits, seed, num_samples, name, "arm",
-                       _arm_gradient, categorical)
+    seed, num_samples, categorical, validate_args = util.check_arguments(
+        f, seed, num_samples, 1, categorical, validate_args, name)
+    with tf.name_scope(name or "arm"):
+        if categorical:
+            return _arsm(f, logits, seed, num_samples, validate_args)
+        return _antithetic_surrogate(f, logits, seed, num_samples,
+                                     validate_args, _arm_gradient)
 
 
-def disarm(f, logits, *, seed, num_samples=1, categorical=False, name=None):
+def disarm(f, logits, *, seed, num_samples=1, categorical=False,
+           validate_args=False, name=None):
     """The DisARM estimator: ARM with the uniform noise integrated out.
 
     DisARM (Dong, Mnih and Tucker, 2020) is the conditional expectation of
@@ -206,6 +230,12 @@ def disarm(f, logits, *, seed, num_samples=1, categorical=False, name=None):
 
     The surrogate's value is the mean of `f` over all `2 * num_samples`
     evaluations (summed over the batch prefix of `f`'s output).
+
+    At the boundaries: a logit of +inf or -inf (probability exactly 1 or 0)
+    gets a gradient of exactly 0, its true derivative, with finite values
+    and gradients elsewhere; huge finite logits give finite results. NaN
+    logits give NaN (`validate_args=True` raises instead). Integer logits
+    are converted to float32.
 
     #### Mathematical Details
 
@@ -248,18 +278,28 @@ def disarm(f, logits, *, seed, num_samples=1, categorical=False, name=None):
       num_samples: Python int >= 1: the number of antithetic PAIRS.
       categorical: Python bool, must be `False` (accepted so that every
         estimator has the same signature).
+      validate_args: Python bool, default `False`. When `True`, run-time
+        assertions (dropped under XLA) refuse NaN logits.
       name: Python `str` name for the ops.
 
     Returns:
       A scalar float `Tensor`, the surrogate.
 
     Raises:
-      ValueError: If `num_samples` is not an integer >= 1, or `f` returns a
-        wrongly shaped value.
+      TypeError: If `f` is not callable, `seed`, `categorical`,
+        `validate_args` or `name` is of the wrong kind, `logits` are not
+        real, or `f` returns values that are not real.
+      ValueError: If `num_samples` is not a Python integer >= 1, `seed`
+        does not have shape [2], or `f` returns a wrongly shaped value.
       NotImplementedError: If `categorical=True` is passed.
     """
-    return _arm_family(f, logits, seed, num_samples, name, "disarm",
-                       _disarm_gradient, categorical)
+    seed, num_samples, categorical, validate_args = util.check_arguments(
+        f, seed, num_samples, 1, categorical, validate_args, name)
+    if categorical:
+        raise NotImplementedError(_CATEGORICAL_MESSAGE.format(name="disarm"))
+    with tf.name_scope(name or "disarm"):
+        return _antithetic_surrogate(f, logits, seed, num_samples,
+                                     validate_args, _disarm_gradient)
 
 
 def _arm_gradient(logits, u, b, b_tilde, diff):
@@ -274,19 +314,6 @@ def _disarm_gradient(logits, u, b, b_tilde, diff):
     disagree = tf.cast(tf.not_equal(b, b_tilde), logits.dtype)
     weight = 0.5 * sign * disagree * tf.math.sigmoid(tf.abs(logits))
     return tf.reduce_mean(diff * weight, axis=0)
-
-
-def _arm_family(f, logits, seed, num_samples, name, default_name,
-                gradient_fn, categorical):
-    num_samples = util.check_num_samples(num_samples, 1)
-    seed = util.sanitize_seed(seed)
-    with tf.name_scope(name or default_name):
-        if categorical and default_name == "arm":
-            return _arsm(f, logits, seed, num_samples)
-        logits, values, u, b, b_tilde, diff = _antithetic_pairs(
-            f, logits, seed, num_samples, categorical, default_name)
-        grad = tf.stop_gradient(gradient_fn(logits, u, b, b_tilde, diff))
-        return util.surrogate(values, tf.reduce_sum(grad * logits))
 
 
 def _arsm_pairs(num_categories):
@@ -305,9 +332,9 @@ def _arsm_pairs(num_categories):
     return perms, table
 
 
-def _arsm(f, logits, seed, num_samples):
+def _arsm(f, logits, seed, num_samples, validate_args):
     """The categorical ARM estimator (ARSM); returns the surrogate."""
-    logits = util.convert_logits(logits, categorical=True)
+    logits = util.convert_logits(logits, True, validate_args)
     k = logits.shape[-1]
     if k is None:
         raise ValueError(
@@ -329,8 +356,9 @@ def _arsm(f, logits, seed, num_samples):
     values, prefix_rank = util.call_f(f, z, n, logits, categorical=True)
     perms, table = _arsm_pairs(k)
     num_pairs = len(perms)
-    if num_pairs == 0:                      # K = 1: E[f] has no gradient.
-        return util.surrogate(values)
+    if num_pairs == 0:                      # K = 1: the gradient is 0.
+        return util.surrogate(
+            values, util.gradient_term(tf.zeros_like(logits), logits, True))
     prefix = shape[:prefix_rank]
     # D, the number of variables per joint latent; static when known.
     num_vars = logits.shape[prefix_rank:batch_rank].num_elements()
@@ -378,4 +406,4 @@ def _arsm(f, logits, seed, num_samples):
     weight = 1. / k - pi                              # [n] + prefix + [D, K]
     grad = tf.reduce_sum(centered * weight[..., tf.newaxis, :], axis=-1)
     grad = tf.reshape(tf.reduce_mean(grad, axis=0), shape)
-    return util.surrogate(values, tf.reduce_sum(tf.stop_gradient(grad) * logits))
+    return util.surrogate(values, util.gradient_term(grad, logits, True))

@@ -27,6 +27,17 @@ def relax_control_variate(f, *, temperature, scale=1., network=None,
     `relax` returns. `f` is evaluated at relaxed inputs, so it must be
     defined and differentiable there.
 
+    At the boundaries: for infinite or huge `z` (from infinite or huge
+    logits) the relaxation takes the value that the exact one rounds to
+    (for Bernoulli variables moved to the nearest float inside (0, 1), so
+    that it stays a valid relaxed sample), and its derivatives with respect
+    to `z` and `temperature` are 0 there instead of NaN: `z` is clipped to
+    `+-T * temperature`, beyond which the relaxation no longer changes in
+    floating point, before it is divided by the temperature. `network` sees
+    `z` unclipped. `temperature` and `scale` are cast to the dtype of `z`; a
+    value known when this function is called is checked then (`temperature`
+    positive and finite, `scale` finite).
+
     #### Mathematical Details
 
     ```none
@@ -71,14 +82,30 @@ def relax_control_variate(f, *, temperature, scale=1., network=None,
 
     Returns:
       A callable `c(z)`.
+
+    Raises:
+      TypeError: If `f` or `network` is not callable, `temperature` or
+        `scale` is not a real number, or `categorical` is not a Python bool.
+      ValueError: If `temperature` is known now and is not positive and
+        finite, or `scale` is known now and is not finite.
     """
 
+    util.check_callable(f, "f")
+    if network is not None:
+        util.check_callable(network, "network")
+    categorical = util.check_bool(categorical, "categorical")
+    # The dtype follows `z` when `c` is called; the kind and any value known
+    # now are checked now, where the mistake is made.
+    util.check_static(util.convert_real(temperature, "temperature"),
+                      "temperature", positive=True)
+    util.check_static(util.convert_real(scale, "scale"), "scale")
+
     def control_variate(z):
-        lam = tf.convert_to_tensor(temperature, dtype=z.dtype)
+        lam = tf.cast(temperature, z.dtype)
         if categorical:
-            relaxed = numerics.softmax(z / lam)
+            relaxed = util.relaxed_softmax(z, util.with_category_axis(lam))
         else:
-            relaxed = numerics.sigmoid_in_open_unit(z, lam)
+            relaxed = util.relaxed_sigmoid(z, lam)
         values = tf.cast(scale, z.dtype) * tf.cast(f(relaxed), z.dtype)
         if network is not None:
             values = values + tf.cast(network(z), z.dtype)
@@ -87,22 +114,40 @@ def relax_control_variate(f, *, temperature, scale=1., network=None,
     return control_variate
 
 
-def _call_control_variate(c, z, num_evaluations, prefix_shape):
-    values = tf.convert_to_tensor(c(z))
+def _call_control_variate(c, z, num_evaluations, prefix_shape, name):
+    """Calls the control variate on `z` and checks its values.
+
+    `name` is the argument the control variate comes from: `control_variate`
+    for `relax`, `f` (evaluated at relaxed samples) for `rebar`.
+    """
+    what = (f"Argument `{name}`" if name == "control_variate" else
+            f"Argument `{name}`, evaluated at the {num_evaluations} relaxed "
+            "samples of REBAR's control variate,")
+    values = c(z)
+    if not tf.is_tensor(values):
+        raise TypeError(
+            f"{what} must return TensorFlow values computed from its input "
+            f"(differentiable in it); got {type(values).__name__}.")
+    if not values.dtype.is_floating:
+        raise TypeError(
+            f"{what} must return floating values; got values of dtype "
+            f"{values.dtype.name}.")
     want = tf.TensorShape([num_evaluations]).concatenate(prefix_shape)
-    if not values.dtype.is_floating or not values.shape.is_compatible_with(
-            want):
+    if not values.shape.is_compatible_with(want):
         raise ValueError(
-            "Argument `control_variate` must return floating values of the "
-            f"shape of `f`'s output, {want.as_list()}; got {values.dtype} "
-            f"values of shape {values.shape}.")
+            f"{what} must return values of the shape of `f`'s output with "
+            f"{num_evaluations} evaluations, {want.as_list()}; got shape "
+            f"{values.shape}.")
     return tf.cast(values, z.dtype)
 
 
 def _relax_estimate(f, control_variate, logits, seed, num_samples,
-                    categorical):
-    """The surrogate and the variance objective shared by rebar and relax."""
-    logits = util.convert_logits(logits, categorical)
+                    categorical, cv_name):
+    """The surrogate and the variance objective shared by rebar and relax.
+
+    `logits` is already converted; `cv_name` names the argument that the
+    control variate comes from, for errors.
+    """
     dtype = logits.dtype
     u_seed, v_seed = noise.split_seed(seed, n=2)
     shape = tf.concat([[num_samples], tf.shape(logits)], axis=0)
@@ -125,13 +170,27 @@ def _relax_estimate(f, control_variate, logits, seed, num_samples,
         prefix_shape = logits.shape[:prefix_rank]
         c_values = _call_control_variate(
             control_variate, tf.concat([z, z_tilde], axis=0),
-            2 * num_samples, prefix_shape)
+            2 * num_samples, prefix_shape, cv_name)
         c_z, c_z_tilde = c_values[:num_samples], c_values[num_samples:]
         pathwise = tf.reduce_sum(tf.reduce_mean(c_z - c_z_tilde, axis=0))
     # grad_logits mean_i [c(z_i) - c(z_tilde_i)], itself differentiable with
     # respect to the control variate's parameters (the outer tape records it).
     pathwise_grad = inner.gradient(
-        pathwise, logits, unconnected_gradients=tf.UnconnectedGradients.ZERO)
+        pathwise, logits, unconnected_gradients=tf.UnconnectedGradients.NONE)
+    if pathwise_grad is None:
+        # c does not depend on z through TensorFlow operations with
+        # gradients. RELAX is unbiased only because E[grad c(z)] -
+        # E[grad c(z_tilde)] cancels the mean of c(z_tilde) grad log p(b);
+        # without these terms a c that depends on z (through NumPy, tf.round,
+        # argmax) biases the estimate, and a c that does not is no control
+        # variate at all.
+        what = ("`f` must be differentiable at relaxed inputs (REBAR's "
+                "control variate is f(relaxed z))" if cv_name == "f" else
+                "`control_variate` must be differentiable in `z`")
+        raise ValueError(
+            f"Argument {what}: its values have no gradient with respect to "
+            "`z`. Without it REBAR/RELAX is biased; use `reinforce` or "
+            "`rloo` for a function without gradients.")
     if categorical:
         score = b - numerics.softmax(logits)
     else:
@@ -141,13 +200,13 @@ def _relax_estimate(f, control_variate, logits, seed, num_samples,
     # of the control variate's parameters for the variance objective.
     signal = util.broadcast_to_latent(values - c_z_tilde, score.shape.rank)
     grad = tf.reduce_mean(signal * score, axis=0) + pathwise_grad
-    result = util.surrogate(
-        values, tf.reduce_sum(tf.stop_gradient(grad) * logits))
+    result = util.surrogate(values,
+                            util.gradient_term(grad, logits, categorical))
     return result, tf.reduce_sum(tf.math.square(grad))
 
 
 def relax(f, logits, *, seed, control_variate, num_samples=1,
-          categorical=False, name=None):
+          categorical=False, validate_args=False, name=None):
     """RELAX: REINFORCE with a learned, reparameterized control variate.
 
     With `z` the continuous noise behind the discrete sample `b = H(z)`
@@ -182,6 +241,17 @@ def relax(f, logits, *, seed, control_variate, num_samples=1,
       on `c` (`E[grad] ` does not, since `grad` is unbiased): minimize it
       with respect to the control variate's parameters ONLY (not `f`'s
       variables or `logits`).
+
+    At the boundaries: a Bernoulli logit of +inf or -inf (probability
+    exactly 1 or 0) and a categorical logit of -inf (a category of
+    probability 0) get a gradient of exactly 0, their true derivative, with
+    finite values and gradients elsewhere; huge finite logits give finite
+    results. NaN logits, a categorical logit of +inf and a categorical
+    variable whose logits are all -inf define no distribution and give NaN
+    (`validate_args=True` raises instead). Integer logits are converted to
+    float32. The control variate receives `z = logits + noise`, which is
+    infinite where a logit is (and may be huge); a custom `c` must stay
+    finite there, as `relax_control_variate`'s does.
 
     #### Mathematical Details
 
@@ -265,26 +335,36 @@ def relax(f, logits, *, seed, control_variate, num_samples=1,
         `relaxtfp.estimators.relax_control_variate`.
       num_samples: Python int >= 1: samples (evaluations of `f`).
       categorical: Python bool; `True` for one-hot categorical variables.
+      validate_args: Python bool, default `False`. When `True`, run-time
+        assertions (dropped under XLA) refuse NaN logits and, for categorical
+        variables, a +inf logit or a variable whose logits are all -inf.
       name: Python `str` name for the ops.
 
     Returns:
       `(surrogate, variance_objective)`, two scalar float tensors.
 
     Raises:
-      ValueError: If `num_samples` is not an integer >= 1, or `f` or
-        `control_variate` returns a wrongly shaped value.
+      TypeError: If `f` or `control_variate` is not callable, `seed`,
+        `categorical`, `validate_args` or `name` is of the wrong kind,
+        `logits` are not real, `f` returns values that are not real, or
+        `control_variate` values that are not floating TensorFlow values.
+      ValueError: If `num_samples` is not a Python integer >= 1, `seed`
+        does not have shape [2], `logits` lack a category axis (or have 0
+        categories) when categorical, `f` or `control_variate`
+        returns a wrongly shaped value, or the control variate has no
+        gradient with respect to `z` (RELAX would be biased).
     """
-    num_samples = util.check_num_samples(num_samples, 1)
-    if not callable(control_variate):
-        raise TypeError("Argument `control_variate` must be callable; got "
-                        f"{control_variate!r}.")
+    seed, num_samples, categorical, validate_args = util.check_arguments(
+        f, seed, num_samples, 1, categorical, validate_args, name)
+    util.check_callable(control_variate, "control_variate")
     with tf.name_scope(name or "relax"):
+        logits = util.convert_logits(logits, categorical, validate_args)
         return _relax_estimate(f, control_variate, logits, seed, num_samples,
-                               categorical)
+                               categorical, "control_variate")
 
 
 def rebar(f, logits, *, seed, num_samples=1, categorical=False,
-          temperature=0.5, scale=1., name=None):
+          temperature=0.5, scale=1., validate_args=False, name=None):
     """REBAR: REINFORCE with the relaxed `f` as a control variate.
 
     REBAR (Tucker et al., 2017) is RELAX with the control variate
@@ -311,6 +391,15 @@ def rebar(f, logits, *, seed, num_samples=1, categorical=False,
       `variance_objective` with respect to `temperature` and `scale` (pass
       e.g. `tf.exp(log_temperature)` computed inside the tape) and nothing
       else.
+
+    At the boundaries: a Bernoulli logit of +inf or -inf (probability
+    exactly 1 or 0) and a categorical logit of -inf (a category of
+    probability 0) get a gradient of exactly 0, their true derivative, with
+    finite values and gradients elsewhere; huge finite logits give finite
+    results. NaN logits, a categorical logit of +inf and a categorical
+    variable whose logits are all -inf define no distribution and give NaN
+    (`validate_args=True` raises instead). Integer logits are converted to
+    float32.
 
     #### Mathematical Details
 
@@ -358,22 +447,36 @@ def rebar(f, logits, *, seed, num_samples=1, categorical=False,
         `lambda`; may depend on a `tf.Variable` trained on the variance
         objective.
       scale: Float `Tensor`, the control-variate weight `eta`.
+      validate_args: Python bool, default `False`. When `True`, run-time
+        assertions (dropped under XLA) refuse NaN logits and, for categorical
+        variables, a +inf logit or a variable whose logits are all -inf;
+        and a temperature known only at run time must be positive and finite.
       name: Python `str` name for the ops.
 
     Returns:
       `(surrogate, variance_objective)`, two scalar float tensors.
 
     Raises:
-      ValueError: If `num_samples` is not an integer >= 1, `temperature` is
-        statically non-positive, or `f` returns a wrongly shaped value.
+      TypeError: If `f` is not callable, `seed`, `categorical`,
+        `validate_args` or `name` is of the wrong kind, `logits` are not
+        real, `f` returns values that are not real, or
+        `temperature` or `scale` is not a real number.
+      ValueError: If `num_samples` is not a Python integer >= 1, `seed`
+        does not have shape [2], `logits` lack a category axis (or have 0
+        categories) when categorical, `f` returns a wrongly
+        shaped value or has no gradient at relaxed inputs (REBAR would be
+        biased), `temperature` is not positive and finite or `scale` not
+        finite (checked when known before run time), or `temperature` does
+        not broadcast to the batch shape.
     """
-    num_samples = util.check_num_samples(num_samples, 1)
+    seed, num_samples, categorical, validate_args = util.check_arguments(
+        f, seed, num_samples, 1, categorical, validate_args, name)
     with tf.name_scope(name or "rebar"):
-        logits = util.convert_logits(logits, categorical)
-        temperature = util.check_positive(temperature, "temperature",
-                                          logits.dtype)
-        scale = tf.convert_to_tensor(scale, dtype=logits.dtype, name="scale")
+        logits = util.convert_logits(logits, categorical, validate_args)
+        temperature = util.convert_temperature(
+            temperature, logits, categorical, validate_args)
+        scale = util.convert_real(scale, "scale", logits.dtype)
         control_variate = relax_control_variate(
             f, temperature=temperature, scale=scale, categorical=categorical)
         return _relax_estimate(f, control_variate, logits, seed, num_samples,
-                               categorical)
+                               categorical, "f")

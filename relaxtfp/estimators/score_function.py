@@ -1,6 +1,7 @@
 """Score-function (REINFORCE) estimators: plain, with a moving-average
 baseline, and leave-one-out (RLOO)."""
 
+import numpy as np
 import tensorflow as tf
 
 from relaxtfp.internal import estimator_util as util
@@ -36,6 +37,13 @@ class MovingAverageBaseline(tf.Module):
     the shape of the batch prefix that `f` returns, one average is kept per
     prefix element (mean over samples only).
 
+    `decay` must be a real number in [0, 1) (`ValueError` otherwise,
+    `TypeError` if it is no number), `shape` fully defined and `dtype`
+    floating. `reinforce` raises `ValueError` naming `baseline` when the
+    shape is neither `()` nor the batch prefix that `f` returns. A NaN value
+    of `f` enters the average and stays there, as in any moving average: the
+    NaN is visible in `value()` and in the estimates.
+
     #### Examples
 
     ```python
@@ -66,14 +74,41 @@ class MovingAverageBaseline(tf.Module):
           name: Python `str` name of the module.
 
         Raises:
-          ValueError: If `decay` is not in [0, 1).
+          TypeError: If `decay` is not a real number, `shape` is not a
+            shape, or `dtype` is not a floating dtype.
+          ValueError: If `decay` is not in [0, 1) or `shape` is not fully
+            defined.
         """
         super().__init__(name=name or "MovingAverageBaseline")
-        if not 0. <= float(decay) < 1.:
+        rule = "Argument `decay` must be a real number in [0, 1)"
+        if isinstance(decay, (bool, np.bool_, str, bytes)):
+            raise TypeError(f"{rule}; got {decay!r}.")
+        try:
+            decay = float(decay)
+        except (TypeError, ValueError) as e:
+            raise TypeError(f"{rule}; got {decay!r}.") from e
+        if not 0. <= decay < 1.:
+            raise ValueError(f"Argument `decay` must be in [0, 1); got {decay}.")
+        rule = "Argument `shape` must be a shape (a tuple of non-negative ints)"
+        try:
+            shape = tf.TensorShape(shape)
+        except TypeError as e:
+            raise TypeError(f"{rule}; got {shape!r}.") from e
+        except ValueError as e:
+            raise ValueError(f"{rule}; got {shape!r}.") from e
+        if not shape.is_fully_defined():
             raise ValueError(
-                f"Argument `decay` must be in [0, 1); got {decay}.")
-        self._decay = float(decay)
-        self._shape = tf.TensorShape(shape)
+                f"Argument `shape` must be fully defined; got {shape}.")
+        try:
+            dtype = tf.as_dtype(dtype)
+        except TypeError as e:
+            raise TypeError(
+                f"Argument `dtype` must be a floating dtype; got {dtype!r}.") from e
+        if not dtype.is_floating:
+            raise TypeError(
+                f"Argument `dtype` must be a floating dtype; got {dtype.name}.")
+        self._decay = decay
+        self._shape = shape
         with self.name_scope:
             self._mean = tf.Variable(tf.zeros(self._shape, dtype),
                                      trainable=False, name="mean")
@@ -111,8 +146,8 @@ class MovingAverageBaseline(tf.Module):
 
 
 def _score_function_surrogate(f, logits, seed, num_samples, categorical,
-                              baseline_fn):
-    logits = util.convert_logits(logits, categorical)
+                              baseline_fn, validate_args):
+    logits = util.convert_logits(logits, categorical, validate_args)
     if categorical:
         samples = util.sample_categorical(logits, num_samples, seed)
     else:
@@ -126,8 +161,51 @@ def _score_function_surrogate(f, logits, seed, num_samples, categorical,
     return util.surrogate(values, term)
 
 
+def _check_baseline(baseline):
+    """Raises `TypeError` unless `baseline` is of a kind `reinforce` takes."""
+    if baseline is None or isinstance(baseline, MovingAverageBaseline):
+        return baseline
+    if callable(baseline) or isinstance(baseline, tf.Module):
+        raise TypeError(
+            "Argument `baseline` must be None, a `MovingAverageBaseline`, or "
+            "a real tensor that does not depend on the samples; got "
+            f"{baseline!r}.")
+    # The kind is checked here; the cast to the dtype of `f`'s values happens
+    # once they exist.
+    return util.convert_real(baseline, "baseline")
+
+
+def _baseline_value(baseline, values, updates):
+    """The baseline for `values` (`[n] + prefix`), checked against its shape."""
+    if baseline is None:
+        return tf.zeros([], values.dtype)
+    prefix = values.shape[1:]
+    if isinstance(baseline, MovingAverageBaseline):
+        if baseline.shape.rank != 0 and not baseline.shape.is_compatible_with(
+                prefix):
+            raise ValueError(
+                "Argument `baseline` (a `MovingAverageBaseline`) must have "
+                f"shape () or the batch prefix {prefix} that `f` returns "
+                f"after its sample axis; got shape {baseline.shape}.")
+        current = tf.cast(tf.identity(baseline.value()), values.dtype)
+        with tf.control_dependencies([current]):
+            updates.extend(baseline.update(tf.stop_gradient(values)))
+        return current
+    try:
+        shape = tf.broadcast_static_shape(baseline.shape, values.shape)
+    except ValueError:
+        shape = None
+    if shape is None or shape.rank != values.shape.rank or not (
+            shape.is_compatible_with(values.shape)):
+        raise ValueError(
+            "Argument `baseline` must broadcast to the shape of `f`'s values, "
+            f"{values.shape}, without changing it; got shape "
+            f"{baseline.shape}.")
+    return tf.cast(baseline, values.dtype)
+
+
 def reinforce(f, logits, *, seed, num_samples=1, categorical=False,
-              baseline=None, name=None):
+              baseline=None, validate_args=False, name=None):
     """Score-function (REINFORCE) gradient estimator, optionally with a baseline.
 
     Returns a scalar surrogate whose value is the Monte Carlo estimate of
@@ -147,6 +225,15 @@ def reinforce(f, logits, *, seed, num_samples=1, categorical=False,
     * Cost: `num_samples` evaluations of `f`; `f` need not be differentiable
       in `b` (it is never differentiated with respect to the sample).
     * Variance: high; a baseline, `rloo`, `arm`/`disarm` reduce it.
+
+    At the boundaries: a Bernoulli logit of +inf or -inf (probability
+    exactly 1 or 0) and a categorical logit of -inf (a category of
+    probability 0) get a gradient of exactly 0, their true derivative, with
+    finite values and gradients elsewhere; huge finite logits give finite
+    results. NaN logits, a categorical logit of +inf and a categorical
+    variable whose logits are all -inf define no distribution and give NaN
+    (`validate_args=True` raises instead). Integer logits are converted to
+    float32.
 
     #### Mathematical Details
 
@@ -206,39 +293,43 @@ def reinforce(f, logits, *, seed, num_samples=1, categorical=False,
       baseline: `None`, a `MovingAverageBaseline` (updated by this call
         after it is read), or a float `Tensor` broadcastable to `f`'s output
         that does not depend on the samples (no gradient flows through it).
+      validate_args: Python bool, default `False`. When `True`, run-time
+        assertions (dropped under XLA) refuse NaN logits and, for categorical
+        variables, a +inf logit or a variable whose logits are all -inf.
       name: Python `str` name for the ops.
 
     Returns:
       A scalar float `Tensor`, the surrogate.
 
     Raises:
-      ValueError: If `num_samples` is not an integer >= 1, or `f` returns a
-        wrongly shaped value.
+      TypeError: If `f` is not callable, `seed`, `categorical`,
+        `validate_args` or `name` is of the wrong kind, `logits` are not
+        real, `f` returns values that are not real, or
+        `baseline` is not None, a `MovingAverageBaseline` or a real tensor.
+      ValueError: If `num_samples` is not a Python integer >= 1, `seed`
+        does not have shape [2], `logits` lack a category axis (or have 0
+        categories) when categorical, `f` returns a wrongly
+        shaped value, or `baseline` does not broadcast to the shape of `f`'s
+        values without widening it (for a `MovingAverageBaseline`: its shape
+        is neither () nor the batch prefix that `f` returns).
     """
-    num_samples = util.check_num_samples(num_samples, 1)
-    seed = util.sanitize_seed(seed)
+    seed, num_samples, categorical, validate_args = util.check_arguments(
+        f, seed, num_samples, 1, categorical, validate_args, name)
+    baseline = _check_baseline(baseline)
     with tf.name_scope(name or "reinforce"):
         updates = []
-
-        def baseline_fn(values):
-            if baseline is None:
-                return tf.zeros([], values.dtype)
-            if isinstance(baseline, MovingAverageBaseline):
-                current = tf.cast(tf.identity(baseline.value()), values.dtype)
-                with tf.control_dependencies([current]):
-                    updates.extend(baseline.update(tf.stop_gradient(values)))
-                return current
-            return tf.cast(baseline, values.dtype)
-
         result = _score_function_surrogate(
-            f, logits, seed, num_samples, categorical, baseline_fn)
+            f, logits, seed, num_samples, categorical,
+            lambda values: _baseline_value(baseline, values, updates),
+            validate_args)
         if updates:
             with tf.control_dependencies(updates):
                 result = tf.identity(result)
         return result
 
 
-def rloo(f, logits, *, seed, num_samples=2, categorical=False, name=None):
+def rloo(f, logits, *, seed, num_samples=2, categorical=False,
+         validate_args=False, name=None):
     """REINFORCE with the leave-one-out baseline (RLOO) over several samples.
 
     Each sample's baseline is the mean of `f` over the OTHER samples, which
@@ -255,6 +346,15 @@ def rloo(f, logits, *, seed, num_samples=2, categorical=False, name=None):
     * The surrogate's value is the Monte Carlo estimate of `E[f]` (mean over
       samples, summed over the batch prefix `f` returns); variables used by
       `f` get the pathwise gradient `mean_i grad f(b_i)`.
+
+    At the boundaries: a Bernoulli logit of +inf or -inf (probability
+    exactly 1 or 0) and a categorical logit of -inf (a category of
+    probability 0) get a gradient of exactly 0, their true derivative, with
+    finite values and gradients elsewhere; huge finite logits give finite
+    results. NaN logits, a categorical logit of +inf and a categorical
+    variable whose logits are all -inf define no distribution and give NaN
+    (`validate_args=True` raises instead). Integer logits are converted to
+    float32.
 
     #### Mathematical Details
 
@@ -303,17 +403,25 @@ def rloo(f, logits, *, seed, num_samples=2, categorical=False, name=None):
       seed: TFP-style stateless seed; `None` draws a fresh one.
       num_samples: Python int >= 2: samples (and evaluations of `f`).
       categorical: Python bool; `True` for one-hot categorical variables.
+      validate_args: Python bool, default `False`. When `True`, run-time
+        assertions (dropped under XLA) refuse NaN logits and, for categorical
+        variables, a +inf logit or a variable whose logits are all -inf.
       name: Python `str` name for the ops.
 
     Returns:
       A scalar float `Tensor`, the surrogate.
 
     Raises:
-      ValueError: If `num_samples` is not an integer >= 2, or `f` returns a
+      TypeError: If `f` is not callable, `seed`, `categorical`,
+        `validate_args` or `name` is of the wrong kind, `logits` are not
+        real, or `f` returns values that are not real.
+      ValueError: If `num_samples` is not a Python integer >= 2, `seed`
+        does not have shape [2], `logits` lack a category axis (or have 0
+        categories) when categorical, or `f` returns a
         wrongly shaped value.
     """
-    num_samples = util.check_num_samples(num_samples, 2)
-    seed = util.sanitize_seed(seed)
+    seed, num_samples, categorical, validate_args = util.check_arguments(
+        f, seed, num_samples, 2, categorical, validate_args, name)
     with tf.name_scope(name or "rloo"):
 
         def baseline_fn(values):
@@ -321,4 +429,5 @@ def rloo(f, logits, *, seed, num_samples=2, categorical=False, name=None):
             return (total - values) / tf.cast(num_samples - 1, values.dtype)
 
         return _score_function_surrogate(
-            f, logits, seed, num_samples, categorical, baseline_fn)
+            f, logits, seed, num_samples, categorical, baseline_fn,
+            validate_args)

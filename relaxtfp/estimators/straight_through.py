@@ -15,9 +15,10 @@ from relaxtfp.internal import numerics
 __all__ = ["gumbel_rao", "reinmax"]
 
 
-def _one_hot_sample(logits, num_samples, seed, categorical):
-    """Logits as categories (Bernoulli -> [0, logits]) and a one-hot sample."""
-    logits = util.convert_logits(logits, categorical)
+def _one_hot_sample(logits, num_samples, seed, categorical, validate_args):
+    """Logits as categories (Bernoulli -> log [1 - p, p]) and a one-hot
+    sample."""
+    logits = util.convert_logits(logits, categorical, validate_args)
     cat_logits = logits if categorical else util.as_two_categories(logits)
     one_hot = util.sample_categorical(cat_logits, num_samples, seed)
     return logits, cat_logits, one_hot
@@ -29,12 +30,14 @@ def _finish(f, logits, one_hot, straight_through, num_samples, categorical):
     sample = one_hot + (straight_through - tf.stop_gradient(straight_through))
     if not categorical:
         sample = sample[..., 1]
-    values, _ = util.call_f(f, sample, num_samples, logits, categorical)
+    values, _ = util.call_f(f, sample, num_samples, logits, categorical,
+                            differentiable=True)
     return util.surrogate(values)
 
 
 def gumbel_rao(f, logits, *, seed, num_samples=1, categorical=False,
-               temperature=1., num_rao_samples=10, name=None):
+               temperature=1., num_rao_samples=10, validate_args=False,
+               name=None):
     """Gumbel-Rao: Rao-Blackwellized straight-through Gumbel-Softmax.
 
     Samples `D ~ Categorical(softmax(logits))` (one-hot), evaluates `f(D)`,
@@ -67,6 +70,15 @@ def gumbel_rao(f, logits, *, seed, num_samples=1, categorical=False,
     The surrogate's value is the mean of `f` over samples (summed over the
     batch prefix `f` returns); variables used by `f` get the pathwise
     gradient at the discrete samples, which is unbiased.
+
+    At the boundaries: a Bernoulli logit of +inf or -inf (probability
+    exactly 1 or 0) and a categorical logit of -inf (a category of
+    probability 0) get a gradient of exactly 0, their true derivative, with
+    finite values and gradients elsewhere; huge finite logits give finite
+    results. NaN logits, a categorical logit of +inf and a categorical
+    variable whose logits are all -inf define no distribution and give NaN
+    (`validate_args=True` raises instead). Integer logits are converted to
+    float32.
 
     #### Mathematical Details
 
@@ -126,30 +138,46 @@ def gumbel_rao(f, logits, *, seed, num_samples=1, categorical=False,
       categorical: Python bool; `True` for one-hot categorical variables.
       temperature: Positive float, the Gumbel-Softmax temperature `tau`.
       num_rao_samples: Python int >= 1: conditional Gumbel draws per sample.
+      validate_args: Python bool, default `False`. When `True`, run-time
+        assertions (dropped under XLA) refuse NaN logits and, for categorical
+        variables, a +inf logit or a variable whose logits are all -inf;
+        and a temperature known only at run time must be positive and finite.
       name: Python `str` name for the ops.
 
     Returns:
       A scalar float `Tensor`, the surrogate.
 
     Raises:
-      ValueError: If `num_samples` or `num_rao_samples` is not an integer
-        >= 1, `temperature` is statically non-positive, or `f` returns a
-        wrongly shaped value.
+      TypeError: If `f` is not callable, `seed`, `categorical`,
+        `validate_args` or `name` is of the wrong kind, `logits` are not
+        real, `f` returns values that are not floating
+        TensorFlow values (it is differentiated), or `temperature` is not a
+        real number.
+      ValueError: If `num_samples` is not a Python integer >= 1, `seed`
+        does not have shape [2], `logits` lack a category axis (or have 0
+        categories) when categorical, `num_rao_samples` is
+        not a Python integer >= 1, `f` returns a wrongly shaped value, or
+        `temperature` is not positive and finite (checked when known before
+        run time) or does not broadcast to the batch shape.
     """
-    num_samples = util.check_num_samples(num_samples, 1)
-    seed = util.sanitize_seed(seed)
+    seed, num_samples, categorical, validate_args = util.check_arguments(
+        f, seed, num_samples, 1, categorical, validate_args, name)
     num_rao_samples = util.check_num_samples(
         num_rao_samples, 1, name="num_rao_samples")
     with tf.name_scope(name or "gumbel_rao"):
         sample_seed, rao_seed = noise.split_seed(seed, n=2)
         logits, cat_logits, one_hot = _one_hot_sample(
-            logits, num_samples, sample_seed, categorical)
-        temperature = util.check_positive(
-            temperature, "temperature", logits.dtype)
+            logits, num_samples, sample_seed, categorical, validate_args)
+        temperature = util.with_category_axis(util.convert_temperature(
+            temperature, logits, categorical, validate_args))
         z = util.draw_conditional_gumbel(cat_logits, one_hot, num_rao_samples,
-                                    rao_seed)
-        gumbels = tf.stop_gradient(z - cat_logits)
-        relaxed = numerics.softmax((cat_logits + gumbels) / temperature)
+                                         rao_seed)
+        # G = z - logits; a -inf logit (probability 0) has z = -inf too, and
+        # its Gumbel is irrelevant (the relaxation is 0 there), so it is set
+        # to 0 rather than computed as -inf - (-inf) = NaN.
+        gumbels = tf.stop_gradient(tf.where(
+            tf.math.is_inf(cat_logits), tf.zeros([], z.dtype), z - cat_logits))
+        relaxed = util.relaxed_softmax(cat_logits + gumbels, temperature)
         return _finish(f, logits, one_hot, tf.reduce_mean(relaxed, axis=0),
                        num_samples, categorical)
 
@@ -161,15 +189,23 @@ def _softmax_jacobian_proxy(logits, probs):
     `h = p * (logits - sum(p * logits))` with `p` held fixed gives
     `dh_i/dlogits_k = p_i (delta_ik - p_k)`. It is linear in the logits, so
     unlike `softmax(stop_gradient(log p - logits) + logits)` it needs no
-    logarithm of a possibly-underflowed probability.
+    logarithm of a possibly-underflowed probability. Two rewrites leave the
+    Jacobian unchanged and keep the value finite for -inf and huge logits:
+    the logits are shifted by their (constant) maximum, as the Jacobian has
+    rows summing to 0; and where `p_k = 0` the logit is replaced by 0, as
+    column k of the Jacobian is `-p p_k + p_k e_k = 0` (this avoids
+    `0 * -inf`).
     """
     probs = tf.stop_gradient(probs)
-    return probs * (logits - tf.reduce_sum(probs * logits, axis=-1,
-                                           keepdims=True))
+    shifted = logits - tf.stop_gradient(
+        tf.reduce_max(logits, axis=-1, keepdims=True))
+    shifted = tf.where(probs > 0., shifted, tf.zeros([], logits.dtype))
+    return probs * (shifted - tf.reduce_sum(probs * shifted, axis=-1,
+                                            keepdims=True))
 
 
 def reinmax(f, logits, *, seed, num_samples=1, categorical=False,
-            temperature=1., name=None):
+            temperature=1., validate_args=False, name=None):
     """ReinMax: a second-order straight-through estimator (Liu et al., 2023).
 
     Samples `D ~ Categorical(pi_0)`, `pi_0 = softmax(logits)`, evaluates
@@ -198,6 +234,15 @@ def reinmax(f, logits, *, seed, num_samples=1, categorical=False,
     The surrogate's value is the mean of `f` over samples (summed over the
     batch prefix `f` returns); variables used by `f` get the pathwise
     gradient at the discrete samples.
+
+    At the boundaries: a Bernoulli logit of +inf or -inf (probability
+    exactly 1 or 0) and a categorical logit of -inf (a category of
+    probability 0) get a gradient of exactly 0, their true derivative, with
+    finite values and gradients elsewhere; huge finite logits give finite
+    results. NaN logits, a categorical logit of +inf and a categorical
+    variable whose logits are all -inf define no distribution and give NaN
+    (`validate_args=True` raises instead). Integer logits are converted to
+    float32.
 
     #### Mathematical Details
 
@@ -242,24 +287,36 @@ def reinmax(f, logits, *, seed, num_samples=1, categorical=False,
       num_samples: Python int >= 1: samples (and evaluations of `f`).
       categorical: Python bool; `True` for one-hot categorical variables.
       temperature: Positive float `tau` of `softmax(logits / tau)` in `pi_1`.
+      validate_args: Python bool, default `False`. When `True`, run-time
+        assertions (dropped under XLA) refuse NaN logits and, for categorical
+        variables, a +inf logit or a variable whose logits are all -inf;
+        and a temperature known only at run time must be positive and finite.
       name: Python `str` name for the ops.
 
     Returns:
       A scalar float `Tensor`, the surrogate.
 
     Raises:
-      ValueError: If `num_samples` is not an integer >= 1, `temperature` is
-        statically non-positive, or `f` returns a wrongly shaped value.
+      TypeError: If `f` is not callable, `seed`, `categorical`,
+        `validate_args` or `name` is of the wrong kind, `logits` are not
+        real, `f` returns values that are not floating
+        TensorFlow values (it is differentiated), or `temperature` is not a
+        real number.
+      ValueError: If `num_samples` is not a Python integer >= 1, `seed`
+        does not have shape [2], `logits` lack a category axis (or have 0
+        categories) when categorical, `f` returns a wrongly
+        shaped value, or `temperature` is not positive and finite (checked
+        when known before run time) or does not broadcast to the batch shape.
     """
-    num_samples = util.check_num_samples(num_samples, 1)
-    seed = util.sanitize_seed(seed)
+    seed, num_samples, categorical, validate_args = util.check_arguments(
+        f, seed, num_samples, 1, categorical, validate_args, name)
     with tf.name_scope(name or "reinmax"):
         logits, cat_logits, one_hot = _one_hot_sample(
-            logits, num_samples, seed, categorical)
-        temperature = util.check_positive(
-            temperature, "temperature", logits.dtype)
+            logits, num_samples, seed, categorical, validate_args)
+        temperature = util.with_category_axis(util.convert_temperature(
+            temperature, logits, categorical, validate_args))
         pi_0 = numerics.softmax(cat_logits)
-        pi_1 = 0.5 * (one_hot + numerics.softmax(cat_logits / temperature))
+        pi_1 = 0.5 * (one_hot + util.relaxed_softmax(cat_logits, temperature))
         t = (2. * _softmax_jacobian_proxy(cat_logits, pi_1)
              - 0.5 * _softmax_jacobian_proxy(cat_logits, pi_0))
         return _finish(f, logits, one_hot, t, num_samples, categorical)

@@ -1,19 +1,24 @@
 """Private helpers shared by the gradient estimators in `relaxtfp.estimators`.
 
-Every estimator follows one calling convention,
+The estimators share one calling convention (see `relaxtfp.estimators` for
+where `relax` and the REBAR/RELAX pair differ),
 
     surrogate = NAME(f, logits, *, seed, num_samples=..., **options)
 
-and builds its scalar surrogate from the same pieces, kept here so that the
+and build their scalar surrogate from the same pieces, kept here so that the
 conventions are written once:
 
-* argument checking (`check_num_samples`, `check_positive`,
-  `convert_logits`), with messages that name the argument and the rule;
+* argument checking (`check_callable`, `check_bool`, `check_name`,
+  `check_num_samples`, `sanitize_seed`, `convert_logits`,
+  `convert_temperature`, `convert_real`), with messages that name the
+  argument and the rule;
 * sampling Bernoulli and categorical variables from `relaxtfp.internal.noise`
   (Philox, stateless, full-shape noise);
-* calling `f` and checking the shape of what it returns (`call_f`);
+* calling `f` and checking what it returns (`call_f`);
+* relaxations that stay finite, with finite derivatives, for any finite or
+  infinite pre-activation (`relaxed_sigmoid`, `relaxed_softmax`);
 * the surrogate: its value is the Monte Carlo estimate of E[f] and its
-  gradient is the estimator (`surrogate`).
+  gradient is the estimator (`surrogate`, `gradient_term`).
 
 Shapes. `batch` is `logits.shape` without the trailing category axis (for
 Bernoulli variables, `batch = logits.shape`). `f` receives a sample of shape
@@ -25,45 +30,146 @@ elementwise `f` (r = len(batch)) and a `f` that reduces over the latent
 axes (for example r = 1 for a batch of examples with D latent bits each) are
 supported. The surrogate value is the sum over the prefix elements of the
 mean over samples of `f`.
+
+Infinite logits. A Bernoulli logit of +inf or -inf is the point mass at 1 or
+0, and a categorical logit of -inf a category of probability 0; the
+derivative of `E[f]` with respect to such a logit is exactly 0 (the sigmoid
+and the softmax are flat there). `log_prob` and `gradient_term` are written
+so that these inputs give finite values and exactly zero gradients instead of
+`0 * inf = NaN`. A categorical logit of +inf, a variable whose logits are all
+-inf, and NaN have no such meaning: they give NaN (or, with
+`validate_args=True`, raise), as TFP's distributions do.
 """
+
+import numbers
 
 import numpy as np
 import tensorflow as tf
 
 from relaxtfp.internal import noise
+from relaxtfp.internal import numerics
 from relaxtfp.internal import parameters
-from relaxtfp.internal.tfp_internal import samplers
+from relaxtfp.internal.tfp_internal import assert_util
 
 __all__ = [
     "as_two_categories",
     "broadcast_to_latent",
     "call_f",
+    "check_arguments",
+    "check_bool",
+    "check_callable",
+    "check_name",
     "check_num_samples",
-    "check_positive",
-    "draw_conditional_gumbel",
+    "check_static",
     "convert_logits",
+    "convert_real",
+    "convert_temperature",
+    "draw_conditional_gumbel",
+    "gradient_term",
     "log_prob",
     "reduce_latent",
+    "relaxed_sigmoid",
+    "relaxed_softmax",
     "sanitize_seed",
     "sample_bernoulli_uniform",
     "sample_categorical",
     "surrogate",
+    "with_category_axis",
 ]
 
 
-def sanitize_seed(seed):
-    """A TFP stateless seed, also accepting integer tensors of any dtype.
+def check_callable(fn, name):
+    """Raises `TypeError` unless `fn` is callable."""
+    if not callable(fn):
+        raise TypeError(f"Argument `{name}` must be callable; got {fn!r}.")
+    return fn
 
-    `keras.random.SeedGenerator.next()` returns an int64 pair, which TFP's
-    `samplers.sanitize_seed` rejects (it wants int32); the pair is cast
-    (wrapping modulo 2**32, which keeps distinct seeds distinct in practice)
-    so estimators can be called from a Keras `train_step` directly.
+
+def check_bool(value, name):
+    """Returns `value` as a Python bool, or raises `TypeError`.
+
+    Options that select a code path (`categorical`, `validate_args`) must be
+    known when the graph is built, so a tensor is refused, and so is any
+    other truthy object (`"yes"`, `1`), which would select a path silently.
     """
-    if isinstance(seed, (tf.Tensor, tf.Variable, np.ndarray)) and (
-            tf.as_dtype(seed.dtype).is_integer
-            and tf.as_dtype(seed.dtype) != tf.int32):
-        seed = tf.cast(seed, tf.int32)
-    return samplers.sanitize_seed(seed)
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(
+            f"Argument `{name}` must be a Python bool; got {value!r}.")
+    return bool(value)
+
+
+def check_name(name):
+    """Raises `TypeError` unless `name` is `None` or a Python `str`."""
+    if name is not None and not isinstance(name, str):
+        raise TypeError(
+            f"Argument `name` must be a Python str or None; got {name!r}.")
+    return name
+
+
+def sanitize_seed(seed):
+    """A shape-[2] int32 stateless seed; raises if `seed` is not one.
+
+    Accepts what TFP accepts (`None`, a Python int, or a shape-[2] integer
+    tensor, array or sequence) and integer tensors of any integer dtype,
+    such as the int64 pair of `keras.random.SeedGenerator.next()` (cast by
+    `noise.sanitize_seed`, keeping the low 32 bits). Anything else raises
+    `TypeError` (not an integer) or `ValueError` (not shape [2]) naming
+    `seed`: TensorFlow's stateless kernels would otherwise read only part of
+    a longer seed, silently.
+    """
+    if seed is None or (isinstance(seed, numbers.Integral)
+                        and not isinstance(seed, (bool, np.bool_))):
+        return noise.sanitize_seed(seed)
+    rule = ("Argument `seed` must be None, a Python int, or an integer "
+            "tensor of shape [2]")
+    if isinstance(seed, (str, bytes, bool, np.bool_)):
+        raise TypeError(f"{rule}; got {seed!r}.")
+    if not tf.is_tensor(seed):
+        try:
+            array = np.asarray(seed)
+        except (TypeError, ValueError) as e:
+            raise TypeError(f"{rule}; got {seed!r}.") from e
+        if array.dtype.kind not in "iu":
+            raise TypeError(f"{rule}; got {seed!r}.")
+        seed = tf.constant(array)
+    if not seed.dtype.is_integer:
+        raise TypeError(f"{rule}; got a tensor of dtype {seed.dtype.name}.")
+    if not seed.shape.is_compatible_with([2]):
+        raise ValueError(f"{rule}; got shape {seed.shape}.")
+    return noise.sanitize_seed(seed)
+
+
+def check_arguments(f, seed, num_samples, minimum, categorical,
+                    validate_args, name):
+    """The checks every estimator makes before it builds anything.
+
+    Returns `(seed, num_samples, categorical, validate_args)`: the sanitized
+    seed, the number of samples as a Python int >= `minimum`, and the two
+    options as Python bools.
+    """
+    check_callable(f, "f")
+    num_samples = check_num_samples(num_samples, minimum)
+    categorical = check_bool(categorical, "categorical")
+    validate_args = check_bool(validate_args, "validate_args")
+    check_name(name)
+    return sanitize_seed(seed), num_samples, categorical, validate_args
+
+
+def check_static(x, name, positive=False):
+    """Raises `ValueError` if the value of `x`, when known before run time,
+    is not finite (and, with `positive=True`, positive).
+
+    Returns that value (a NumPy array), or `None` when it is not known.
+    """
+    value = tf.get_static_value(x)
+    if value is None:
+        return None
+    value = np.asarray(value)
+    ok = np.isfinite(value) & (value > 0 if positive else True)
+    if not np.all(ok):
+        rule = "positive and finite" if positive else "finite"
+        raise ValueError(f"Argument `{name}` must be {rule}; got {value}.")
+    return value
 
 
 def check_num_samples(num_samples, minimum=1, name="num_samples"):
@@ -84,35 +190,117 @@ def check_num_samples(num_samples, minimum=1, name="num_samples"):
     return int(num_samples)
 
 
-def check_positive(x, name, dtype):
-    """Converts `x` to `dtype`; raises `ValueError` if statically <= 0.
+def convert_real(x, name, dtype=None):
+    """`x` as a tensor of the float `dtype`; `TypeError` unless real-valued.
 
-    A value only known at run time (a `tf.Variable`, a traced tensor) is not
-    checked.
+    Python numbers, NumPy arrays and tensors of any floating or integer
+    dtype are converted (a tensor is cast, as Keras casts a float32
+    variable to a float16 layer's compute dtype: hyperparameters such as
+    `temperature` follow the dtype of `logits`). With `dtype=None` the
+    value keeps its own dtype (NumPy's for Python numbers). `None`, strings,
+    booleans and complex numbers raise `TypeError` naming the argument.
     """
-    x = tf.convert_to_tensor(x, dtype=dtype, name=name)
-    value = tf.get_static_value(x)
-    if value is not None and not np.all(np.asarray(value) > 0):
-        raise ValueError(f"Argument `{name}` must be positive; got {value}.")
+    rule = f"Argument `{name}` must be a real number (floating or integer)"
+    if x is None or isinstance(x, (str, bytes)):
+        raise TypeError(f"{rule}; got {x!r}.")
+    if not (tf.is_tensor(x) or isinstance(x, tf.Variable)):
+        try:
+            array = np.asarray(x)
+        except (TypeError, ValueError) as e:
+            raise TypeError(f"{rule}; got {x!r}.") from e
+        if array.dtype.kind not in "fiu":
+            raise TypeError(f"{rule}; got {x!r}.")
+        return tf.constant(array, dtype=dtype, name=name)
+    x_dtype = tf.as_dtype(x.dtype)
+    if x_dtype.is_bool or not (x_dtype.is_floating or x_dtype.is_integer):
+        raise TypeError(f"{rule}; got a tensor of dtype {x_dtype.name}.")
+    return tf.cast(x, dtype or x_dtype, name=name)
+
+
+def convert_temperature(x, logits, categorical, validate_args,
+                        name="temperature"):
+    """A positive, finite temperature in the dtype of `logits`.
+
+    Its shape must broadcast to the batch shape without changing it (one
+    temperature, or one per variable). A value known when the graph is built
+    is checked then (`ValueError` naming the argument); with
+    `validate_args=True` a value computed at run time (such as
+    `tf.exp(log_temperature)` inside a `tf.function`) gets run-time
+    assertions. Zero, negative, infinite and NaN temperatures are refused:
+    at 0 the relaxation is the discrete sample itself (no derivative) and at
+    +inf it is constant (derivative 0), so neither gives a gradient.
+    """
+    x = convert_real(x, name, logits.dtype)
+    batch_shape = logits.shape[:batch_rank(logits, categorical)]
+    try:
+        shape = tf.broadcast_static_shape(x.shape, batch_shape)
+    except ValueError:
+        shape = None
+    if shape is None or not shape.is_compatible_with(batch_shape) or (
+            x.shape.rank is not None and x.shape.rank > batch_shape.rank):
+        raise ValueError(
+            f"Argument `{name}` must be a scalar or broadcast to the batch "
+            f"shape {batch_shape} of `logits`; got shape {x.shape}.")
+    if check_static(x, name, positive=True) is None and validate_args:
+        with tf.control_dependencies([
+                assert_util.assert_positive(
+                    x, message=f"Argument `{name}` must be positive."),
+                tf.debugging.assert_all_finite(
+                    x, message=f"Argument `{name}` must be finite.")]):
+            x = tf.identity(x)
     return x
 
 
-def convert_logits(logits, categorical):
+def convert_logits(logits, categorical, validate_args=False):
     """Converts `logits` to a floating tensor (float32 unless given float).
 
-    `tf.Variable`s are read here, inside the caller's tape, so gradients
-    reach them.
+    Integer logits are converted (`parameters.float_dtype`); a
+    `tf.Variable` is read here, inside the caller's tape, so gradients
+    reach it. The rank must be static, and categorical logits need a
+    category axis of at least one category. With `validate_args=True`,
+    run-time assertions (TFP-style; ignored under XLA, as TensorFlow drops
+    assertions there) refuse NaN and, for categorical logits, +inf and a
+    variable whose logits are all -inf.
     """
+    if logits is None or isinstance(logits, (str, bytes)):
+        raise TypeError(
+            f"Argument `logits` must be a real tensor; got {logits!r:.80}.")
     dtype = parameters.float_dtype(logits=logits)
-    logits = parameters.convert_float(logits, dtype=dtype, name="logits")
-    logits = tf.convert_to_tensor(logits)
-    if categorical and logits.shape.rank is not None and logits.shape.rank < 1:
+    try:
+        logits = tf.convert_to_tensor(
+            parameters.convert_float(logits, dtype=dtype, name="logits"))
+    except (TypeError, ValueError) as e:
+        raise type(e)(
+            f"Argument `logits` must be a real tensor; got {logits!r:.80} "
+            f"({e})") from e
+    if logits.shape.rank is None:
+        raise ValueError("Argument `logits` must have a statically known rank.")
+    if categorical and logits.shape.rank < 1:
         raise ValueError(
             "Argument `logits` must have a trailing category axis (rank >= 1) "
             "when `categorical=True`.")
-    if logits.shape.rank is None:
-        raise ValueError("Argument `logits` must have a statically known rank.")
-    return logits
+    if categorical and logits.shape[-1] == 0:
+        raise ValueError(
+            "Argument `logits` must have at least one category (a last axis "
+            "of size >= 1) when `categorical=True`; got shape "
+            f"{logits.shape}.")
+    if not validate_args:
+        return logits
+    assertions = [tf.debugging.assert_equal(
+        tf.reduce_any(tf.math.is_nan(logits)), False,
+        message="Argument `logits` must not contain NaN.")]
+    if categorical:
+        assertions += [
+            tf.debugging.assert_equal(
+                tf.reduce_any(logits == np.inf), False,
+                message="Argument `logits` must be below +inf when "
+                "`categorical=True` (a +inf logit makes softmax undefined)."),
+            tf.debugging.assert_equal(
+                tf.reduce_all(tf.reduce_any(logits > -np.inf, axis=-1)), True,
+                message="Argument `logits` must have a logit above -inf for "
+                "every categorical variable (all -inf is no distribution).")]
+    with tf.control_dependencies(assertions):
+        return tf.identity(logits)
 
 
 def batch_rank(logits, categorical):
@@ -139,50 +327,84 @@ def sample_categorical(logits, num_samples, seed):
 
 
 def log_prob(samples, logits, categorical):
-    """Elementwise log-probability, shape `[m] + batch`.
+    """Elementwise log-probability of drawn samples, shape `[m] + batch`.
 
-    Bernoulli: `b * logits - softplus(logits)` (exact in both tails).
-    Categorical: `sum(one_hot * log_softmax(logits), -1)`.
+    Bernoulli: `log sigmoid(logits)` if b = 1, `log sigmoid(-logits)` if
+    b = 0, each as `-softplus(-+logits)`: exact in both tails, and 0 (with
+    derivative 0) at the infinite logit that makes the drawn outcome
+    certain, where `b * logits - softplus(logits)` would be `inf - inf`.
+    Categorical: `log_softmax(logits)` at the drawn category; the other
+    categories are masked out with `where` rather than multiplied by 0, as
+    their log-probability may be -inf (a -inf logit, or a huge finite one
+    whose `log_softmax` overflows).
     """
     if categorical:
-        return tf.reduce_sum(samples * tf.math.log_softmax(logits), axis=-1)
-    return samples * logits - tf.math.softplus(logits)
+        log_softmax = tf.math.log_softmax(logits)
+        return tf.reduce_sum(
+            tf.where(samples > 0.5, log_softmax, tf.zeros([], logits.dtype)),
+            axis=-1)
+    return tf.where(samples > 0.5, -tf.math.softplus(-logits),
+                    -tf.math.softplus(logits))
 
 
 def as_two_categories(logits):
-    """Bernoulli logits `t` as 2-category logits `[0, t]` (category 1 is b=1).
+    """Bernoulli logits `t` as 2-category logits (category 1 is b = 1).
 
-    softmax([0, t])[1] = sigmoid(t), so a Bernoulli variable is the second
-    component of a one-hot 2-category variable.
+    The logits are the log-probabilities `[log sigmoid(-t), log sigmoid(t)]`,
+    so softmax of them is `[1 - sigmoid(t), sigmoid(t)]` (as for `[0, t]`,
+    which differs by a constant), and `t = +inf` gives `[-inf, 0]`, a valid
+    pair of logits, where `[0, inf]` would make softmax `inf - inf`.
     """
-    return tf.stack([tf.zeros_like(logits), logits], axis=-1)
+    return tf.stack([numerics.log_sigmoid(-logits),
+                     numerics.log_sigmoid(logits)], axis=-1)
 
 
-def call_f(f, samples, num_evaluations, logits, categorical):
-    """Calls `f(samples)` and checks its shape: `[m] + batch[:r]`.
+def call_f(f, samples, num_evaluations, logits, categorical,
+           differentiable=False, name="f"):
+    """Calls `f(samples)` and checks its values: `[m] + batch[:r]`, real.
 
-    Returns the values, converted to the dtype of `logits`, and the prefix
-    rank r.
+    Integer values are converted to the dtype of `logits` (as are floating
+    values of another precision), unless `differentiable=True`: an estimator
+    that differentiates `f` with respect to its input needs floating
+    TensorFlow values, so integer values, and values that are not a
+    TensorFlow tensor (a NumPy array carries no gradient), raise `TypeError`.
+    None, booleans, strings and complex values always raise `TypeError`.
+
+    Returns the values and the prefix rank r.
     """
-    values = tf.convert_to_tensor(f(samples))
-    if not values.dtype.is_floating:
-        raise ValueError(
-            f"Argument `f` must return floating values; got {values.dtype}.")
+    raw = f(samples)
+    rule = f"Argument `{name}` must return real (floating or integer) values"
+    if differentiable:
+        rule = (f"Argument `{name}` must return floating TensorFlow values "
+                "computed from its input, so that they can be differentiated")
+        if not tf.is_tensor(raw):
+            raise TypeError(f"{rule}; got {type(raw).__name__} {raw!r:.80}.")
+    try:
+        values = tf.convert_to_tensor(raw)
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"{rule}; got {type(raw).__name__} {raw!r:.80}.") from e
+    ok = values.dtype.is_floating or (
+        values.dtype.is_integer and not values.dtype.is_bool
+        and not differentiable)
+    if not ok:
+        raise TypeError(f"{rule}; got values of dtype {values.dtype.name}.")
     values = tf.cast(values, logits.dtype)
     batch_shape = logits.shape[:batch_rank(logits, categorical)]
     rank = values.shape.rank
     expected = f"[{num_evaluations}] + a prefix of {batch_shape.as_list()}"
     if rank is None or rank < 1 or rank - 1 > batch_shape.rank:
         raise ValueError(
-            f"Argument `f` must return values of shape {expected} (the sample "
-            f"axis, then a prefix of the batch shape); got shape {values.shape}.")
+            f"Argument `{name}` must return values of shape {expected} (the "
+            "sample axis, then a prefix of the batch shape); got shape "
+            f"{values.shape}.")
     prefix_rank = rank - 1
     want = tf.TensorShape([num_evaluations]).concatenate(
         batch_shape[:prefix_rank])
     if not values.shape.is_compatible_with(want):
         raise ValueError(
-            f"Argument `f` must return values of shape {expected} (the sample "
-            f"axis, then a prefix of the batch shape); got shape {values.shape}.")
+            f"Argument `{name}` must return values of shape {expected} (the "
+            "sample axis, then a prefix of the batch shape); got shape "
+            f"{values.shape}.")
     return values, prefix_rank
 
 
@@ -201,7 +423,75 @@ def broadcast_to_latent(values, target_rank):
         [tf.shape(values), tf.ones([extra], tf.int32)], axis=0))
 
 
-def surrogate(values, gradient_term=None):
+def _saturation(dtype, log_smallest):
+    """`1 - log(smallest)` for the dtype's smallest normal or subnormal."""
+    info = np.finfo(tf.as_dtype(dtype).as_numpy_dtype)
+    smallest = info.smallest_subnormal if log_smallest == "subnormal" else info.tiny
+    return 1. - float(np.log(np.float64(smallest)))
+
+
+def relaxed_sigmoid(z, temperature):
+    """`sigmoid(z / temperature)` in the open interval (0, 1), for any `z`.
+
+    Values are those of `numerics.sigmoid_in_open_unit`. Beyond
+    `|z / temperature| = T = 1 - log(tiny)` that function returns one of its
+    two clip values, so `z` is first clipped to `[-T, T] * temperature`:
+    the values are unchanged, and for infinite or huge `z`, where
+    `z / temperature` overflows, the derivatives stay finite (0 with respect
+    to `z`, 0 with respect to `temperature`) instead of `0 * inf = NaN`.
+    """
+    bound = _saturation(z.dtype, "normal") * temperature
+    return numerics.sigmoid_in_open_unit(
+        tf.clip_by_value(z, -bound, bound), temperature)
+
+
+def relaxed_softmax(x, temperature):
+    """`softmax(x / temperature)` over the last axis, for any `x` with a
+    finite maximum per row (-inf entries, huge finite entries).
+
+    Computed as `softmax(max(x - m, -T * temperature) / temperature)` with
+    `m = stop_gradient(max(x))` (softmax is invariant to the shift, whose
+    derivative cancels) and `T = 1 - log(smallest subnormal)`, so that
+    `exp(-T) == 0` exactly: entries below the clip round to the same 0 as
+    before, while `x / temperature` can no longer overflow to `+inf` (NaN
+    values) and `x - m = -inf` no longer meets a zero derivative in
+    `0 * inf` (NaN derivatives with respect to `temperature`).
+    """
+    m = tf.stop_gradient(tf.reduce_max(x, axis=-1, keepdims=True))
+    bound = _saturation(x.dtype, "subnormal") * temperature
+    return numerics.softmax(tf.math.maximum(x - m, -bound) / temperature)
+
+
+def with_category_axis(x):
+    """Appends a unit category axis to a non-scalar per-variable parameter
+    (one value per variable of the batch), so it broadcasts against
+    `batch + [K]`; a scalar is returned as it is."""
+    return x if x.shape.rank == 0 else x[..., tf.newaxis]
+
+
+def gradient_term(grad, logits, categorical=False):
+    """A scalar that is exactly 0 and whose gradient w.r.t. `logits` is `grad`.
+
+    Written `sum(stop_gradient(grad) * (l - stop_gradient(l)))`, where `l` is
+    `logits` with infinite entries replaced by 0: its value is 0 for any
+    finite `grad` (so huge logits cannot overflow the surrogate's value, as
+    `sum(grad * logits)` would), the gradient at an infinite logit is 0 (the
+    exact derivative there; a per-sample estimate need not be), and a NaN
+    logit gets a NaN gradient (and the term a NaN value) rather than a
+    finite one. With `categorical=True`, so do a +inf logit and every logit
+    of a variable whose logits are all -inf: neither defines a distribution.
+    """
+    invalid = tf.math.is_nan(logits)
+    if categorical:
+        invalid |= logits == np.inf
+        invalid |= tf.reduce_all(logits == -np.inf, axis=-1, keepdims=True)
+    safe = tf.where(tf.math.is_inf(logits), tf.zeros([], logits.dtype), logits)
+    grad = tf.stop_gradient(tf.where(
+        invalid, tf.constant(np.nan, logits.dtype), grad))
+    return tf.reduce_sum(grad * (safe - tf.stop_gradient(safe)))
+
+
+def surrogate(values, term=None):
     """The scalar surrogate of every estimator.
 
     value: `sum over the prefix of mean over samples of f`, the Monte Carlo
@@ -209,13 +499,14 @@ def surrogate(values, gradient_term=None):
     `f` uses directly (pathwise: decoder weights, and `logits` if `f` reads
     them), with the discrete samples held fixed.
 
-    `gradient_term` carries the estimator's gradient with respect to
-    `logits`; it enters as `t - stop_gradient(t)`, which is exactly zero in
-    value, so the surrogate's value stays the Monte Carlo estimate.
+    `term` carries the estimator's gradient with respect to `logits`; it
+    enters as `term - stop_gradient(term)`, which is exactly zero in value
+    when `term` is finite, so the surrogate's value stays the Monte Carlo
+    estimate.
     """
     result = tf.reduce_sum(tf.reduce_mean(values, axis=0))
-    if gradient_term is not None:
-        result = result + (gradient_term - tf.stop_gradient(gradient_term))
+    if term is not None:
+        result = result + (term - tf.stop_gradient(term))
     return result
 
 

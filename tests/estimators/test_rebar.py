@@ -314,12 +314,13 @@ def test_conditional_gumbel_has_the_exact_conditional_law(shift, seed):
 
 
 def test_regression_conditional_gumbel_valid_for_unnormalized_logits(seed):
-    """§9.7: relaxit's RELAX drew z_tilde_b = -log(-log v_b), the maximum of
-    Gumbels with NORMALIZED logits, so with raw logits shifted by +5 its
-    maximum was ~5 too small. Ours is shift-equivariant (z_tilde(logits + 5)
-    = z_tilde(logits) + 5 for the same noise, so its law is unchanged up to
+    """The conditional Gumbel sampler must be valid for unnormalized logits.
+    Drawing z_tilde_b = -log(-log v_b), the maximum of Gumbels with
+    NORMALIZED logits, makes the maximum ~5 too small for raw logits
+    shifted by +5. Ours is shift-equivariant (z_tilde(logits + 5) =
+    z_tilde(logits) + 5 for the same noise, so its law is unchanged up to
     the shift), its maximum matches the exact law (DKWM, false-failure rate
-    FALSE_FAIL_RATE), and the test would reject relaxit's law."""
+    FALSE_FAIL_RATE), and the test would reject the normalized-logits law."""
     logits = np.array([0.5, -1.0, 0.2])
     n = 100_000
     one_hot = tf.constant(np.eye(3)[[0] * n])
@@ -331,8 +332,8 @@ def test_regression_conditional_gumbel_valid_for_unnormalized_logits(seed):
     grid = np.linspace(log_z - 8., log_z + 12., 801)
     want = _max_cdf(grid, log_z)
     utils.assert_cdf_matches(z5[:, 0], grid, want, FALSE_FAIL_RATE)
-    relaxit_max_law = _max_cdf(grid, 0.)
-    utils.assert_detectable(want, relaxit_max_law, n, FALSE_FAIL_RATE)
+    normalized_max_law = _max_cdf(grid, 0.)
+    utils.assert_detectable(want, normalized_max_law, n, FALSE_FAIL_RATE)
 
 
 def test_conditional_gumbel_gradient_matches_finite_differences():

@@ -87,17 +87,17 @@ def test_conditional_gumbel_matches_the_exact_conditional_law(seed):
         cdf = _conditional_cdf(grid, logits, category)[i]
         utils.assert_cdf_matches(z[:, i], grid, cdf, FALSE_FAIL_RATE / 3,
                                  atol=1e-8)
-        # Power: the normalized-logits formula (relaxit-review section 9.7)
-        # would put the maximum at Gumbel(0) instead of Gumbel(log Z); a
+        # Power: a sampler that assumes normalized logits (sum(exp(logits))
+        # = 1) puts the maximum at Gumbel(0) instead of Gumbel(log Z); a
         # shift of the conditional law by log Z - 0 is detectable.
         wrong = _conditional_cdf(grid + log_z, logits, category)[i]
         utils.assert_detectable(cdf, wrong, NUM_SAMPLES, FALSE_FAIL_RATE / 3)
 
 
 def test_regression_conditional_gumbel_shift_invariant(seed):
-    """relaxit-review section 9.7: the RELAX conditional sampler assumed
-    sum(exp(logits)) = 1. Ours gives the same Gumbel noise G = z - logits
-    for logits and logits + 5 (same seed)."""
+    """The conditional Gumbel sampler must not assume sum(exp(logits)) = 1:
+    it gives the same Gumbel noise G = z - logits for logits and logits + 5
+    (same seed)."""
     logits = tf.constant([[0.3, -1.2, 0.8], [2.0, 0.0, -3.0]], tf.float64)
     one_hot = tf.constant([[0., 1., 0.], [0., 0., 1.]], tf.float64)
     g0 = estimator_util.draw_conditional_gumbel(logits, one_hot, 1000, seed) - logits
