@@ -15,6 +15,7 @@ __all__ = [
     "binary_concrete_log_prob",
     "bernoulli_logits_and_boundary",
     "boundary_value",
+    "clip_to_saturation",
     "gauss_legendre",
     "log_ndtr",
     "log_ndtr_nonpositive",
@@ -314,3 +315,25 @@ def boundary_value(value, slope, tangent):
     big = np.finfo(tf.as_dtype(tangent.dtype).as_numpy_dtype).max
     slope = tf.clip_by_value(tf.stop_gradient(slope), -big, big)
     return value + slope * tangent
+
+
+# |x| beyond which sigmoid(x) and exp(-|x|) round to exactly 1 and 0: exp(-110)
+# is below half the smallest float32 subnormal (1.4e-45), exp(-750) below that
+# of float64 (4.9e-324).
+_SATURATION = {tf.float16: 20., tf.bfloat16: 110., tf.float32: 110., tf.float64: 750.}
+
+
+def clip_to_saturation(y, temperature):
+    """`y` clipped to `[-c * temperature, c * temperature]`, c = saturation.
+
+    For the argument `y / temperature` of a sigmoid or (after subtracting the
+    maximum) of a softmax. Beyond `c` those are exactly 0 or 1 already, so
+    values are unchanged. What changes is the gradient with respect to the
+    temperature: that of `y / temperature` is `-y / temperature**2`, which
+    overflows for extreme `y` (logits of 1e30) and small temperatures
+    (1e-6 in float32), and then meets the zero derivative of the saturated
+    function as `0 * inf = NaN`. After the clip it is at most
+    `c / temperature`.
+    """
+    bound = _SATURATION.get(tf.as_dtype(y.dtype).base_dtype, 750.) * temperature
+    return tf.clip_by_value(y, -bound, bound)
