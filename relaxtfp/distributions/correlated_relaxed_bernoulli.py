@@ -303,6 +303,10 @@ class CorrelatedRelaxedBernoulli(LogitsProbsMixin,
     an infinite one-sided limit for `temperature > 1`, and its density at
     the class's own samples grows without bound. With infinite `logits`,
     zero is also the limit of every gradient with respect to the logits.
+    The sampler clips the sigmoid's argument where the sigmoid saturates
+    (see `relaxtfp.internal.numerics.clip_to_saturation`), so samples and
+    their gradients are finite for logits of any size and temperatures from
+    1e-30 to 1e30.
 
     The correlation of the gates is weaker than `R`. Each `z_k` is a
     function of `v_k` alone, so by Lancaster's theorem
@@ -612,8 +616,11 @@ class CorrelatedRelaxedBernoulli(LogitsProbsMixin,
         # Full-shape noise: every coordinate of every sample has its own draw.
         eps = noise.normal(shape, seed=seed, dtype=self.dtype)
         v = _chol_matvec(chol, eps)
+        t = temperature[..., tf.newaxis]
+        # The clip keeps the temperature gradient of a saturated sigmoid
+        # finite (see `numerics.clip_to_saturation`).
         z = tf.math.sigmoid(
-            (logits + _logit_ndtr(v)) / temperature[..., tf.newaxis])
+            numerics.clip_to_saturation(logits + _logit_ndtr(v), t) / t)
         low, high = self._ends()
         # Keep samples that rounded to 0 or 1 inside the support (see the
         # class docstring): the nearest representable interior points. A

@@ -1,5 +1,6 @@
 """The Hard Concrete distribution (Louizos, Welling and Kingma, 2018)."""
 
+import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
@@ -89,7 +90,11 @@ class HardConcrete(LogitsProbsMixin, tfd.AutoCompositeTensorDistribution):
     709 in float64) is clipped to it. Points that are impossible there
     (`log_prob` -inf) get a zero gradient. With infinite `logits` every
     gradient with respect to the logits is 0, the limit of a saturated
-    sigmoid. Extreme finite logits (such as +-1e30) need no special case.
+    sigmoid. Logits of any size (+-1e30) and temperatures from 1e-30 to 1e30
+    give finite samples, log-probs, statistics and gradients, in float32 and
+    float64: the sampler clips the sigmoid's argument where the sigmoid
+    saturates (see `relaxtfp.internal.numerics.clip_to_saturation`), which
+    changes no value but keeps the temperature gradient finite.
 
     #### Examples
 
@@ -227,7 +232,10 @@ class HardConcrete(LogitsProbsMixin, tfd.AutoCompositeTensorDistribution):
             temperature=temperature, logits=logits, low=low, high=high)], axis=0)
         # Full-shape noise: every element of every sample gets its own draw.
         logistic = noise.logistic(shape, seed=seed, dtype=self.dtype)
-        s = tf.math.sigmoid((logits + logistic) / temperature)
+        # The clip keeps the temperature gradient of a saturated sigmoid
+        # finite (see `numerics.clip_to_saturation`).
+        y = numerics.clip_to_saturation(logits + logistic, temperature)
+        s = tf.math.sigmoid(y / temperature)
         z = tf.clip_by_value(low + (high - low) * s, 0., 1.)
         # Probability 0 or 1: the gate is the constant 0 or 1 (derivative 0,
         # the limit: near the boundary the clip holds the sample there).
@@ -413,16 +421,20 @@ class HardConcrete(LogitsProbsMixin, tfd.AutoCompositeTensorDistribution):
             lambda w: dphi(g(w)) * dg(w) * tf.math.sigmoid(l_ - t_ * w), w0, w1)
 
         # Regime temperature > 1: integrate in l = temperature * w - logits.
-        l0 = temperature * w0 - logits
-        l1 = temperature * w1 - logits
+        # Evaluated at temperature >= 1 only (elsewhere the other regime is
+        # selected), so that 1 / temperature stays bounded in its gradient.
+        t_large = tf.math.maximum(temperature, 1.)
+        tl_ = t_large[..., tf.newaxis]
+        l0 = t_large * w0 - logits
+        l1 = t_large * w1 - logits
         lo = tf.clip_by_value(-_LOGISTIC_CUTOFF * tf.ones_like(l0), l0, l1)
         hi = tf.clip_by_value(_LOGISTIC_CUTOFF * tf.ones_like(l0), l0, l1)
-        w_lo = (lo + logits) / temperature
+        w_lo = (lo + logits) / t_large
         head = phi(g(w_lo[..., tf.newaxis]))[..., 0]
 
         def in_l(l):
-            w = (l + l_) / t_
-            return dphi(g(w)) * dg(w) * tf.math.sigmoid(-l) / t_
+            w = (l + l_) / tl_
+            return dphi(g(w)) * dg(w) * tf.math.sigmoid(-l) / tl_
         large = head + integrate(in_l, lo, hi)
         expectation = tf.where(temperature <= 1., small, large)
 
@@ -437,8 +449,15 @@ class HardConcrete(LogitsProbsMixin, tfd.AutoCompositeTensorDistribution):
             w = wb[..., tf.newaxis] + side[..., tf.newaxis] * (-y) / t_
             return (boundary_dphi(g(w), side[..., tf.newaxis]) * dg(w)
                     * tf.math.exp(-y) / t_)
-        slope = tf.math.exp(side * temperature * wb) * integrate(
-            in_y, tf.zeros_like(y_end), y_end)
+        # The prefactor's exponent is capped one below log(largest float) (at
+        # the log itself, exp rounds to inf in float32): a slope that large
+        # is clipped to the largest float anyway (`numerics.boundary_value`),
+        # and the cap keeps an overflowing prefactor times an integral of
+        # exactly 0 (the variance at p = 0 for huge temperatures) from being
+        # NaN.
+        log_max = np.log(np.finfo(dtype_util.as_numpy_dtype(self.dtype)).max) - 1.
+        prefactor = tf.math.exp(tf.math.minimum(side * temperature * wb, log_max))
+        slope = prefactor * integrate(in_y, tf.zeros_like(y_end), y_end)
         return expectation, side, tangent, slope
 
     def _mean(self):

@@ -90,7 +90,11 @@ class RebarRelaxation(LogitsProbsMixin, tfd.AutoCompositeTensorDistribution):
     for `temperature > 1`), and the density at the class's own samples grows
     without bound; 0 is also what `sigmoid_in_open_unit` gives wherever the
     sigmoid rounds to 0 or 1. With infinite `logits` every gradient with
-    respect to the logits is 0, the limit of a saturated sigmoid.
+    respect to the logits is 0, the limit of a saturated sigmoid. Logits of
+    any size (+-1e30) and temperatures from 1e-30 to 1e30 give finite
+    samples, log-probs and gradients: the samplers clip the sigmoid's
+    argument where it saturates (see
+    `relaxtfp.internal.numerics.clip_to_saturation`).
 
     Conditional sampler (derived in
     `relaxtfp.internal.noise.conditional_logistic`): given `b` and a fresh
@@ -229,8 +233,11 @@ class RebarRelaxation(LogitsProbsMixin, tfd.AutoCompositeTensorDistribution):
             temperature=temperature, logits=logits)], axis=0)
         # Full-shape noise: every element of every sample gets its own draw.
         z = logits + noise.logistic(shape, seed=seed, dtype=self.dtype)
-        # Probability 0 (1): the point mass at 0 (1), drawn as the nearest
-        # float inside (0, 1), a constant (see the class docstring).
+        # The clip keeps the temperature gradient of a saturated sigmoid
+        # finite (see `numerics.clip_to_saturation`). Probability 0 (1): the
+        # point mass at 0 (1), drawn as the nearest float inside (0, 1), a
+        # constant (see the class docstring).
+        z = numerics.clip_to_saturation(z, temperature)
         return self._at_ends(numerics.sigmoid_in_open_unit(z, temperature), side)
 
     def conditional_sample(self, b, seed=None, name="conditional_sample"):
@@ -275,7 +282,8 @@ class RebarRelaxation(LogitsProbsMixin, tfd.AutoCompositeTensorDistribution):
                     ps.shape(b), self._batch_shape_tensor(
                         temperature=temperature, logits=logits))
                 v = noise.uniform(shape, seed=seed, dtype=self.dtype)
-                z = noise.conditional_logistic(logits, b, v)
+                z = numerics.clip_to_saturation(
+                    noise.conditional_logistic(logits, b, v), temperature)
                 return self._at_ends(numerics.sigmoid_in_open_unit(z, temperature),
                                      side)
 
@@ -334,7 +342,8 @@ class RebarRelaxation(LogitsProbsMixin, tfd.AutoCompositeTensorDistribution):
     def _quantile(self, q):
         # P(X <= x) = sigmoid(temperature * logit(x) - logits), inverted.
         temperature, logits, side, _ = self._params()
-        x = tf.math.sigmoid((logits + numerics.logit(q)) / temperature)
+        y = numerics.clip_to_saturation(logits + numerics.logit(q), temperature)
+        x = tf.math.sigmoid(y / temperature)
         # Probability 0 (1): every quantile is the point 0 (1), a constant.
         zero = tf.zeros([], self.dtype)
         return tf.where(side < 0., zero, tf.where(side > 0., tf.ones([], self.dtype), x))

@@ -668,6 +668,29 @@ def test_boundary_probs_under_function_and_xla():
     np.testing.assert_allclose(tf.function(d.log_prob)(x[:, :]), d.log_prob(x), rtol=1e-5)
 
 
+@pytest.mark.parametrize("dtype", [tf.float32, tf.float64])
+@pytest.mark.parametrize("temperature", [1e-30, 1e-6, 1e6, 1e30])
+def test_extreme_logits_and_temperatures_are_finite(dtype, temperature):
+    """Logits of +-1e30 and +-inf with temperatures far outside 1e-3..1e3:
+    samples, log-probs and their gradients stay finite. In float32
+    the temperature gradient of a saturated sample, -(logits + L) /
+    temperature**2 times a zero derivative, was NaN from temperature 1e-6. (log_prob is
+    taken at fixed samples: in float32, temperature 1e30 with logits 1e30
+    meets the documented cancellation in temperature * logit(z) - logits)."""
+    t = tf.Variable(tf.constant(temperature, dtype))
+    logits = tf.Variable(tf.constant(
+        [[-np.inf, -1e30, -50.], [0., 50., 1e30], [np.inf, 0., 1.]], dtype))
+    d = CorrelatedRelaxedBernoulli(t, logits=logits, correlation=tf.constant(R_A, dtype))
+    with tf.GradientTape(persistent=True) as tape:
+        x = d.sample(64, seed=(1, 2))
+        outputs = [x, d.log_prob(tf.stop_gradient(x))]
+    assert np.all(np.isfinite(x.numpy()))
+    for out in outputs:
+        assert np.all(np.isfinite(out.numpy()))
+        for g in tape.gradient(out, [t, logits]):
+            assert np.all(np.isfinite(g.numpy()))
+
+
 def test_regression_validate_args_true_works():
     """§9.12: relaxit's constructor with validate_args=True raised TypeError
     ("'bool' object is not callable")."""

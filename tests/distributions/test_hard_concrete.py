@@ -366,6 +366,28 @@ def test_boundary_gradients_are_one_sided_limits(temperature, side):
         np.testing.assert_allclose(grad, quotient, rtol=2e-5, atol=1e-6, err_msg=name)
 
 
+@pytest.mark.parametrize("dtype", [tf.float32, tf.float64])
+@pytest.mark.parametrize("temperature", [1e-30, 1e-6, 1e6, 1e30])
+def test_extreme_logits_and_temperatures_are_finite(dtype, temperature):
+    """Logits of +-1e30 and +-inf with temperatures far outside 1e-3..1e3:
+    samples, log-probs, statistics and their gradients stay finite. In float32
+    the temperature gradient of a saturated sample, -(logits + L) /
+    temperature**2 times a zero derivative, was NaN from temperature 1e-6 (and
+    that of the mean's unused large-temperature quadrature branch at 1e-30);
+    at temperature 1e30 the variance's boundary slope was inf * 0."""
+    t = tf.Variable(tf.constant(temperature, dtype))
+    logits = tf.Variable(tf.constant([-np.inf, -1e30, -50., 0., 50., 1e30, np.inf], dtype))
+    d = HardConcrete(t, logits=logits)
+    with tf.GradientTape(persistent=True) as tape:
+        x = d.sample(64, seed=(1, 2))
+        outputs = [x, d.log_prob(x), d.mean(), d.variance(), d.prob_nonzero()]
+    assert np.all(np.isfinite(x.numpy()))
+    for out in outputs:
+        assert np.all(np.isfinite(out.numpy()))
+        for g in tape.gradient(out, [t, logits]):
+            assert np.all(np.isfinite(g.numpy()))
+
+
 # -- regressions for the reference library's defects (relaxit-review.md §9) -------
 
 
