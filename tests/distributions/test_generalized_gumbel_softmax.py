@@ -715,6 +715,16 @@ def test_extreme_logits_and_temperatures_are_finite(dtype, hard, temperature):
     assert tape.gradient(value, values) is not None
 
 
+def test_integer_values_and_probs_are_converted():
+    d = GeneralizedGumbelSoftmax(np.array([0, 1, 3]), 1, probs=np.array([0, 1, 0]), hard=True)
+    assert d.dtype == tf.float32
+    np.testing.assert_array_equal(d.sample_value(5, seed=(1, 2)), 1.)
+    np.testing.assert_array_equal(d.value_mean(), 1.)
+    d = GeneralizedGumbelSoftmax(np.array([0, 1, 3]), 0.5, logits=np.array([0, 1, 2]))
+    w = d.sample(5, seed=(1, 2))
+    assert w.dtype == tf.float32 and np.all(np.isfinite(d.log_prob(w).numpy()))
+
+
 # -- regressions for the reference library's defects (relaxit-review.md §9) -------
 
 

@@ -408,6 +408,14 @@ def test_extreme_logits_and_temperatures_are_finite(dtype, temperature):
             assert np.all(np.isfinite(g.numpy()))
 
 
+def test_integer_boundary_probs_are_converted():
+    d = RebarRelaxation(1, probs=np.array([0, 1]))
+    assert d.dtype == tf.float32
+    x = d.sample(5, seed=(1, 2))
+    assert np.all(np.isfinite(d.log_prob(x).numpy()))
+    np.testing.assert_array_equal(d.log_prob(x), 0.)
+
+
 # -- regressions for the reference library's defects (relaxit-review.md §9) -------
 
 
