@@ -630,9 +630,7 @@ class CorrelatedRelaxedBernoulli(LogitsProbsMixin,
 
     def _log_prob(self, x):
         temperature, logits, chol, side = self._params()
-        degenerate = tf.math.not_equal(side, 0.)
-        any_degenerate = tf.reduce_any(degenerate)
-        known = tf.get_static_value(any_degenerate)
+        known = self._static_any_degenerate()
         if known is not None:
             if not known:
                 return self._log_prob_with(x, temperature, logits, chol)
@@ -640,9 +638,21 @@ class CorrelatedRelaxedBernoulli(LogitsProbsMixin,
         # Only batches with a coordinate at probability 0 or 1 pay for the
         # extra factorization of `_log_prob_degenerate`.
         return tf.cond(
-            any_degenerate,
+            tf.reduce_any(tf.math.not_equal(side, 0.)),
             lambda: self._log_prob_degenerate(x, temperature, logits, chol, side),
             lambda: self._log_prob_with(x, temperature, logits, chol))
+
+    def _static_any_degenerate(self):
+        """Whether some coordinate has probability 0 or 1 (logits +-inf), if
+        the parameter's value is known at trace time; else `None`."""
+        if self._probs is not None:
+            param, boundary = self._probs, lambda p: np.any((p == 0.) | (p == 1.))
+        else:
+            param, boundary = self._logits, lambda lg: np.any(np.isinf(lg))
+        if tensor_util.is_ref(param):
+            return None
+        value = tf.get_static_value(param)
+        return None if value is None else bool(boundary(value))
 
     def _log_prob_degenerate(self, x, temperature, logits, chol, side):
         """`log_prob` where some coordinates have probability 0 or 1.
