@@ -28,6 +28,9 @@ _NUM_NEWTON_STEPS = 2
 # Validation tolerance for "unit diagonal", "symmetric" and "unit-norm rows",
 # in units of `eps * D` (the rounding of a D-term sum of squares).
 _VALIDATION_TOLERANCE_ULPS = 10.
+_NOT_POSITIVE_DEFINITE = ("Argument `correlation` must be a correlation matrix: "
+                          "it must be positive definite (its Cholesky "
+                          "factorization failed).")
 
 
 def _log_ndtr_and_derivative_tail(v):
@@ -146,6 +149,23 @@ def _ndtri_of_logit(x):
     return tf.where(x <= 0., v, -v)
 
 
+def _checked_cholesky(corr):
+    """The Cholesky factor of `corr`, asserting that it is finite.
+
+    `tf.linalg.cholesky` does not raise for a matrix that is not positive
+    definite: on CPU it returns NaN (and garbage above the diagonal). The
+    diagonal of the factor is then not all finite, and this raises
+    `InvalidArgumentError` naming `correlation` (eagerly and in
+    `tf.function`; XLA compiles run-time assertions away, and there the
+    factor stays NaN).
+    """
+    chol = tf.linalg.cholesky(corr)
+    finite = tf.reduce_all(tf.math.is_finite(tf.linalg.diag_part(chol)))
+    check = assert_util.assert_equal(finite, True, message=_NOT_POSITIVE_DEFINITE)
+    with tf.control_dependencies([check]):
+        return tf.identity(chol)
+
+
 def _fold_samples(chol, x):
     """`x` as columns `[B..., D, S]` against a batched factor `[B..., D, D]`.
 
@@ -253,8 +273,40 @@ class CorrelatedRelaxedBernoulli(LogitsProbsMixin,
     uniform, so a covariance would silently change the marginals. With
     `validate_args=True` both forms are checked (to a tolerance of
     `10 * D * eps` on the diagonal, symmetry and row norms); with
-    `validate_args=False` nothing is checked, and `correlation` that is not
-    positive definite makes its Cholesky decomposition fail.
+    `validate_args=False` these are not checked. Whatever `validate_args`,
+    a `correlation` that is not positive definite raises an error naming
+    `correlation`: `ValueError` at construction when its value is known
+    then (a constant, checked with NumPy's Cholesky factorization), and
+    otherwise `InvalidArgumentError` from `sample` or `log_prob` when the
+    factorization fails (the factor of `tf.linalg.cholesky` is then not
+    finite; it returns NaN on CPU rather than raising, and this class checks
+    the diagonal of the factor). Under XLA (`jit_compile=True`), which
+    compiles run-time assertions away as for every TFP check, a failed
+    factorization gives NaN instead.
+
+    Boundary probabilities. `probs` exactly 0 or 1 (`logits` -inf or +inf)
+    are valid for any coordinates: such a coordinate is the constant 0 or 1,
+    drawn as the nearest float inside (0, 1), `tiny` or `1 - eps / 2` (as
+    for a sample that rounds). The other coordinates S keep their law, the
+    Gaussian copula of their own correlation matrix `R[S, S]` with their
+    binary Concrete marginals, and `log_prob` is its density over S plus the
+    log-mass 0 of each constant coordinate at its point (-inf if it is
+    anywhere else): the density is taken on the face where the constant
+    coordinates sit, as `GeneralizedGumbelSoftmax` does for a dropped
+    category. This costs one more Cholesky factorization, of `R` with the
+    rows and columns of the constant coordinates replaced by those of the
+    identity, per batch member; it is computed only when some coordinate is
+    at the boundary (decided at trace time when `probs` or `logits` are
+    constants, by `tf.cond` otherwise). All values and gradients are finite
+    there. The constant coordinates get zero gradients: near the boundary a
+    coordinate behaves like `probs**(1 / temperature)`, whose derivative has
+    an infinite one-sided limit for `temperature > 1`, and its density at
+    the class's own samples grows without bound. With infinite `logits`,
+    zero is also the limit of every gradient with respect to the logits.
+    The sampler clips the sigmoid's argument where the sigmoid saturates
+    (see `relaxtfp.internal.numerics.clip_to_saturation`), so samples and
+    their gradients are finite for logits of any size and temperatures from
+    1e-30 to 1e30.
 
     The correlation of the gates is weaker than `R`. Each `z_k` is a
     function of `v_k` alone, so by Lancaster's theorem
@@ -413,6 +465,7 @@ class CorrelatedRelaxedBernoulli(LogitsProbsMixin,
             self._correlation_cholesky = convert_float(
                 correlation_cholesky, dtype=dtype, name="correlation_cholesky")
             self._check_static_shapes()
+            self._check_static_correlation()
             super().__init__(
                 dtype=dtype,
                 reparameterization_type=reparameterization.FULLY_REPARAMETERIZED,
@@ -444,6 +497,23 @@ class CorrelatedRelaxedBernoulli(LogitsProbsMixin,
             raise ValueError(
                 f"Arguments `{vec_name}` (shape {vec.shape}) and `{mat_name}` "
                 f"(shape {mat.shape}) must have the same event size D.")
+
+    def _check_static_correlation(self):
+        """Raises `ValueError` if `correlation` is known at construction and
+        is not positive definite (its Cholesky factorization fails), whatever
+        `validate_args`: the sampler would otherwise return NaN."""
+        if self._correlation is None or tensor_util.is_ref(self._correlation):
+            return
+        value = tf.get_static_value(self._correlation)
+        if value is None:
+            return
+        if not np.all(np.isfinite(value)):
+            raise ValueError(_NOT_POSITIVE_DEFINITE + " It has non-finite entries.")
+        try:
+            # Like tf.linalg.cholesky, this reads the lower triangle only.
+            np.linalg.cholesky(value)
+        except np.linalg.LinAlgError:
+            raise ValueError(_NOT_POSITIVE_DEFINITE) from None
 
     @classmethod
     def _parameter_properties(cls, dtype, num_classes=None):
@@ -512,7 +582,7 @@ class CorrelatedRelaxedBernoulli(LogitsProbsMixin,
     def _cholesky_no_checks(self):
         if self._correlation_cholesky is not None:
             return tensor_util.identity_as_tensor(self._correlation_cholesky)
-        return tf.linalg.cholesky(tf.convert_to_tensor(self._correlation))
+        return _checked_cholesky(tf.convert_to_tensor(self._correlation))
 
     def _event_shape(self):
         return tf.broadcast_static_shape(self._vector_param().shape[-1:],
@@ -523,12 +593,22 @@ class CorrelatedRelaxedBernoulli(LogitsProbsMixin,
                                   ps.shape(self._matrix_param())[-1:])
 
     def _params(self):
-        return (tf.convert_to_tensor(self._temperature),
-                self._logits_parameter_no_checks(),
-                self._cholesky_no_checks())
+        """`(temperature, logits, chol, side, tangent)`, with the logits
+        finite: see `numerics.bernoulli_logits_and_boundary`. Coordinates
+        with `side != 0` (probability 0 or 1) are handled separately."""
+        logits, side, _ = numerics.bernoulli_logits_and_boundary(
+            logits=self._logits, probs=self._probs)
+        return (tf.convert_to_tensor(self._temperature), logits,
+                self._cholesky_no_checks(), side)
+
+    def _ends(self):
+        """The points that stand for 0 and 1: the nearest floats inside (0, 1)."""
+        np_dtype = dtype_util.as_numpy_dtype(self.dtype)
+        return (tf.constant(np.finfo(np_dtype).tiny, self.dtype),
+                tf.constant(np.nextafter(np_dtype(1), np_dtype(0)), self.dtype))
 
     def _sample_n(self, n, seed=None):
-        temperature, logits, chol = self._params()
+        temperature, logits, chol, side = self._params()
         shape = ps.concat([[n],
                            self._batch_shape_tensor(temperature=temperature,
                                                     logits=logits),
@@ -536,16 +616,77 @@ class CorrelatedRelaxedBernoulli(LogitsProbsMixin,
         # Full-shape noise: every coordinate of every sample has its own draw.
         eps = noise.normal(shape, seed=seed, dtype=self.dtype)
         v = _chol_matvec(chol, eps)
+        t = temperature[..., tf.newaxis]
+        # The clip keeps the temperature gradient of a saturated sigmoid
+        # finite (see `numerics.clip_to_saturation`).
         z = tf.math.sigmoid(
-            (logits + _logit_ndtr(v)) / temperature[..., tf.newaxis])
-        np_dtype = dtype_util.as_numpy_dtype(self.dtype)
+            numerics.clip_to_saturation(logits + _logit_ndtr(v), t) / t)
+        low, high = self._ends()
         # Keep samples that rounded to 0 or 1 inside the support (see the
-        # class docstring): the nearest representable interior points.
-        return tf.clip_by_value(z, np.finfo(np_dtype).tiny,
-                                np.nextafter(np_dtype(1), np_dtype(0)))
+        # class docstring): the nearest representable interior points. A
+        # coordinate with probability 0 (1) is the constant `low` (`high`).
+        z = tf.clip_by_value(z, low, high)
+        return tf.where(side < 0., low, tf.where(side > 0., high, z))
 
     def _log_prob(self, x):
-        temperature, logits, chol = self._params()
+        temperature, logits, chol, side = self._params()
+        known = self._static_any_degenerate()
+        if known is not None:
+            if not known:
+                return self._log_prob_with(x, temperature, logits, chol)
+            return self._log_prob_degenerate(x, temperature, logits, chol, side)
+        # Only batches with a coordinate at probability 0 or 1 pay for the
+        # extra factorization of `_log_prob_degenerate`.
+        return tf.cond(
+            tf.reduce_any(tf.math.not_equal(side, 0.)),
+            lambda: self._log_prob_degenerate(x, temperature, logits, chol, side),
+            lambda: self._log_prob_with(x, temperature, logits, chol))
+
+    def _static_any_degenerate(self):
+        """Whether some coordinate has probability 0 or 1 (logits +-inf), if
+        the parameter's value is known at trace time; else `None`."""
+        if self._probs is not None:
+            param, boundary = self._probs, lambda p: np.any((p == 0.) | (p == 1.))
+        else:
+            param, boundary = self._logits, lambda lg: np.any(np.isinf(lg))
+        if tensor_util.is_ref(param):
+            return None
+        value = tf.get_static_value(param)
+        return None if value is None else bool(boundary(value))
+
+    def _log_prob_degenerate(self, x, temperature, logits, chol, side):
+        """`log_prob` where some coordinates have probability 0 or 1.
+
+        Such a coordinate is the constant 0 (or 1), drawn as `low` (`high`)
+        of `_ends`. The others have the Gaussian-copula law of their own
+        sub-correlation matrix R_S (the marginal of a Gaussian copula on a
+        subset of coordinates), so the density is taken over them alone, and
+        each constant coordinate contributes its log-mass: 0 at its point,
+        -inf elsewhere (the convention of `GeneralizedGumbelSoftmax` for a
+        dropped category). R_S is embedded as R' = R on S x S and the
+        identity elsewhere; R' is positive definite with R, and its Cholesky
+        factor is that of R_S on S and the identity elsewhere, so with
+        v = 0 on the constant coordinates the usual formula gives the
+        density of the others.
+        """
+        keep = tf.math.equal(side, 0.)
+        if self._correlation is not None:
+            corr = tf.convert_to_tensor(self._correlation)
+        else:
+            corr = tf.linalg.matmul(chol, chol, adjoint_b=True)
+        both = keep[..., :, tf.newaxis] & keep[..., tf.newaxis, :]
+        eye = tf.eye(ps.shape(corr)[-1], dtype=self.dtype)
+        sub_chol = _checked_cholesky(tf.where(both, corr, eye))
+        low, high = self._ends()
+        at_end = tf.where(side < 0., (x > 0.) & (x <= low), (x >= high) & (x < 1.))
+        log_prob = self._log_prob_with(x, temperature, logits, sub_chol, keep)
+        ok = tf.reduce_all(keep | at_end, axis=-1)
+        return tf.where(ok, log_prob, tf.constant(float("-inf"), self.dtype))
+
+    def _log_prob_with(self, x, temperature, logits, chol, keep=None):
+        """The copula log density over the coordinates where `keep` (all if
+        `None`); the others must come with a factor `chol` that is the
+        identity on them (see `_log_prob_degenerate`)."""
         t = temperature[..., tf.newaxis]
         interior = (x > 0.) & (x < 1.)
         # Evaluate at a harmless stand-in outside (0, 1), so that no NaN
@@ -556,8 +697,13 @@ class CorrelatedRelaxedBernoulli(LogitsProbsMixin,
         # (see `_ndtri_of_logit`).
         l = t * numerics.logit(x_safe) - logits
         v = _ndtri_of_logit(l)
-        marginals = tf.reduce_sum(
-            numerics.binary_concrete_log_prob(x_safe, logits, t), axis=-1)
+        marginal = numerics.binary_concrete_log_prob(x_safe, logits, t)
+        if keep is not None:
+            zero = tf.zeros([], self.dtype)
+            v = tf.where(keep, v, zero)
+            marginal = tf.where(keep, marginal, zero)
+            interior = interior | ~keep
+        marginals = tf.reduce_sum(marginal, axis=-1)
         # v^T (R^{-1} - I) v = |w|^2 - |v|^2 with w = L^{-1} v. Write
         # w = v + d, d = L^{-1} (v - L v): then |w|^2 - |v|^2 = d . (2 v + d),
         # which has no cancellation when R is near I (d is small) and is

@@ -36,6 +36,31 @@ _SERIES_MIN_SCALE = 2.
 _SERIES_TERMS = 8
 
 
+# |u| beyond which ndtr(u) is exactly 0 or 1 and the normal density and
+# h, k, w of `_moments` are exactly 0, in float32 and float64 (Phi(-40) and
+# phi(40) are below 1e-347). Standardized arguments are clipped there before
+# the division by `scale` (see `_standardize`).
+_NDTR_SATURATION = 40.
+
+
+def _standardize(num, scale, lower=True):
+    """`num / scale`, with `num` first clipped to `+-_NDTR_SATURATION * scale`
+    (only from above if not `lower`).
+
+    Where the clip acts the normal CDF (or its log, from above) is already
+    exactly 0 or 1 (0), so values do not change; but the gradient of
+    `num / scale` with respect to `scale`, `-num / scale**2`, no longer
+    overflows (huge `loc`, tiny `scale`, infinite `loc`) to meet the zero
+    derivative of the saturated function as `0 * inf = NaN`. The lower side
+    of `log Phi` is not clipped: its value (about -u**2 / 2) matters there.
+    """
+    bound = _NDTR_SATURATION * scale
+    num = tf.math.minimum(num, bound)
+    if lower:
+        num = tf.math.maximum(num, -bound)
+    return num / scale
+
+
 def _std_normal_pdf(x):
     return tf.math.exp(-0.5 * tf.math.square(x) - _HALF_LOG_TWO_PI)
 
@@ -109,6 +134,22 @@ class GaussianRelaxedBernoulli(tfd.AutoCompositeTensorDistribution):
     is a few units in the last place of 1: measured against 50-digit
     quadrature for scales 1e-3 to 1e3 and |loc| <= 50, at most 6e-16 in
     float64 and 2e-7 in float32.
+
+    Extreme and infinite parameters. `loc` of -inf (+inf) is the constant
+    gate 0 (1): samples are that constant, `log_prob` is 0 there and -inf
+    elsewhere, the statistics take their exact values, and gradients are 0
+    (the limits of a saturated `Phi`). For any finite `loc` (+-1e30) and
+    `scale` from 1e-30 to 1e30, samples, the `log_prob` of samples, `mean`,
+    `variance`, `prob_nonzero`, `cdf` and `survival_function` are finite in
+    value and gradient, in float32 and float64: every standardized argument
+    `u = num / scale` of `Phi` is clipped to `|u| <= 40`, where `Phi` is
+    exactly 0 or 1, before the division, which changes no value but keeps
+    `-num / scale**2`, its derivative with respect to `scale`, from
+    overflowing against a zero derivative of `Phi`. `log Phi` is clipped
+    from above only (its lower tail, about `-u**2 / 2`, is a value that
+    matters), so `log_prob`, `log_cdf` and `log_survival_function` at points
+    that are impossible to within the float range are -inf with a gradient
+    that may be infinite.
 
     #### Examples
 
@@ -207,58 +248,93 @@ class GaussianRelaxedBernoulli(tfd.AutoCompositeTensorDistribution):
         eps = noise.normal(shape, seed=seed, dtype=self.dtype)
         return tf.clip_by_value(loc + scale * eps, 0., 1.)
 
+    def _infinite_loc(self, loc):
+        """`(loc, side)`: `loc` with +-inf replaced by a stand-in 0.5, and
+        `side` = -1 (+1) where `loc` is -inf (+inf), 0 elsewhere. An infinite
+        `loc` is the constant gate 0 (or 1); callers overwrite results there."""
+        infinite = tf.math.is_inf(loc)
+        zero = tf.zeros([], self.dtype)
+        return (tf.where(infinite, tf.constant(0.5, self.dtype), loc),
+                tf.where(infinite, tf.math.sign(loc), zero))
+
     def _log_prob(self, x):
         loc, scale = self._params()
+        loc, side = self._infinite_loc(loc)
         interior = (x > 0.) & (x < 1.)
-        # A harmless stand-in outside (0, 1) keeps tf.where's unused branch
-        # (and its gradient) finite.
-        x_safe = tf.where(interior, x, tf.constant(0.5, self.dtype))
+        at_zero = tf.equal(x, 0.)
+        at_one = tf.equal(x, 1.)
         # The Gaussian log density is a quadratic: finite for every finite
         # argument, even when scale = 1e-3 puts z = (x - loc) / scale at 1e3.
-        z = (x_safe - loc) / scale
+        # Outside (0, 1) its argument is 0, a harmless stand-in that keeps
+        # tf.where's unused branch (and its gradient) finite.
+        z = tf.where(interior & tf.equal(side, 0.), x - loc, tf.zeros([], self.dtype)) / scale
         log_density = -0.5 * tf.math.square(z) - tf.math.log(scale) - (
             _HALF_LOG_TWO_PI)
         # The atoms through log Phi, never log(1 - Phi): P(z = 1) =
         # Phi((loc - 1) / scale) is a left tail when loc << 1. An element is
         # at most one of the two atoms, so one `log_ndtr` serves both: its
-        # argument is selected first (-loc / scale at 0, (loc - 1) / scale
-        # elsewhere), which halves the special-function work of the step
-        # and still sends each atom's gradient to `loc` and `scale`.
-        at_zero = tf.equal(x, 0.)
-        log_atom = numerics.log_ndtr(
-            tf.where(at_zero, -loc, loc - 1.) / scale)
+        # argument is selected first (-loc / scale at 0, (loc - 1) / scale at
+        # 1, and 0 elsewhere), which halves the special-function work of the
+        # step and still sends each atom's gradient to `loc` and `scale`.
+        zero = tf.zeros([], self.dtype)
+        num = tf.where(at_zero, -loc, tf.where(at_one, loc - 1., zero))
+        num = tf.where(tf.equal(side, 0.), num, zero)  # Replaced below.
+        log_atom = numerics.log_ndtr(_standardize(num, scale, lower=False))
         neg_inf = tf.constant(float("-inf"), self.dtype)
-        return tf.where(
-            at_zero | tf.equal(x, 1.), log_atom,
-            tf.where(interior, log_density, neg_inf))
+        log_prob = tf.where(
+            at_zero | at_one, log_atom, tf.where(interior, log_density, neg_inf))
+        # Infinite loc: the constant gate, log-mass 0 at it (gradient 0, the
+        # limit of the saturated Phi).
+        at_gate = tf.where(side < 0., at_zero, at_one)
+        return tf.where(tf.equal(side, 0.), log_prob,
+                        tf.where(at_gate, tf.zeros([], self.dtype), neg_inf))
+
+    def _cdf_num(self, x, sign):
+        """`(num, scale, inside, side)` with num = sign * (x - loc) for x in
+        [0, 1) and finite loc (0 elsewhere, a harmless stand-in), and `side`
+        as in `_infinite_loc`."""
+        loc, scale = self._params()
+        loc, side = self._infinite_loc(loc)
+        inside = (x >= 0.) & (x < 1.)
+        num = tf.where(inside & tf.equal(side, 0.), sign * (x - loc), tf.zeros([], self.dtype))
+        return num, scale, inside, side
 
     def _log_cdf(self, x):
-        loc, scale = self._params()
-        inside = (x >= 0.) & (x < 1.)
-        x_safe = tf.where(inside, x, tf.constant(0.5, self.dtype))
-        log_cdf = numerics.log_ndtr((x_safe - loc) / scale)
+        num, scale, inside, side = self._cdf_num(x, 1.)
+        log_cdf = numerics.log_ndtr(_standardize(num, scale, lower=False))
+        # Infinite loc: P(z <= x) on [0, 1) is 1 for the gate 0, 0 for 1.
+        log_cdf = tf.where(tf.equal(side, 0.), log_cdf,
+                           tf.where(side < 0., tf.zeros([], self.dtype),
+                                    tf.constant(float("-inf"), self.dtype)))
         return tf.where(x < 0., tf.constant(float("-inf"), self.dtype),
-                        tf.where(x >= 1., tf.zeros_like(log_cdf), log_cdf))
+                        tf.where(inside, log_cdf, tf.zeros_like(log_cdf)))
 
     def _cdf(self, x):
-        loc, scale = self._params()
-        inside = (x >= 0.) & (x < 1.)
-        x_safe = tf.where(inside, x, tf.constant(0.5, self.dtype))
-        cdf = numerics.ndtr((x_safe - loc) / scale)
+        num, scale, inside, side = self._cdf_num(x, 1.)
+        cdf = numerics.ndtr(_standardize(num, scale))
+        cdf = tf.where(tf.equal(side, 0.), cdf,
+                       tf.where(side < 0., tf.ones([], self.dtype), tf.zeros([], self.dtype)))
         return tf.where(x < 0., tf.zeros_like(cdf),
-                        tf.where(x >= 1., tf.ones_like(cdf), cdf))
+                        tf.where(inside, cdf, tf.ones_like(cdf)))
 
     def _log_survival_function(self, x):
-        loc, scale = self._params()
-        inside = (x >= 0.) & (x < 1.)
-        x_safe = tf.where(inside, x, tf.constant(0.5, self.dtype))
-        log_sf = numerics.log_ndtr((loc - x_safe) / scale)
+        num, scale, inside, side = self._cdf_num(x, -1.)
+        log_sf = numerics.log_ndtr(_standardize(num, scale, lower=False))
+        log_sf = tf.where(tf.equal(side, 0.), log_sf,
+                          tf.where(side > 0., tf.zeros([], self.dtype),
+                                   tf.constant(float("-inf"), self.dtype)))
         return tf.where(x < 0., tf.zeros_like(log_sf),
-                        tf.where(x >= 1., tf.constant(float("-inf"), self.dtype),
-                                 log_sf))
+                        tf.where(inside, log_sf, tf.constant(float("-inf"), self.dtype)))
 
     def _survival_function(self, x):
-        return tf.math.exp(self._log_survival_function(x))
+        # Phi directly (not exp(log Phi)), with the argument clipped on both
+        # sides where Phi is 0 or 1 (see `_standardize`).
+        num, scale, inside, side = self._cdf_num(x, -1.)
+        sf = numerics.ndtr(_standardize(num, scale))
+        sf = tf.where(tf.equal(side, 0.), sf,
+                      tf.where(side > 0., tf.ones([], self.dtype), tf.zeros([], self.dtype)))
+        return tf.where(x < 0., tf.ones_like(sf),
+                        tf.where(inside, sf, tf.zeros_like(sf)))
 
     def prob_nonzero(self, name="prob_nonzero"):
         """`P(z != 0) = Phi(loc / scale)`: the expected-L0 penalty of STG.
@@ -269,7 +345,7 @@ class GaussianRelaxedBernoulli(tfd.AutoCompositeTensorDistribution):
         """
         with self._name_and_control_scope(name):
             loc, scale = self._params()
-            return numerics.ndtr(loc / scale)
+            return numerics.ndtr(_standardize(loc, scale))
 
     def _moments(self):
         """Mean and variance, in closed form or by a series for large scale.
@@ -314,12 +390,14 @@ class GaussianRelaxedBernoulli(tfd.AutoCompositeTensorDistribution):
         scale = tf.broadcast_to(scale, shape)
         dtype = self.dtype
 
-        # Closed form, on loc <= 1/2.
+        # Closed form, on loc <= 1/2. a and b are clipped from below where
+        # h, k and w are exactly 0 (see `_standardize`): same values, and no
+        # overflow in their gradients for huge or infinite loc or tiny scale.
         upper = loc > 0.5
         mu = tf.where(upper, 1. - loc, loc)
         s = tf.math.minimum(scale, tf.constant(_SERIES_MIN_SCALE, dtype))
-        a = (mu - 1.) / s
-        b = mu / s
+        a = _standardize(mu - 1., s)
+        b = _standardize(mu, s)
 
         def h(x):
             return x * numerics.ndtr(x) + _std_normal_pdf(x)
@@ -349,8 +427,11 @@ class GaussianRelaxedBernoulli(tfd.AutoCompositeTensorDistribution):
         var_closed = tf.where(b_pos, var_mid, var_left)
 
         # Midpoint series in delta = 1 / scale.
-        delta = 1. / tf.math.maximum(scale, tf.constant(_SERIES_MIN_SCALE, dtype))
-        c = (loc - 0.5) * delta
+        wide = tf.math.maximum(scale, tf.constant(_SERIES_MIN_SCALE, dtype))
+        delta = 1. / wide
+        # Clipped where Phi(c) is 0 or 1 and phi(c) He_n(c) is 0 (see
+        # `_standardize`): beyond, He_16(c) overflows and meets phi(c) = 0.
+        c = _standardize(loc - 0.5, wide)
         he = _hermite_e(2 * _SERIES_TERMS, c)
         sum1 = tf.zeros_like(c)
         sum2 = tf.zeros_like(c)

@@ -24,6 +24,10 @@ tfd = tfp.distributions
 
 __all__ = ["GeneralizedGumbelSoftmax"]
 
+# A +inf logit has no probability: softmax([inf, 0]) is NaN (inf - inf).
+_PLUS_INF_LOGITS = ("Argument `logits` must be less than +inf (-inf drops a "
+                    "value; +inf is no probability).")
+
 
 class GeneralizedGumbelSoftmax(CategoricalLogitsProbsMixin,
                                tfd.AutoCompositeTensorDistribution):
@@ -90,7 +94,26 @@ class GeneralizedGumbelSoftmax(CategoricalLogitsProbsMixin,
     simplex spanned by the K' remaining categories, and the Concrete density
     above is taken with K' in place of K over those categories only (with
     respect to Lebesgue measure on the first K'-1 of them); an input with
-    `w_k > 0` on a dropped category gets `-inf`.
+    `w_k > 0` on a dropped category gets `-inf`. With a single category left
+    (a probability of exactly 1) the face is a vertex: every sample is that
+    one-hot vector and its `log_prob` is 0, the log-mass. Values and
+    gradients stay finite. With respect to a zero probability, `mean`,
+    `value_mean`, `value_variance` and the `hard=True` `log_prob` have the
+    one-sided limit of their gradient (for example
+    `values[k] - value_mean()` for `value_mean`); samples and the Concrete
+    density have a zero gradient there (a dropped weight behaves like
+    `probs_k**(1 / temperature)`, whose one-sided derivative is infinite for
+    `temperature > 1`).
+
+    `logits` of +inf are refused: no probability corresponds to them
+    (`softmax([inf, 0])` is NaN). A `ValueError` is raised at construction
+    when the value is known then, and with `validate_args=True` an
+    `InvalidArgumentError` otherwise. Finite logits of any size (+-1e30) and
+    any positive temperature (1e-30 to 1e30, float32 and float64) give
+    finite samples, log-probs and gradients: the sampler shifts
+    `logits + g` by its maximum and clips it to where the softmax
+    saturates before dividing by the temperature (the values are those of
+    the plain formula).
 
     `mean` and `variance` are those of the event: for `hard=True`, `probs`
     and `probs * (1 - probs)`; for `hard=False` the mean of the Concrete
@@ -193,6 +216,7 @@ class GeneralizedGumbelSoftmax(CategoricalLogitsProbsMixin,
             self._probs = convert_float(probs, dtype=dtype, name="probs")
             self._hard = bool(hard)
             self._check_static_shapes()
+            self._check_static_logits()
             super().__init__(
                 dtype=dtype,
                 reparameterization_type=reparameterization.FULLY_REPARAMETERIZED,
@@ -217,6 +241,15 @@ class GeneralizedGumbelSoftmax(CategoricalLogitsProbsMixin,
                 f"Argument `values` must have the same last dimension as "
                 f"`{param_name}` (one value per category); got {k_values} "
                 f"values and {k_param} categories.")
+
+    def _check_static_logits(self):
+        """Raises `ValueError` for `logits` known at construction with a
+        +inf entry, whatever `validate_args` (see `_PLUS_INF_LOGITS`)."""
+        if self._logits is None or tensor_util.is_ref(self._logits):
+            return
+        value = tf.get_static_value(self._logits)
+        if value is not None and np.any(np.isposinf(value)):
+            raise ValueError(_PLUS_INF_LOGITS)
 
     @classmethod
     def _parameter_properties(cls, dtype, num_classes=None):
@@ -387,6 +420,32 @@ class GeneralizedGumbelSoftmax(CategoricalLogitsProbsMixin,
                 _broadcast_unless_static(temperature, batch, static_batch),
                 _broadcast_unless_static(logits, full, static_full))
 
+    def _probs_from(self, logits):
+        """The category probabilities, of the shape of the broadcast `logits`.
+
+        From `probs`, `probs / sum(probs)` directly rather than
+        `softmax(log(probs))`: the same values, but the gradient with respect
+        to a zero probability is the one-sided limit (e.g.
+        `values[k] - value_mean` for `value_mean`), where the logarithm's
+        guard at zero would give 0.
+        """
+        if self._probs is None:
+            return numerics.softmax(logits)
+        probs = tf.broadcast_to(tf.convert_to_tensor(self._probs), ps.shape(logits))
+        return probs / tf.reduce_sum(probs, axis=-1, keepdims=True)
+
+    def _log_probs(self, logits):
+        """`log` of `_probs_from(logits)`, -inf at zero probabilities (their
+        gradient through the normalizer is kept, see `_probs_from`)."""
+        if self._probs is None:
+            return tf.math.log_softmax(logits)
+        probs = tf.broadcast_to(tf.convert_to_tensor(self._probs), ps.shape(logits))
+        positive = probs > 0.
+        # The double `where`: log is evaluated at positive values only.
+        log_probs = tf.where(positive, tf.math.log(tf.where(positive, probs, 1.)),
+                             tf.constant(-np.inf, self.dtype))
+        return log_probs - tf.math.log(tf.reduce_sum(probs, axis=-1, keepdims=True))
+
     # -- sampling ---------------------------------------------------------------
 
     def _sample_n(self, n, seed=None):
@@ -406,7 +465,16 @@ class GeneralizedGumbelSoftmax(CategoricalLogitsProbsMixin,
         safe_logits = tf.where(keep, logits, tf.zeros([], self.dtype))
         bias = tf.where(keep, tf.zeros([], self.dtype),
                         tf.constant(-np.inf, self.dtype))
-        z = (safe_logits + gumbel) / temperature[..., tf.newaxis] + bias
+        y = safe_logits + gumbel
+        # Shifted by its maximum over the kept categories (the softmax and
+        # argmax do not change), y <= 0, and the clip keeps y / temperature
+        # finite with a finite temperature gradient for any logits and
+        # temperature (see `numerics.clip_to_saturation`): without them,
+        # logits of 1e30 or a temperature of 1e-30 overflow to inf in
+        # float32 and the softmax is NaN.
+        y = y - tf.stop_gradient(tf.reduce_max(y + bias, axis=-1, keepdims=True))
+        t = temperature[..., tf.newaxis]
+        z = numerics.clip_to_saturation(y, t) / t + bias
         w = numerics.softmax(z)
         if not self._hard:
             return w
@@ -461,7 +529,7 @@ class GeneralizedGumbelSoftmax(CategoricalLogitsProbsMixin,
         # is outside the support.
         outside = tf.reduce_any(tf.where(keep, x < 0., tf.not_equal(x, 0.)), axis=-1)
         if self._hard:
-            log_p = tf.math.log_softmax(logits)
+            log_p = self._log_probs(logits)
             # x_k * log p_k with 0 * (-inf) read as 0 on dropped categories.
             terms = tf.where(keep, x * tf.where(keep, log_p, zero), zero)
             return tf.where(outside, neg_inf, tf.reduce_sum(terms, axis=-1))
@@ -497,7 +565,7 @@ class GeneralizedGumbelSoftmax(CategoricalLogitsProbsMixin,
                 "closed form; use `value_mean()` for the mean of the discrete "
                 "law, or a Monte Carlo average of samples.")
         _, _, logits = self._broadcast_params()
-        return numerics.softmax(logits)
+        return self._probs_from(logits)
 
     def _variance(self):
         p = self._mean()
@@ -520,7 +588,7 @@ class GeneralizedGumbelSoftmax(CategoricalLogitsProbsMixin,
 
     def _value_moments(self):
         values, _, logits = self._broadcast_params()
-        p = numerics.softmax(logits)
+        p = self._probs_from(logits)
         # Dropped categories have p_k = 0 exactly; their values are finite.
         mean = tf.reduce_sum(p * values, axis=-1)
         centered = values - mean[..., tf.newaxis]
@@ -547,6 +615,10 @@ class GeneralizedGumbelSoftmax(CategoricalLogitsProbsMixin,
             values = tf.convert_to_tensor(self._values)
             assertions.append(tf.debugging.assert_all_finite(
                 values, message="Argument `values` must be finite."))
+        if self._logits is not None and is_init != tensor_util.is_ref(self._logits):
+            logits = tf.convert_to_tensor(self._logits)
+            assertions.append(assert_util.assert_less(
+                logits, tf.constant(np.inf, logits.dtype), message=_PLUS_INF_LOGITS))
         if self._probs is not None and is_init != tensor_util.is_ref(self._probs):
             probs = tf.convert_to_tensor(self._probs)
             assertions.append(assert_util.assert_non_negative(

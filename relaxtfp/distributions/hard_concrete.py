@@ -1,5 +1,6 @@
 """The Hard Concrete distribution (Louizos, Welling and Kingma, 2018)."""
 
+import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
@@ -73,6 +74,27 @@ class HardConcrete(LogitsProbsMixin, tfd.AutoCompositeTensorDistribution):
     128-point Gauss-Legendre rule on a smooth integrand (see `_expectation`);
     in float64 they agree with adaptive quadrature of the density to 1e-9
     (tested for temperatures 0.01 to 300).
+
+    Boundary probabilities. `probs` exactly 0 or 1 (equivalently `logits`
+    -inf or +inf) are valid: the gate is then the constant 0 or 1. Samples
+    are that constant, `log_prob` is 0 at it and -inf elsewhere, `mean`,
+    `variance`, `prob_nonzero`, `cdf` and `log_cdf` take their exact values,
+    and everything is finite in value and gradient. The gradient with
+    respect to `probs` there is the one-sided limit of the gradient inside
+    (0, 1), which is finite for every statistic: for example
+    `d log P(z = 0) / d probs = -(high / -low)**temperature` at probs 0 and
+    `d prob_nonzero / d probs = (high / -low)**temperature` (derived in the
+    code). The gradient of a sample there is 0, also the limit: near the
+    boundary the clip holds the sample at 0 or 1. A slope beyond the
+    largest float (`temperature * log(high / -low)` above 88 in float32,
+    709 in float64) is clipped to it. Points that are impossible there
+    (`log_prob` -inf) get a zero gradient. With infinite `logits` every
+    gradient with respect to the logits is 0, the limit of a saturated
+    sigmoid. Logits of any size (+-1e30) and temperatures from 1e-30 to 1e30
+    give finite samples, log-probs, statistics and gradients, in float32 and
+    float64: the sampler clips the sigmoid's argument where the sigmoid
+    saturates (see `relaxtfp.internal.numerics.clip_to_saturation`), which
+    changes no value but keeps the temperature gradient finite.
 
     #### Examples
 
@@ -193,33 +215,51 @@ class HardConcrete(LogitsProbsMixin, tfd.AutoCompositeTensorDistribution):
     def _event_shape_tensor(self):
         return tf.constant([], dtype=tf.int32)
 
-    def _params(self):
-        return (tf.convert_to_tensor(self._temperature),
-                self._logits_parameter_no_checks(),
-                tf.convert_to_tensor(self._low),
-                tf.convert_to_tensor(self._high))
+    def _params_and_boundary(self):
+        """`(temperature, logits, low, high, side, tangent)`, with the logits
+        finite: see `numerics.bernoulli_logits_and_boundary`. Every formula
+        is evaluated on these finite logits and its result replaced where
+        `side != 0` (probability 0 or 1)."""
+        logits, side, tangent = numerics.bernoulli_logits_and_boundary(
+            logits=self._logits, probs=self._probs)
+        return (tf.convert_to_tensor(self._temperature), logits,
+                tf.convert_to_tensor(self._low), tf.convert_to_tensor(self._high),
+                side, tangent)
 
     def _sample_n(self, n, seed=None):
-        temperature, logits, low, high = self._params()
+        temperature, logits, low, high, side, _ = self._params_and_boundary()
         shape = ps.concat([[n], self._batch_shape_tensor(
             temperature=temperature, logits=logits, low=low, high=high)], axis=0)
         # Full-shape noise: every element of every sample gets its own draw.
         logistic = noise.logistic(shape, seed=seed, dtype=self.dtype)
-        s = tf.math.sigmoid((logits + logistic) / temperature)
-        return tf.clip_by_value(low + (high - low) * s, 0., 1.)
+        # The clip keeps the temperature gradient of a saturated sigmoid
+        # finite (see `numerics.clip_to_saturation`).
+        y = numerics.clip_to_saturation(logits + logistic, temperature)
+        s = tf.math.sigmoid(y / temperature)
+        z = tf.clip_by_value(low + (high - low) * s, 0., 1.)
+        # Probability 0 or 1: the gate is the constant 0 or 1 (derivative 0,
+        # the limit: near the boundary the clip holds the sample there).
+        return tf.where(side < 0., tf.zeros([], self.dtype),
+                        tf.where(side > 0., tf.ones([], self.dtype), z))
 
-    def _atom_args(self, temperature, logits, low, high):
-        """`a0, a1` with P(z = 0) = sigmoid(a0) and P(z = 1) = sigmoid(-a1)."""
+    @staticmethod
+    def _atom_logits(low, high):
+        """`w0, w1 = logit(s(0)), logit(s(1))`, the binary Concrete logits at
+        which the stretched variable crosses 0 and 1."""
         # s(0) = -low / (high - low) and s(1) = (1 - low) / (high - low), so
         # logit(s(0)) = log(-low) - log(high) and
         # logit(s(1)) = log(1 - low) - log(high - 1): no subtraction of nearly
         # equal numbers, whatever the stretch.
-        a0 = temperature * (tf.math.log(-low) - tf.math.log(high)) - logits
-        a1 = temperature * (tf.math.log1p(-low) - tf.math.log(high - 1.)) - logits
-        return a0, a1
+        return (tf.math.log(-low) - tf.math.log(high),
+                tf.math.log1p(-low) - tf.math.log(high - 1.))
+
+    def _atom_args(self, temperature, logits, low, high):
+        """`a0, a1` with P(z = 0) = sigmoid(a0) and P(z = 1) = sigmoid(-a1)."""
+        w0, w1 = self._atom_logits(low, high)
+        return temperature * w0 - logits, temperature * w1 - logits
 
     def _log_prob(self, x):
-        temperature, logits, low, high = self._params()
+        temperature, logits, low, high, side, tangent = self._params_and_boundary()
         a0, a1 = self._atom_args(temperature, logits, low, high)
         at_zero = tf.equal(x, 0.)
         # A point is at most one of the two atoms, so one log-sigmoid of the
@@ -237,32 +277,78 @@ class HardConcrete(LogitsProbsMixin, tfd.AutoCompositeTensorDistribution):
         log_density = (numerics.binary_concrete_log_prob(s, logits, temperature)
                        - tf.math.log(width))
         neg_inf = tf.constant(float("-inf"), self.dtype)
-        return tf.where(
+        log_prob = tf.where(
             interior, log_density,
             tf.where(at_zero | tf.equal(x, 1.), log_atom, neg_inf))
+        # Probability 0 (or 1): the atom at 0 (or 1) has mass 1, every other
+        # point probability 0. The derivative of log P(z = 0) with respect to
+        # probs tends to -exp(-a0 - logits) = -exp(-temperature * w0) as
+        # p -> 0 (P(z = 0) = sigmoid(c - logit(p)) with c = temperature * w0,
+        # whose log has derivative -exp(-c) at p = 0), and that of
+        # log P(z = 1) to exp(temperature * w1) as p -> 1.
+        w0, w1 = self._atom_logits(low, high)
+        slope = tf.where(side < 0., -tf.math.exp(-temperature * w0),
+                         tf.math.exp(temperature * w1))
+        at_atom = tf.where(side < 0., at_zero, tf.equal(x, 1.))
+        boundary_log_prob = tf.where(
+            at_atom, numerics.boundary_value(tf.zeros([], self.dtype), slope, tangent),
+            neg_inf)
+        return tf.where(tf.equal(side, 0.), log_prob, boundary_log_prob)
+
+    def _cdf_parts(self, x):
+        """`(log_cdf, cdf, inside, c, side, tangent)` for 0 <= x < 1, where
+        P(z <= x) = sigmoid(c - logits) with c = temperature * logit(s(x))."""
+        temperature, logits, low, high, side, tangent = self._params_and_boundary()
+        inside = (x >= 0.) & (x < 1.)
+        x_safe = tf.where(inside, x, tf.constant(0.5, self.dtype))
+        s = (x_safe - low) / (high - low)
+        c = temperature * numerics.logit(s)
+        log_cdf = numerics.log_sigmoid(c - logits)
+        return log_cdf, tf.math.sigmoid(c - logits), inside, c, side, tangent
 
     def _log_cdf(self, x):
-        temperature, logits, low, high = self._params()
-        x_safe = tf.where((x >= 0.) & (x < 1.), x, tf.constant(0.5, self.dtype))
-        s = (x_safe - low) / (high - low)
-        log_cdf = numerics.binary_concrete_log_cdf(s, logits, temperature)
-        return tf.where(x < 0., tf.constant(float("-inf"), self.dtype),
-                        tf.where(x >= 1., tf.zeros_like(log_cdf), log_cdf))
+        log_cdf, _, inside, c, side, tangent = self._cdf_parts(x)
+        neg_inf = tf.constant(float("-inf"), self.dtype)
+        # Probability 0: P(z <= x) = 1 on [0, 1), with d log F / dp = -exp(-c)
+        # at p = 0 (F = sigmoid(c - logit(p))). Probability 1: F = 0 there.
+        boundary = tf.where(
+            side < 0.,
+            numerics.boundary_value(tf.zeros([], self.dtype), -tf.math.exp(-c), tangent),
+            neg_inf)
+        log_cdf = tf.where(tf.equal(side, 0.), log_cdf, boundary)
+        return tf.where(x < 0., neg_inf,
+                        tf.where(inside, log_cdf, tf.zeros_like(log_cdf)))
 
     def _cdf(self, x):
-        return tf.math.exp(self._log_cdf(x))
+        _, cdf, inside, c, side, tangent = self._cdf_parts(x)
+        # F = sigmoid(c - logit(p)) is 1 at p = 0 with slope -exp(-c), and 0
+        # at p = 1 with slope -exp(c).
+        value = tf.where(side < 0., tf.ones([], self.dtype), tf.zeros([], self.dtype))
+        slope = -tf.math.exp(side * c)
+        cdf = tf.where(tf.equal(side, 0.), cdf,
+                       numerics.boundary_value(value, slope, tangent))
+        return tf.where(x < 0., tf.zeros_like(cdf),
+                        tf.where(inside, cdf, tf.ones_like(cdf)))
 
     def prob_nonzero(self, name="prob_nonzero"):
         """`P(z != 0)`, the differentiable expected-L0 penalty of the gate.
 
-        Equal to `sigmoid(logits - temperature * log(-low / high))`.
+        Equal to `sigmoid(logits - temperature * log(-low / high))`. At
+        probability 0 (or 1) it is 0 (or 1), with the one-sided derivative
+        `(high / -low)**temperature` (or `(-low / high)**temperature`) with
+        respect to `probs`.
         """
         with self._name_and_control_scope(name):
-            temperature, logits, low, high = self._params()
-            return tf.math.sigmoid(
-                logits - temperature * (tf.math.log(-low) - tf.math.log(high)))
+            temperature, logits, low, high, side, tangent = self._params_and_boundary()
+            c = temperature * self._atom_logits(low, high)[0]
+            q = tf.math.sigmoid(logits - c)
+            # q = sigmoid(logit(p) - c) has slope exp(-c) at p = 0 and exp(c)
+            # at p = 1.
+            value = tf.where(side < 0., tf.zeros([], self.dtype), tf.ones([], self.dtype))
+            return tf.where(tf.equal(side, 0.), q,
+                            numerics.boundary_value(value, tf.math.exp(side * c), tangent))
 
-    def _expectation(self, phi, dphi):
+    def _expectation(self, phi, dphi, boundary_dphi):
         """E[phi(z)] for a smooth `phi` with phi(0) = 0, by quadrature.
 
         With w = logit(s) (so z = g(w) = clip(low + (high - low) sigmoid(w)))
@@ -280,11 +366,31 @@ class HardConcrete(LogitsProbsMixin, tfd.AutoCompositeTensorDistribution):
         l < -_LOGISTIC_CUTOFF, where sigmoid(-l) = 1 to working precision,
         integrates in closed form to phi(g(w_c)), and the part above the
         cutoff is below 4e-18.
+
+        Returns `(expectation, side, tangent, slope)`. Where `side != 0`
+        (probability 0 or 1) the caller replaces the expectation by its exact
+        value and gives it the derivative `slope` with respect to `probs`:
+        P(z > u) = sigmoid(logit(p) - temperature * w(u)), u = g(w), has the
+        derivative exp(-temperature * w) at p = 0 and exp(temperature * w) at
+        p = 1, so (E[phi(z)] = integral_0^1 phi'(u) P(z > u) du)
+
+            slope = integral over (w0, w1) of
+                    psi(g(w)) g'(w) exp(side * temperature * w) dw,
+
+        with psi = `boundary_dphi(z, side)` (phi' for a statistic that is
+        linear in E[phi(z)]; the variance passes its own). The exponential
+        peaks at wb = w0 (p = 0) or w1 (p = 1); with y = temperature * |w - wb|
+        the integrand is exp(side * temperature * wb) exp(-y) times a function
+        that varies on the scale temperature in y, and a Gauss-Legendre rule
+        over y in [0, min(temperature * (w1 - w0), _LOGISTIC_CUTOFF)] is
+        accurate (the truncated tail is below exp(-_LOGISTIC_CUTOFF)
+        relative). The prefactor exceeds the largest float for
+        temperature * |log(-low / high)| > 88 in float32 (709 in float64),
+        where the slope is +-inf.
         """
-        temperature, logits, low, high = self._params()
+        temperature, logits, low, high, side, tangent = self._params_and_boundary()
         width = high - low
-        w0 = tf.math.log(-low) - tf.math.log(high)
-        w1 = tf.math.log1p(-low) - tf.math.log(high - 1.)
+        w0, w1 = self._atom_logits(low, high)
         nodes, weights = numerics.gauss_legendre(_NUM_QUADRATURE_NODES, self.dtype)
 
         def integrate(f, a, b):
@@ -304,9 +410,9 @@ class HardConcrete(LogitsProbsMixin, tfd.AutoCompositeTensorDistribution):
         shape = ps.broadcast_shape(ps.shape(temperature), ps.shape(logits))
         shape = ps.broadcast_shape(shape, ps.shape(low))
         shape = ps.broadcast_shape(shape, ps.shape(high))
-        temperature, logits, low, high, width, w0, w1 = [
+        temperature, logits, low, high, width, w0, w1, side, tangent = [
             tf.broadcast_to(t, shape)
-            for t in (temperature, logits, low, high, width, w0, w1)]
+            for t in (temperature, logits, low, high, width, w0, w1, side, tangent)]
         t_ = temperature[..., tf.newaxis]
         l_ = logits[..., tf.newaxis]
 
@@ -315,25 +421,64 @@ class HardConcrete(LogitsProbsMixin, tfd.AutoCompositeTensorDistribution):
             lambda w: dphi(g(w)) * dg(w) * tf.math.sigmoid(l_ - t_ * w), w0, w1)
 
         # Regime temperature > 1: integrate in l = temperature * w - logits.
-        l0 = temperature * w0 - logits
-        l1 = temperature * w1 - logits
+        # Evaluated at temperature >= 1 only (elsewhere the other regime is
+        # selected), so that 1 / temperature stays bounded in its gradient.
+        t_large = tf.math.maximum(temperature, 1.)
+        tl_ = t_large[..., tf.newaxis]
+        l0 = t_large * w0 - logits
+        l1 = t_large * w1 - logits
         lo = tf.clip_by_value(-_LOGISTIC_CUTOFF * tf.ones_like(l0), l0, l1)
         hi = tf.clip_by_value(_LOGISTIC_CUTOFF * tf.ones_like(l0), l0, l1)
-        w_lo = (lo + logits) / temperature
+        w_lo = (lo + logits) / t_large
         head = phi(g(w_lo[..., tf.newaxis]))[..., 0]
 
         def in_l(l):
-            w = (l + l_) / t_
-            return dphi(g(w)) * dg(w) * tf.math.sigmoid(-l) / t_
+            w = (l + l_) / tl_
+            return dphi(g(w)) * dg(w) * tf.math.sigmoid(-l) / tl_
         large = head + integrate(in_l, lo, hi)
-        return tf.where(temperature <= 1., small, large)
+        expectation = tf.where(temperature <= 1., small, large)
+
+        # The slope at the boundary (see above): with
+        # wb = w0 at p = 0 and w1 at p = 1, and y = temperature * |w - wb|,
+        # exp(-side * temperature * (wb - w)) = exp(-y) decays away from wb.
+        wb = tf.where(side < 0., w0, w1)
+        y_end = tf.math.minimum(temperature * (w1 - w0),
+                                tf.constant(_LOGISTIC_CUTOFF, self.dtype))
+
+        def in_y(y):
+            w = wb[..., tf.newaxis] + side[..., tf.newaxis] * (-y) / t_
+            return (boundary_dphi(g(w), side[..., tf.newaxis]) * dg(w)
+                    * tf.math.exp(-y) / t_)
+        # The prefactor's exponent is capped one below log(largest float) (at
+        # the log itself, exp rounds to inf in float32): a slope that large
+        # is clipped to the largest float anyway (`numerics.boundary_value`),
+        # and the cap keeps an overflowing prefactor times an integral of
+        # exactly 0 (the variance at p = 0 for huge temperatures) from being
+        # NaN.
+        log_max = np.log(np.finfo(dtype_util.as_numpy_dtype(self.dtype)).max) - 1.
+        prefactor = tf.math.exp(tf.math.minimum(side * temperature * wb, log_max))
+        slope = prefactor * integrate(in_y, tf.zeros_like(y_end), y_end)
+        return expectation, side, tangent, slope
 
     def _mean(self):
-        return self._expectation(lambda z: z, tf.ones_like)
+        mean, side, tangent, slope = self._expectation(
+            lambda z: z, tf.ones_like, lambda z, side: tf.ones_like(z))
+        # At probability 0 (1) the gate is 0 (1).
+        value = tf.where(side < 0., tf.zeros([], self.dtype), tf.ones([], self.dtype))
+        return tf.where(tf.equal(side, 0.), mean,
+                        numerics.boundary_value(value, slope, tangent))
 
     def _variance(self):
-        second = self._expectation(tf.math.square, lambda z: 2. * z)
-        return tf.math.maximum(second - tf.math.square(self._mean()), 0.)
+        mean = self._mean()
+        # At the boundary, d Var / dp = d E[z^2] / dp - 2 E[z] d E[z] / dp
+        # with E[z] = 0 (p = 0) or 1 (p = 1): one integral with
+        # phi'(z) = 2 z - 2 E[z].
+        second, side, tangent, slope = self._expectation(
+            tf.math.square, lambda z: 2. * z,
+            lambda z, side: 2. * z - 2. * tf.cast(side > 0., z.dtype))
+        variance = tf.math.maximum(second - tf.math.square(mean), 0.)
+        return tf.where(tf.equal(side, 0.), variance,
+                        numerics.boundary_value(tf.zeros([], self.dtype), slope, tangent))
 
     def _default_event_space_bijector(self):
         # The atoms at 0 and 1 have no unconstrained preimage; the bijector

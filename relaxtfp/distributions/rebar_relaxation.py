@@ -4,6 +4,7 @@ The conditional samplers themselves live in `relaxtfp.internal.noise`, shared
 with the REBAR and RELAX estimators.
 """
 
+import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
@@ -68,8 +69,32 @@ class RebarRelaxation(LogitsProbsMixin, tfd.AutoCompositeTensorDistribution):
     `log_prob` computes `log sigmoid(+-a)` as `-softplus(-+a)`, so it is
     finite for temperatures from 1e-3 to 1e3 and logits of any size. Where
     the sigmoid of the sampler rounds to exactly 0 or 1, the sample is moved
-    to the nearest float inside (0, 1) (see `relaxtfp.internal.numerics.sigmoid_in_open_unit`), so samples always
+    to the nearest float inside (0, 1) (see
+    `relaxtfp.internal.numerics.sigmoid_in_open_unit`), so samples always
     have a finite `log_prob`.
+
+    Boundary probabilities. `probs` exactly 0 or 1 (`logits` -inf or +inf)
+    are valid: the law is then the point mass at 0 or 1, outside the open
+    support, and the sampler draws it as the nearest float inside, `tiny` or
+    `1 - eps / 2` (as it does for a sigmoid that rounds), for
+    `conditional_sample` too. `log_prob` is the log-mass of that point mass
+    (the convention of `tfd.Deterministic`): 0 at the point (and at the
+    subnormal numbers below `tiny`, for probability 0) and -inf elsewhere.
+    `cdf`, `log_cdf` and `quantile` take their exact values (`quantile` is 0
+    or 1). Every value and gradient is finite there. The gradient of `cdf`
+    and `log_cdf` with respect to `probs` is the one-sided limit of the
+    gradient inside (e.g. `-((1 - x) / x)**temperature` for `cdf(x)` at
+    probs 0). The gradients of samples, `quantile` and `log_prob` are 0:
+    near the boundary a sample behaves like `probs**(1 / temperature)`,
+    whose derivative tends to 0 only for `temperature < 1` (and to infinity
+    for `temperature > 1`), and the density at the class's own samples grows
+    without bound; 0 is also what `sigmoid_in_open_unit` gives wherever the
+    sigmoid rounds to 0 or 1. With infinite `logits` every gradient with
+    respect to the logits is 0, the limit of a saturated sigmoid. Logits of
+    any size (+-1e30) and temperatures from 1e-30 to 1e30 give finite
+    samples, log-probs and gradients: the samplers clip the sigmoid's
+    argument where it saturates (see
+    `relaxtfp.internal.numerics.clip_to_saturation`).
 
     Conditional sampler (derived in
     `relaxtfp.internal.noise.conditional_logistic`): given `b` and a fresh
@@ -183,16 +208,37 @@ class RebarRelaxation(LogitsProbsMixin, tfd.AutoCompositeTensorDistribution):
         return tf.constant([], dtype=tf.int32)
 
     def _params(self):
-        return (tf.convert_to_tensor(self._temperature),
-                self._logits_parameter_no_checks())
+        """`(temperature, logits, side, tangent)`, with the logits finite:
+        see `numerics.bernoulli_logits_and_boundary`. Every formula is
+        evaluated on these finite logits and its result replaced where
+        `side != 0` (probability 0 or 1)."""
+        logits, side, tangent = numerics.bernoulli_logits_and_boundary(
+            logits=self._logits, probs=self._probs)
+        return tf.convert_to_tensor(self._temperature), logits, side, tangent
+
+    def _ends(self):
+        """The points that stand for 0 and 1: the nearest floats inside (0, 1)."""
+        np_dtype = dtype_util.as_numpy_dtype(self.dtype)
+        return (tf.constant(np.finfo(np_dtype).tiny, self.dtype),
+                tf.constant(np.nextafter(np_dtype(1), np_dtype(0)), self.dtype))
+
+    def _at_ends(self, x, side):
+        """`x`, replaced by the constant end point where `side != 0`."""
+        low, high = self._ends()
+        return tf.where(side < 0., low, tf.where(side > 0., high, x))
 
     def _sample_n(self, n, seed=None):
-        temperature, logits = self._params()
+        temperature, logits, side, _ = self._params()
         shape = ps.concat([[n], self._batch_shape_tensor(
             temperature=temperature, logits=logits)], axis=0)
         # Full-shape noise: every element of every sample gets its own draw.
         z = logits + noise.logistic(shape, seed=seed, dtype=self.dtype)
-        return numerics.sigmoid_in_open_unit(z, temperature)
+        # The clip keeps the temperature gradient of a saturated sigmoid
+        # finite (see `numerics.clip_to_saturation`). Probability 0 (1): the
+        # point mass at 0 (1), drawn as the nearest float inside (0, 1), a
+        # constant (see the class docstring).
+        z = numerics.clip_to_saturation(z, temperature)
+        return self._at_ends(numerics.sigmoid_in_open_unit(z, temperature), side)
 
     def conditional_sample(self, b, seed=None, name="conditional_sample"):
         """Draws the relaxed variable given its Bernoulli outcome `b`.
@@ -224,7 +270,7 @@ class RebarRelaxation(LogitsProbsMixin, tfd.AutoCompositeTensorDistribution):
           (0, 1).
         """
         with self._name_and_control_scope(name):
-            temperature, logits = self._params()
+            temperature, logits, side, _ = self._params()
             b = tf.convert_to_tensor(b, dtype=self.dtype, name="b")
             assertions = []
             if self.validate_args:
@@ -236,35 +282,71 @@ class RebarRelaxation(LogitsProbsMixin, tfd.AutoCompositeTensorDistribution):
                     ps.shape(b), self._batch_shape_tensor(
                         temperature=temperature, logits=logits))
                 v = noise.uniform(shape, seed=seed, dtype=self.dtype)
-                z = noise.conditional_logistic(logits, b, v)
-                return numerics.sigmoid_in_open_unit(z, temperature)
+                z = numerics.clip_to_saturation(
+                    noise.conditional_logistic(logits, b, v), temperature)
+                return self._at_ends(numerics.sigmoid_in_open_unit(z, temperature),
+                                     side)
 
     def _log_prob(self, x):
-        temperature, logits = self._params()
+        temperature, logits, side, _ = self._params()
         inside = (x > 0.) & (x < 1.)
         # A harmless stand-in outside (0, 1) keeps NaN out of the gradient of
         # tf.where; the density is evaluated only inside.
         x_safe = tf.where(inside, x, tf.constant(0.5, self.dtype))
         log_density = numerics.binary_concrete_log_prob(
             x_safe, logits, temperature)
-        return tf.where(inside, log_density,
-                        tf.constant(float("-inf"), self.dtype))
+        neg_inf = tf.constant(float("-inf"), self.dtype)
+        # Probability 0 (1): the log-mass of the point mass at its end point,
+        # 0 there and -inf elsewhere (see the class docstring). Its derivative
+        # is 0: the density at the class's own samples grows without bound
+        # as p -> 0 or 1, so the one-sided limit is infinite.
+        low, high = self._ends()
+        at_end = tf.where(side < 0., inside & (x <= low), inside & (x >= high))
+        boundary = tf.where(at_end, tf.zeros([], self.dtype), neg_inf)
+        return tf.where(tf.equal(side, 0.),
+                        tf.where(inside, log_density, neg_inf), boundary)
 
-    def _log_cdf(self, x):
-        temperature, logits = self._params()
+    def _cdf_parts(self, x):
+        """`(log F, F, c, side, tangent)` for x in (0, 1), where
+        F = P(X <= x) = sigmoid(c - logits), c = temperature * logit(x)."""
+        temperature, logits, side, tangent = self._params()
         inside = (x > 0.) & (x < 1.)
         x_safe = tf.where(inside, x, tf.constant(0.5, self.dtype))
-        log_cdf = numerics.binary_concrete_log_cdf(x_safe, logits, temperature)
-        return tf.where(x <= 0., tf.constant(float("-inf"), self.dtype),
+        c = temperature * numerics.logit(x_safe)
+        return (numerics.log_sigmoid(c - logits), tf.math.sigmoid(c - logits), c,
+                side, tangent)
+
+    def _log_cdf(self, x):
+        log_cdf, _, c, side, tangent = self._cdf_parts(x)
+        neg_inf = tf.constant(float("-inf"), self.dtype)
+        # Probability 0: F = 1 on (0, 1), and d log F / dp = -exp(-c) at p = 0
+        # (F = sigmoid(c - logit(p))). Probability 1: F = 0 on (0, 1).
+        boundary = tf.where(
+            side < 0.,
+            numerics.boundary_value(tf.zeros([], self.dtype), -tf.math.exp(-c), tangent),
+            neg_inf)
+        log_cdf = tf.where(tf.equal(side, 0.), log_cdf, boundary)
+        return tf.where(x <= 0., neg_inf,
                         tf.where(x >= 1., tf.zeros_like(log_cdf), log_cdf))
 
     def _cdf(self, x):
-        return tf.math.exp(self._log_cdf(x))
+        _, cdf, c, side, tangent = self._cdf_parts(x)
+        # F = sigmoid(c - logit(p)) is 1 at p = 0 with slope -exp(-c), and 0
+        # at p = 1 with slope -exp(c).
+        value = tf.where(side < 0., tf.ones([], self.dtype), tf.zeros([], self.dtype))
+        cdf = tf.where(tf.equal(side, 0.), cdf,
+                       numerics.boundary_value(value, -tf.math.exp(side * c), tangent))
+        return tf.where(x <= 0., tf.zeros_like(cdf),
+                        tf.where(x >= 1., tf.ones_like(cdf), cdf))
 
     def _quantile(self, q):
         # P(X <= x) = sigmoid(temperature * logit(x) - logits), inverted.
-        temperature, logits = self._params()
-        return tf.math.sigmoid((logits + numerics.logit(q)) / temperature)
+        temperature, logits, side, _ = self._params()
+        y = numerics.clip_to_saturation(logits + numerics.logit(q), temperature)
+        x = tf.math.sigmoid(y / temperature)
+        # Probability 0 (1): every quantile is the point 0 (1), a constant.
+        zero = tf.zeros([], self.dtype)
+        return tf.where(side < 0., zero, tf.where(side > 0., tf.ones([], self.dtype), x))
 
     def _default_event_space_bijector(self):
         return tfb.Sigmoid(validate_args=self.validate_args)

@@ -11,8 +11,11 @@ import numpy as np
 import tensorflow as tf
 
 __all__ = [
+    "bernoulli_logits_and_boundary",
     "binary_concrete_log_cdf",
     "binary_concrete_log_prob",
+    "boundary_value",
+    "clip_to_saturation",
     "gauss_legendre",
     "into_open_unit",
     "log_ndtr",
@@ -296,3 +299,91 @@ def into_open_unit(probs):
     value = tf.stop_gradient(probs)
     inner = tf.where(value < float(finfo.tiny), low, tf.math.minimum(value, high))
     return straight_through(inner, probs)
+
+
+def bernoulli_logits_and_boundary(logits=None, probs=None):
+    """Finite logits of a Bernoulli parameter that may be exactly 0 or 1.
+
+    Exactly one of `logits` and `probs` is given. Probabilities 0 and 1 (and
+    logits -inf and +inf) are valid parameters, the degenerate laws at the
+    ends, but their logits are infinite: a formula in the logits then meets
+    `inf - inf` in its value or `0 * inf` in its gradient (the derivative of
+    `logit(p)` is infinite there). This separates them out.
+
+    Returns `(logits, side, tangent)`:
+
+    * `logits`: `logit(probs)` (or `logits`) where that is finite, and a
+      stand-in 0 at the boundary, so that every formula evaluated on them is
+      finite in value and gradient. No gradient flows through the stand-in;
+      callers overwrite the results there with `tf.where`.
+    * `side`: -1 where the probability is 0 (logits -inf), +1 where it is 1
+      (logits +inf), 0 elsewhere, in the dtype of the parameter.
+    * `tangent`: 0 in value everywhere; with respect to `probs` its
+      derivative is 1 at probabilities 0 and 1 and 0 elsewhere (and it is
+      constant when `logits` is given). `boundary_value(v, slope, tangent)`
+      uses it to give a boundary result the value `v` and the derivative
+      `slope` with respect to `probs`, the one-sided limit of the derivative
+      inside. With `logits` given, the derivative with respect to the
+      logits at +-inf is left at 0, the limit of every quantity that
+      saturates there.
+
+    `probs` outside [0, 1] are not treated as boundary values (their logits
+    are NaN, as `validate_args=True` would have reported).
+    """
+    if probs is None:
+        logits = tf.convert_to_tensor(logits)
+        zero = tf.zeros([], logits.dtype)
+        infinite = tf.math.is_inf(logits)
+        side = tf.where(infinite, tf.math.sign(logits), zero)
+        return tf.where(infinite, zero, logits), side, tf.zeros_like(logits)
+    probs = tf.convert_to_tensor(probs)
+    zero = tf.zeros([], probs.dtype)
+    at_zero = tf.equal(probs, 0.)
+    at_one = tf.equal(probs, 1.)
+    boundary = at_zero | at_one
+    # The double `where`: logit is evaluated only at finite points, so its
+    # infinite derivative at 0 and 1 never meets the zero upstream gradient.
+    safe = tf.where(boundary, tf.constant(0.5, probs.dtype), probs)
+    logits = tf.where(boundary, zero, logit(safe))
+    one = tf.ones([], probs.dtype)
+    side = tf.where(at_zero, -one, tf.where(at_one, one, zero))
+    tangent = tf.where(boundary, probs - tf.stop_gradient(probs), zero)
+    return logits, side, tangent
+
+
+def boundary_value(value, slope, tangent):
+    """`value + slope * tangent`, with the value exactly `value`.
+
+    With `tangent` from `bernoulli_logits_and_boundary`, the result has the
+    value `value` and the derivative `slope` with respect to `probs` at the
+    boundary. The slope is a derivative only: no gradient flows into it (its
+    own derivative would be multiplied by the zero value of `tangent`, and
+    `0 * inf` is NaN where a slope computed for an unselected element
+    overflows). A slope beyond the largest float is clipped to it, so the
+    gradient stays finite.
+    """
+    big = np.finfo(tf.as_dtype(tangent.dtype).as_numpy_dtype).max
+    slope = tf.clip_by_value(tf.stop_gradient(slope), -big, big)
+    return value + slope * tangent
+
+
+# |x| beyond which sigmoid(x) and exp(-|x|) round to exactly 1 and 0: exp(-110)
+# is below half the smallest float32 subnormal (1.4e-45), exp(-750) below that
+# of float64 (4.9e-324).
+_SATURATION = {tf.float16: 20., tf.bfloat16: 110., tf.float32: 110., tf.float64: 750.}
+
+
+def clip_to_saturation(y, temperature):
+    """`y` clipped to `[-c * temperature, c * temperature]`, c = saturation.
+
+    For the argument `y / temperature` of a sigmoid or (after subtracting the
+    maximum) of a softmax. Beyond `c` those are exactly 0 or 1 already, so
+    values are unchanged. What changes is the gradient with respect to the
+    temperature: that of `y / temperature` is `-y / temperature**2`, which
+    overflows for extreme `y` (logits of 1e30) and small temperatures
+    (1e-6 in float32), and then meets the zero derivative of the saturated
+    function as `0 * inf = NaN`. After the clip it is at most
+    `c / temperature`.
+    """
+    bound = _SATURATION.get(tf.as_dtype(y.dtype).base_dtype, 750.) * temperature
+    return tf.clip_by_value(y, -bound, bound)

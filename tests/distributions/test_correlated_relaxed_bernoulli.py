@@ -453,9 +453,6 @@ NOT_PD = np.array([[1., 0.9, 0.9], [0.9, 1., -0.9], [0.9, -0.9, 1.]])
     (dict(temperature=1., logits=[0., 0.], correlation=NOT_SYMMETRIC),
      "Argument `correlation` must be a correlation matrix: it must be "
      "symmetric."),
-    (dict(temperature=1., logits=[0., 0., 0.], correlation=NOT_PD),
-     "Argument `correlation` must be a correlation matrix: it must be "
-     "positive definite."),
     (dict(temperature=1., logits=[0., 0.],
           correlation_cholesky=[[0.8, 0.6], [0., 1.]]),
      "Argument `correlation_cholesky` must be the Cholesky factor of a "
@@ -555,6 +552,143 @@ def test_regression_log_prob_is_the_sampler_density_reduced_over_event(seed):
     relaxit = stats.norm.cdf(0.5, 0.3, 0.5) - stats.norm.cdf(0., 0.3, 0.5)
     eps = utils.hoeffding_epsilon(NUM_SAMPLES, FALSE_FAIL_RATE)
     assert abs(freq / NUM_SAMPLES - relaxit) > 2. * eps, relaxit
+
+
+# -- a correlation that is not positive definite --------------------------------
+
+NOT_PD_MESSAGE = "Argument `correlation` must be a correlation matrix: it must be positive definite"
+
+
+@pytest.mark.parametrize("validate_args", [False, True])
+def test_static_correlation_not_positive_definite_raises(validate_args):
+    with pytest.raises(ValueError, match=NOT_PD_MESSAGE):
+        CorrelatedRelaxedBernoulli(1., logits=[0., 0., 0.], correlation=NOT_PD,
+                                   validate_args=validate_args)
+    with pytest.raises(ValueError, match=NOT_PD_MESSAGE):
+        CorrelatedRelaxedBernoulli(1., logits=[0., 0.], correlation=[[1., np.nan], [np.nan, 1.]])
+
+
+@pytest.mark.parametrize("validate_args", [False, True])
+@pytest.mark.parametrize("mode", ["eager", "function"])
+def test_variable_correlation_not_positive_definite_raises(validate_args, mode):
+    """Without validate_args, the Cholesky factor of a matrix that is not
+    positive definite is NaN on CPU (not an error); the class raises
+    instead of returning NaN samples. (XLA compiles run-time assertions
+    away, as for every TFP check.)"""
+    corr = tf.Variable(NOT_PD.astype(np.float32))
+    d = CorrelatedRelaxedBernoulli(1., logits=[0., 0., 0.], correlation=corr,
+                                   validate_args=validate_args)
+    run = (lambda f: f) if mode == "eager" else tf.function
+    with pytest.raises(tf.errors.InvalidArgumentError, match=NOT_PD_MESSAGE):
+        run(lambda: d.sample(seed=(1, 2)))()
+    with pytest.raises(tf.errors.InvalidArgumentError, match=NOT_PD_MESSAGE):
+        run(lambda: d.log_prob([0.5, 0.5, 0.5]))()
+
+
+def test_integer_correlation_is_converted():
+    d = CorrelatedRelaxedBernoulli(1, probs=[0.5, 0.5], correlation=np.eye(2, dtype=np.int32))
+    assert d.dtype == tf.float32
+    x = d.sample(4, seed=(1, 2))
+    assert np.all(np.isfinite(d.log_prob(x).numpy()))
+
+
+# -- boundary probabilities: probs exactly 0 or 1 -----------------------------
+
+R_4 = np.array([[1., 0.5, 0.2, -0.4], [0.5, 1., -0.3, 0.3],
+                [0.2, -0.3, 1., 0.1], [-0.4, 0.3, 0.1, 1.]])
+
+
+@pytest.mark.parametrize("dtype", [tf.float32, tf.float64])
+@pytest.mark.parametrize("probs", [[0., 0.3, 0.6, 1.], [0., 0., 0., 0.], [1., 1., 1., 1.]])
+@pytest.mark.parametrize("temperature", [0.5, 2.])
+@pytest.mark.parametrize("use_correlation", [False, True])
+def test_boundary_probs_give_finite_gradients_and_log_probs(dtype, probs, temperature,
+                                                            use_correlation):
+    p = tf.Variable(tf.constant(probs, dtype))
+    t = tf.Variable(tf.constant(temperature, dtype))
+    m = tf.Variable(tf.constant(R_4 if use_correlation else np.linalg.cholesky(R_4), dtype))
+    kw = dict(correlation=m) if use_correlation else dict(correlation_cholesky=m)
+    d = CorrelatedRelaxedBernoulli(t, probs=p, **kw)
+    with tf.GradientTape(persistent=True) as tape:
+        x = d.sample(100, seed=(1, 2))
+        lp = d.log_prob(x)
+        outputs = dict(sample=tf.reduce_sum(x), log_prob=tf.reduce_sum(lp),
+                       log_prob_fixed=tf.reduce_sum(d.log_prob(tf.stop_gradient(x))))
+    assert np.all(np.isfinite(lp.numpy())), lp
+    for name, out in outputs.items():
+        for g in tape.gradient(out, [p, t, m]):
+            assert np.all(np.isfinite(g.numpy())), (name, g)
+
+
+@pytest.mark.parametrize("use_correlation", [False, True])
+def test_boundary_coordinates_are_constant_and_marginalized(use_correlation):
+    """Coordinates at probability 0 or 1 are the constants tiny and
+    1 - eps / 2 (log-mass 0); the others have the copula law of their own
+    sub-correlation matrix, so log_prob equals that of the two-coordinate
+    distribution, and the gradients with respect to the other parameters
+    agree too."""
+    tiny = np.finfo(np.float64).tiny
+    top = np.nextafter(1., 0.)
+    kw = (dict(correlation=f64(R_4)) if use_correlation
+          else dict(correlation_cholesky=f64(np.linalg.cholesky(R_4))))
+    logits = tf.Variable(f64([-np.inf, 0.4, -1.2, np.inf]))
+    t = tf.Variable(f64(0.7))
+    d = CorrelatedRelaxedBernoulli(t, logits=logits, **kw)
+    x = d.sample(500, seed=(5, 6))
+    np.testing.assert_array_equal(x[:, 0], tiny)
+    np.testing.assert_array_equal(x[:, 3], top)
+    sub_logits = tf.Variable(f64([0.4, -1.2]))
+    sub = CorrelatedRelaxedBernoulli(t, logits=sub_logits, correlation=f64(R_4[1:3, 1:3]))
+    with tf.GradientTape(persistent=True) as tape:
+        lp = d.log_prob(x)
+        lp_sub = sub.log_prob(x[:, 1:3])
+    np.testing.assert_allclose(lp, lp_sub, rtol=1e-12)
+    np.testing.assert_allclose(tape.gradient(lp, t), tape.gradient(lp_sub, t), rtol=1e-10)
+    g = tape.gradient(lp, logits).numpy()
+    np.testing.assert_allclose(g[1:3], tape.gradient(lp_sub, sub_logits), rtol=1e-10)
+    np.testing.assert_array_equal(g[[0, 3]], 0.)
+    # A constant coordinate anywhere else: impossible.
+    moved = tf.concat([tf.fill([500, 1], f64(0.25)), x[:, 1:]], axis=-1)
+    np.testing.assert_array_equal(d.log_prob(moved), -np.inf)
+
+
+def test_boundary_probs_under_function_and_xla():
+    """With `probs` a Variable, whether a coordinate is at the boundary is
+    known only at run time; log_prob then selects its computation in the
+    graph, and eager, tf.function and XLA agree."""
+    p = tf.Variable([0., 0.3, 0.6, 1.])
+    d = CorrelatedRelaxedBernoulli(0.5, probs=p, correlation=tf.constant(R_4, tf.float32))
+    x = d.sample(7, seed=(1, 2))
+    eager = d.log_prob(x)
+    assert np.all(np.isfinite(eager.numpy()))
+    for jit in (False, True):
+        np.testing.assert_allclose(tf.function(d.log_prob, jit_compile=jit)(x), eager,
+                                   rtol=1e-5)
+    p.assign([0.2, 0.3, 0.6, 0.9])
+    np.testing.assert_allclose(tf.function(d.log_prob)(x[:, :]), d.log_prob(x), rtol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", [tf.float32, tf.float64])
+@pytest.mark.parametrize("temperature", [1e-30, 1e-6, 1e6, 1e30])
+def test_extreme_logits_and_temperatures_are_finite(dtype, temperature):
+    """Logits of +-1e30 and +-inf with temperatures far outside 1e-3..1e3:
+    samples, log-probs and their gradients stay finite. In float32
+    the temperature gradient of a saturated sample, -(logits + L) /
+    temperature**2 times a zero derivative, was NaN from temperature 1e-6. (log_prob is
+    taken at fixed samples: in float32, temperature 1e30 with logits 1e30
+    meets the documented cancellation in temperature * logit(z) - logits)."""
+    t = tf.Variable(tf.constant(temperature, dtype))
+    logits = tf.Variable(tf.constant(
+        [[-np.inf, -1e30, -50.], [0., 50., 1e30], [np.inf, 0., 1.]], dtype))
+    d = CorrelatedRelaxedBernoulli(t, logits=logits, correlation=tf.constant(R_A, dtype))
+    with tf.GradientTape(persistent=True) as tape:
+        x = d.sample(64, seed=(1, 2))
+        outputs = [x, d.log_prob(tf.stop_gradient(x))]
+    assert np.all(np.isfinite(x.numpy()))
+    for out in outputs:
+        assert np.all(np.isfinite(out.numpy()))
+        for g in tape.gradient(out, [t, logits]):
+            assert np.all(np.isfinite(g.numpy()))
 
 
 def test_regression_validate_args_true_works():

@@ -364,6 +364,53 @@ def test_parameter_properties_and_reparameterization():
     assert d.reparameterization_type == tfp.distributions.FULLY_REPARAMETERIZED
 
 
+# -- extreme and infinite parameters ---------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", [tf.float32, tf.float64])
+@pytest.mark.parametrize("scale", [1e-30, 1e-6, 1e-3, 0.5, 1e3, 1e6, 1e30])
+def test_extreme_loc_and_scale_are_finite(dtype, scale):
+    """loc from -inf to +inf (+-1e30 included) with scales far outside
+    1e-3..1e3: samples, log-probs of the samples, statistics and their
+    gradients stay finite. Before, mean and variance were NaN for loc 1e30
+    at scale >= 2 (He_16(c) overflowed against phi(c) = 0, also in
+    float64), and gradients were NaN wherever loc / scale overflowed against
+    a saturated Phi."""
+    loc = tf.Variable(tf.constant([-np.inf, -1e30, -50., 0.5, 50., 1e30, np.inf], dtype))
+    sc = tf.Variable(tf.constant(scale, dtype))
+    d = GaussianRelaxedBernoulli(loc, sc)
+    with tf.GradientTape(persistent=True) as tape:
+        x = d.sample(64, seed=(1, 2))
+        outputs = [x, d.log_prob(x), d.mean(), d.variance(), d.prob_nonzero(),
+                   d.cdf(0.3), d.survival_function(0.3)]
+    for out in outputs:
+        assert np.all(np.isfinite(out.numpy())), out
+        for g in tape.gradient(out, [loc, sc]):
+            assert np.all(np.isfinite(g.numpy())), (out, g)
+
+
+@pytest.mark.parametrize("side", [-np.inf, np.inf])
+def test_infinite_loc_is_the_constant_gate(side):
+    gate = 0. if side < 0 else 1.
+    loc = tf.Variable([side])
+    d = GaussianRelaxedBernoulli(loc, 0.5)
+    with tf.GradientTape() as tape:
+        x = d.sample(100, seed=(1, 2))
+        lp = d.log_prob(x)
+        total = (tf.reduce_sum(lp) + d.mean()[0] + d.variance()[0] + d.prob_nonzero()[0]
+                 + d.cdf(0.3)[0])
+    np.testing.assert_array_equal(x, gate)
+    np.testing.assert_array_equal(lp, 0.)
+    np.testing.assert_array_equal(d.log_prob([[0.], [0.3], [1.]])[:, 0],
+                                  [0., -np.inf, -np.inf] if gate == 0. else
+                                  [-np.inf, -np.inf, 0.])
+    np.testing.assert_array_equal([d.mean()[0], d.variance()[0], d.prob_nonzero()[0]],
+                                  [gate, 0., gate])
+    np.testing.assert_array_equal(d.cdf([[0.], [0.3], [1.]])[:, 0],
+                                  [1. - gate, 1. - gate, 1.])
+    np.testing.assert_array_equal(tape.gradient(total, loc), [0.])
+
+
 # -- regressions for the reference library's defects (relaxit-review.md §9) -------
 
 

@@ -618,6 +618,113 @@ def test_log_prob_validates_support():
     assert np.isfinite(h.log_prob([0., 0., 1., 0.]).numpy())
 
 
+# -- boundaries: zero probabilities, a certain value, extreme parameters ----------
+
+VALUES3 = [5., 1., 2.5]
+
+
+@pytest.mark.parametrize("dtype", [tf.float32, tf.float64])
+@pytest.mark.parametrize("hard", [False, True])
+@pytest.mark.parametrize("probs", [[0., 0.3, 0.7], [0., 1., 0.]])
+def test_zero_probabilities_give_finite_gradients_and_log_probs(dtype, hard, probs):
+    p = tf.Variable(tf.constant(probs, dtype))
+    t = tf.Variable(tf.constant(0.5, dtype))
+    values = tf.Variable(tf.constant(VALUES3, dtype))
+    d = GeneralizedGumbelSoftmax(values, t, probs=p, hard=hard)
+    with tf.GradientTape(persistent=True) as tape:
+        w = d.sample(200, seed=(1, 2))
+        lp = d.log_prob(w)
+        outputs = dict(sample=tf.reduce_sum(w), log_prob=tf.reduce_sum(lp),
+                       log_prob_fixed=tf.reduce_sum(d.log_prob(tf.stop_gradient(w))),
+                       value=tf.reduce_sum(d.weights_to_values(w)),
+                       value_mean=d.value_mean(), value_variance=d.value_variance())
+        if hard:
+            outputs["mean"] = tf.reduce_sum(d.mean() * [1., 2., 3.])
+    assert np.all(np.isfinite(lp.numpy())), lp
+    np.testing.assert_array_equal(tf.gather(w, np.flatnonzero(np.equal(probs, 0.)), axis=-1), 0.)
+    if max(probs) == 1.:
+        # A certain value: every sample is its vertex, with log-mass 0.
+        np.testing.assert_array_equal(w, np.broadcast_to(probs, w.shape))
+        np.testing.assert_array_equal(lp, 0.)
+    for name, out in outputs.items():
+        for g in tape.gradient(out, [p, t, values]):
+            assert g is None or np.all(np.isfinite(g.numpy())), (name, g)
+
+
+def test_gradients_at_a_zero_probability_are_one_sided_limits():
+    """value_mean = sum_k p_k v_k / sum(p), so d / dp_0 = v_0 - value_mean at
+    p_0 = 0 (and likewise for the others); a guard on log(0) that blocks the
+    gradient gives 0 instead. Checked against the difference quotient from
+    p_0 = 1e-8 in float64."""
+    p = tf.Variable(tf.constant([0., 0.3, 0.7], tf.float64))
+    values = tf.constant(VALUES3, tf.float64)
+    onehot = tf.constant([0., 1., 0.], tf.float64)
+
+    def outputs(d):
+        return dict(value_mean=d.value_mean(), value_variance=d.value_variance(),
+                    mean=tf.reduce_sum(d.mean() * [1., 2., 3.]), log_prob=d.log_prob(onehot))
+
+    with tf.GradientTape(persistent=True) as tape:
+        at = outputs(GeneralizedGumbelSoftmax(values, 0.5, probs=p, hard=True))
+    near = outputs(GeneralizedGumbelSoftmax(
+        values, 0.5, probs=tf.constant([1e-8, 0.3, 0.7], tf.float64), hard=True))
+    np.testing.assert_allclose(tape.gradient(at["value_mean"], p)[0], 5. - 0.3 - 0.7 * 2.5)
+    for name in at:
+        quotient = (near[name] - at[name]).numpy() / 1e-8
+        np.testing.assert_allclose(tape.gradient(at[name], p)[0], quotient, rtol=1e-6,
+                                   err_msg=name)
+
+
+def test_plus_infinite_logits_raise():
+    with pytest.raises(ValueError, match="Argument `logits` must be less than \\+inf"):
+        GeneralizedGumbelSoftmax(VALUES3, 0.5, logits=[np.inf, 0., 0.])
+    logits = tf.Variable([0., 0., 0.])
+    d = GeneralizedGumbelSoftmax(VALUES3, 0.5, logits=logits, validate_args=True)
+    logits.assign([np.inf, 0., 0.])
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match="Argument `logits` must be less than \\+inf"):
+        d.sample(seed=(1, 2))
+
+
+@pytest.mark.parametrize("dtype", [tf.float32, tf.float64])
+@pytest.mark.parametrize("hard", [False, True])
+@pytest.mark.parametrize("temperature", [1e-30, 1e-6, 1e6, 1e30])
+def test_extreme_logits_and_temperatures_are_finite(dtype, hard, temperature):
+    """Logits of +-1e30 and -inf (a dropped value) with temperatures far
+    outside 1e-3..1e3: samples, log-probs and gradients stay finite. In
+    float32, (logits + g) / temperature overflowed at temperature 1e-30 and
+    made the softmax NaN; its temperature gradient overflowed already at
+    1e-6."""
+    t = tf.Variable(tf.constant(temperature, dtype))
+    logits = tf.Variable(tf.constant(
+        [[-1e30, 0., 1e30], [-50., 50., 0.], [-np.inf, 0., 1.]], dtype))
+    values = tf.Variable(tf.constant(VALUES3, dtype))
+    d = GeneralizedGumbelSoftmax(values, t, logits=logits, hard=hard)
+    with tf.GradientTape(persistent=True) as tape:
+        w = d.sample(64, seed=(1, 2))
+        lp = d.log_prob(tf.stop_gradient(w))
+        value = d.weights_to_values(w)
+    assert np.all(np.isfinite(w.numpy())) and np.all(np.isfinite(lp.numpy()))
+    np.testing.assert_allclose(tf.reduce_sum(w, axis=-1), 1., rtol=1e-6)
+    # The largest logit wins wherever the temperature makes it certain.
+    if temperature <= 1e-6:
+        np.testing.assert_array_equal(tf.argmax(w, axis=-1)[:, 0], 2)
+    for source in (w, lp, value):
+        for g in tape.gradient(source, [t, logits, values]):
+            assert g is None or np.all(np.isfinite(g.numpy()))
+    assert tape.gradient(value, values) is not None
+
+
+def test_integer_values_and_probs_are_converted():
+    d = GeneralizedGumbelSoftmax(np.array([0, 1, 3]), 1, probs=np.array([0, 1, 0]), hard=True)
+    assert d.dtype == tf.float32
+    np.testing.assert_array_equal(d.sample_value(5, seed=(1, 2)), 1.)
+    np.testing.assert_array_equal(d.value_mean(), 1.)
+    d = GeneralizedGumbelSoftmax(np.array([0, 1, 3]), 0.5, logits=np.array([0, 1, 2]))
+    w = d.sample(5, seed=(1, 2))
+    assert w.dtype == tf.float32 and np.all(np.isfinite(d.log_prob(w).numpy()))
+
+
 # -- regressions for the reference library's defects (relaxit-review.md §9) -------
 
 

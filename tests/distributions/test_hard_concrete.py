@@ -289,6 +289,113 @@ def test_log_prob_validates_support():
         d.log_prob(1.5)
 
 
+# -- boundary probabilities: probs exactly 0 or 1 -----------------------------
+
+BOUNDARY_PROBS = [[0.], [1.], [0., 0.3, 1.]]
+
+
+@pytest.mark.parametrize("dtype", [tf.float32, tf.float64])
+@pytest.mark.parametrize("probs", BOUNDARY_PROBS)
+@pytest.mark.parametrize("temperature", [0.5, 2.])
+def test_boundary_probs_give_finite_gradients_and_log_probs(dtype, probs, temperature):
+    p = tf.Variable(tf.constant(probs, dtype))
+    t = tf.Variable(tf.constant(temperature, dtype))
+    d = HardConcrete(t, probs=p)
+    with tf.GradientTape(persistent=True) as tape:
+        x = d.sample(200, seed=(1, 2))
+        lp = d.log_prob(x)
+        outputs = dict(
+            sample=tf.reduce_sum(x), log_prob=tf.reduce_sum(lp),
+            log_prob_fixed=tf.reduce_sum(d.log_prob(tf.stop_gradient(x))),
+            mean=tf.reduce_sum(d.mean()), variance=tf.reduce_sum(d.variance()),
+            prob_nonzero=tf.reduce_sum(d.prob_nonzero()),
+            cdf=tf.reduce_sum(d.cdf(0.4)), log_cdf=tf.reduce_sum(d.log_cdf(0.4)))
+    assert np.all(np.isfinite(lp.numpy())), lp
+    for name, out in outputs.items():
+        for g in tape.gradient(out, [p, t]):
+            assert np.all(np.isfinite(g.numpy())), (name, g)
+
+
+@pytest.mark.parametrize("side", [0., 1.])
+def test_boundary_values_are_the_degenerate_law(side):
+    d = HardConcrete(0.7, probs=[side])
+    x = d.sample(100, seed=(3, 4)).numpy()
+    np.testing.assert_array_equal(x, side)
+    lp = d.log_prob([[0.], [0.4], [1.]]).numpy()[:, 0]
+    expected = [0., -np.inf, -np.inf] if side == 0. else [-np.inf, -np.inf, 0.]
+    np.testing.assert_array_equal(lp, expected)
+    np.testing.assert_array_equal(d.mean(), [side])
+    np.testing.assert_array_equal(d.variance(), [0.])
+    np.testing.assert_array_equal(d.prob_nonzero(), [side])
+    np.testing.assert_array_equal(d.cdf([[0.], [0.4], [1.]])[:, 0], [1. - side, 1. - side, 1.])
+    # Infinite logits are the same laws, with zero gradients (the limits).
+    logits = tf.Variable([-np.inf if side == 0. else np.inf])
+    e = HardConcrete(0.7, logits=logits)
+    with tf.GradientTape() as tape:
+        total = (tf.reduce_sum(e.sample(10, seed=(3, 4))) + e.log_prob(side)[0]
+                 + e.mean()[0] + e.variance()[0] + e.prob_nonzero()[0])
+    np.testing.assert_array_equal(tape.gradient(total, logits), [0.])
+    np.testing.assert_array_equal(e.sample(100, seed=(3, 4)), x)
+
+
+@pytest.mark.parametrize("temperature", [0.3, 1., 3.])
+@pytest.mark.parametrize("side", [0., 1.])
+def test_boundary_gradients_are_one_sided_limits(temperature, side):
+    """The derivative at p = 0 (1) matches the one-sided difference quotient
+    from p = 1e-9 (1 - 1e-9), in float64: the statistics are smooth in p up
+    to the boundary, so the quotient is the limit to about 1e-8 relative,
+    plus its rounding error, eps * |f| / h < 1e-6 for |f| <= 1."""
+    h = 1e-9 if side == 0. else -1e-9
+    atom = tf.constant([side], tf.float64)
+
+    def outputs(d):
+        out = dict(log_prob=d.log_prob(atom), prob_nonzero=d.prob_nonzero(),
+                   mean=d.mean(), variance=d.variance(), cdf=d.cdf(0.4))
+        if side == 0.:    # At p = 1, log P(z <= 0.4) = -inf.
+            out["log_cdf"] = d.log_cdf(0.4)
+        return out
+
+    p = tf.Variable(tf.constant([side], tf.float64))
+    t = tf.constant(temperature, tf.float64)
+    with tf.GradientTape(persistent=True) as tape:
+        at = outputs(HardConcrete(t, probs=p))
+    near = outputs(HardConcrete(t, probs=tf.constant([side + h], tf.float64)))
+    for name in at:
+        grad = tape.gradient(at[name], p).numpy()
+        quotient = (near[name].numpy() - at[name].numpy()) / h
+        np.testing.assert_allclose(grad, quotient, rtol=2e-5, atol=1e-6, err_msg=name)
+
+
+@pytest.mark.parametrize("dtype", [tf.float32, tf.float64])
+@pytest.mark.parametrize("temperature", [1e-30, 1e-6, 1e6, 1e30])
+def test_extreme_logits_and_temperatures_are_finite(dtype, temperature):
+    """Logits of +-1e30 and +-inf with temperatures far outside 1e-3..1e3:
+    samples, log-probs, statistics and their gradients stay finite. In float32
+    the temperature gradient of a saturated sample, -(logits + L) /
+    temperature**2 times a zero derivative, was NaN from temperature 1e-6 (and
+    that of the mean's unused large-temperature quadrature branch at 1e-30);
+    at temperature 1e30 the variance's boundary slope was inf * 0."""
+    t = tf.Variable(tf.constant(temperature, dtype))
+    logits = tf.Variable(tf.constant([-np.inf, -1e30, -50., 0., 50., 1e30, np.inf], dtype))
+    d = HardConcrete(t, logits=logits)
+    with tf.GradientTape(persistent=True) as tape:
+        x = d.sample(64, seed=(1, 2))
+        outputs = [x, d.log_prob(x), d.mean(), d.variance(), d.prob_nonzero()]
+    assert np.all(np.isfinite(x.numpy()))
+    for out in outputs:
+        assert np.all(np.isfinite(out.numpy()))
+        for g in tape.gradient(out, [t, logits]):
+            assert np.all(np.isfinite(g.numpy()))
+
+
+def test_integer_boundary_probs_are_converted():
+    d = HardConcrete(1, probs=np.array([0, 1]))
+    assert d.dtype == tf.float32
+    x = d.sample(5, seed=(1, 2))
+    assert np.all(np.isfinite(d.log_prob(x).numpy()))
+    np.testing.assert_array_equal(d.log_prob(x), 0.)
+
+
 # -- regressions for the reference library's defects (relaxit-review.md §9) -------
 
 

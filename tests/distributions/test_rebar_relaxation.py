@@ -311,6 +311,111 @@ def test_conditional_sample_eager_function_and_xla_agree():
         np.testing.assert_allclose(mode(), eager, rtol=1e-5)
 
 
+# -- boundary probabilities: probs exactly 0 or 1 -----------------------------
+
+BOUNDARY_PROBS = [[0.], [1.], [0., 0.3, 1.]]
+
+
+@pytest.mark.parametrize("dtype", [tf.float32, tf.float64])
+@pytest.mark.parametrize("probs", BOUNDARY_PROBS)
+@pytest.mark.parametrize("temperature", [0.5, 2.])
+def test_boundary_probs_give_finite_gradients_and_log_probs(dtype, probs, temperature):
+    p = tf.Variable(tf.constant(probs, dtype))
+    t = tf.Variable(tf.constant(temperature, dtype))
+    d = RebarRelaxation(t, probs=p)
+    with tf.GradientTape(persistent=True) as tape:
+        x = d.sample(200, seed=(1, 2))
+        lp = d.log_prob(x)
+        b = tf.cast(x > 0.5, dtype)
+        outputs = dict(
+            sample=tf.reduce_sum(x), log_prob=tf.reduce_sum(lp),
+            log_prob_fixed=tf.reduce_sum(d.log_prob(tf.stop_gradient(x))),
+            conditional=tf.reduce_sum(d.conditional_sample(b, seed=(3, 4))),
+            cdf=tf.reduce_sum(d.cdf(0.4)), log_cdf=tf.reduce_sum(d.log_cdf(0.4)),
+            quantile=tf.reduce_sum(d.quantile(0.3)))
+    assert np.all(np.isfinite(lp.numpy())), lp
+    for name, out in outputs.items():
+        for g in tape.gradient(out, [p, t]):
+            assert np.all(np.isfinite(g.numpy())), (name, g)
+
+
+@pytest.mark.parametrize("dtype", [tf.float32, tf.float64])
+@pytest.mark.parametrize("side", [0., 1.])
+def test_boundary_values_are_the_point_mass(dtype, side):
+    np_dtype = dtype.as_numpy_dtype
+    end = np.finfo(np_dtype).tiny if side == 0. else np.nextafter(np_dtype(1), np_dtype(0))
+    d = RebarRelaxation(tf.constant(0.7, dtype), probs=tf.constant([side], dtype))
+    x = d.sample(100, seed=(3, 4)).numpy()
+    np.testing.assert_array_equal(x, end)
+    np.testing.assert_array_equal(d.conditional_sample([[0.], [1.]], seed=(3, 4)), end)
+    np.testing.assert_array_equal(
+        d.log_prob(tf.constant([[end], [0.3]], dtype))[:, 0], [0., -np.inf])
+    np.testing.assert_array_equal(d.cdf(tf.constant([[0.4]], dtype)), 1. - side)
+    np.testing.assert_array_equal(d.quantile(tf.constant([[0.3]], dtype)), side)
+    # Infinite logits are the same laws, with zero gradients (the limits).
+    logits = tf.Variable(tf.constant([-np.inf if side == 0. else np.inf], dtype))
+    e = RebarRelaxation(tf.constant(0.7, dtype), logits=logits)
+    with tf.GradientTape() as tape:
+        sample = e.sample(10, seed=(3, 4))
+        total = tf.reduce_sum(sample) + tf.reduce_sum(e.log_prob(sample)) + e.cdf(0.4)[0]
+    np.testing.assert_array_equal(tape.gradient(total, logits), [0.])
+    np.testing.assert_array_equal(sample, end)
+
+
+@pytest.mark.parametrize("temperature", [0.3, 1., 3.])
+@pytest.mark.parametrize("side", [0., 1.])
+def test_boundary_cdf_gradients_are_one_sided_limits(temperature, side):
+    """As for HardConcrete: the derivative at p = 0 (1) against the
+    one-sided difference quotient from 1e-9 away, in float64 (limit to about
+    1e-8 relative, rounding below 1e-6 absolute)."""
+    h = 1e-9 if side == 0. else -1e-9
+    x = tf.constant([0.2, 0.4, 0.9], tf.float64)
+
+    def outputs(d):
+        out = dict(cdf=d.cdf(x))
+        if side == 0.:    # At p = 1, log P(X <= x) = -inf.
+            out["log_cdf"] = d.log_cdf(x)
+        return out
+
+    p = tf.Variable(tf.constant(side, tf.float64))
+    t = tf.constant(temperature, tf.float64)
+    with tf.GradientTape(persistent=True) as tape:
+        at = outputs(RebarRelaxation(t, probs=p))
+    near = outputs(RebarRelaxation(t, probs=tf.constant(side + h, tf.float64)))
+    for name in at:
+        grad = tape.jacobian(at[name], p).numpy()
+        quotient = (near[name].numpy() - at[name].numpy()) / h
+        np.testing.assert_allclose(grad, quotient, rtol=2e-5, atol=1e-6, err_msg=name)
+
+
+@pytest.mark.parametrize("dtype", [tf.float32, tf.float64])
+@pytest.mark.parametrize("temperature", [1e-30, 1e-6, 1e6, 1e30])
+def test_extreme_logits_and_temperatures_are_finite(dtype, temperature):
+    """Logits of +-1e30 and +-inf with temperatures far outside 1e-3..1e3:
+    samples, log-probs and their gradients stay finite. In float32
+    the temperature gradient of a saturated sample, -(logits + L) /
+    temperature**2 times a zero derivative, was NaN from temperature 1e-6."""
+    t = tf.Variable(tf.constant(temperature, dtype))
+    logits = tf.Variable(tf.constant([-np.inf, -1e30, -50., 0., 50., 1e30, np.inf], dtype))
+    d = RebarRelaxation(t, logits=logits)
+    with tf.GradientTape(persistent=True) as tape:
+        x = d.sample(64, seed=(1, 2))
+        outputs = [x, d.log_prob(x), d.conditional_sample(tf.cast(x > 0.5, dtype), seed=(3, 4))]
+    assert np.all(np.isfinite(x.numpy()))
+    for out in outputs:
+        assert np.all(np.isfinite(out.numpy()))
+        for g in tape.gradient(out, [t, logits]):
+            assert np.all(np.isfinite(g.numpy()))
+
+
+def test_integer_boundary_probs_are_converted():
+    d = RebarRelaxation(1, probs=np.array([0, 1]))
+    assert d.dtype == tf.float32
+    x = d.sample(5, seed=(1, 2))
+    assert np.all(np.isfinite(d.log_prob(x).numpy()))
+    np.testing.assert_array_equal(d.log_prob(x), 0.)
+
+
 # -- regressions for the reference library's defects (relaxit-review.md §9) -------
 
 
