@@ -9,9 +9,9 @@ and build their scalar surrogate from the same pieces, kept here so that the
 conventions are written once:
 
 * argument checking (`check_callable`, `check_bool`, `check_name`,
-  `check_num_samples`, `sanitize_seed`, `convert_logits`,
-  `convert_temperature`, `convert_real`), with messages that name the
-  argument and the rule;
+  `check_num_samples`, `convert_logits`, `convert_temperature`,
+  `convert_real`; seeds through `noise.sanitize_seed`), with messages that
+  name the argument and the rule;
 * sampling Bernoulli and categorical variables from `relaxtfp.internal.noise`
   (Philox, stateless, full-shape noise);
 * calling `f` and checking what it returns (`call_f`);
@@ -41,7 +41,6 @@ so that these inputs give finite values and exactly zero gradients instead of
 `validate_args=True`, raise), as TFP's distributions do.
 """
 
-import numbers
 
 import numpy as np
 import tensorflow as tf
@@ -70,7 +69,6 @@ __all__ = [
     "reduce_latent",
     "relaxed_sigmoid",
     "relaxed_softmax",
-    "sanitize_seed",
     "sample_bernoulli_uniform",
     "sample_categorical",
     "surrogate",
@@ -106,39 +104,6 @@ def check_name(name):
     return name
 
 
-def sanitize_seed(seed):
-    """A shape-[2] int32 stateless seed; raises if `seed` is not one.
-
-    Accepts what TFP accepts (`None`, a Python int, or a shape-[2] integer
-    tensor, array or sequence) and integer tensors of any integer dtype,
-    such as the int64 pair of `keras.random.SeedGenerator.next()` (cast by
-    `noise.sanitize_seed`, keeping the low 32 bits). Anything else raises
-    `TypeError` (not an integer) or `ValueError` (not shape [2]) naming
-    `seed`: TensorFlow's stateless kernels would otherwise read only part of
-    a longer seed, silently.
-    """
-    if seed is None or (isinstance(seed, numbers.Integral)
-                        and not isinstance(seed, (bool, np.bool_))):
-        return noise.sanitize_seed(seed)
-    rule = ("Argument `seed` must be None, a Python int, or an integer "
-            "tensor of shape [2]")
-    if isinstance(seed, (str, bytes, bool, np.bool_)):
-        raise TypeError(f"{rule}; got {seed!r}.")
-    if not tf.is_tensor(seed):
-        try:
-            array = np.asarray(seed)
-        except (TypeError, ValueError) as e:
-            raise TypeError(f"{rule}; got {seed!r}.") from e
-        if array.dtype.kind not in "iu":
-            raise TypeError(f"{rule}; got {seed!r}.")
-        seed = tf.constant(array)
-    if not seed.dtype.is_integer:
-        raise TypeError(f"{rule}; got a tensor of dtype {seed.dtype.name}.")
-    if not seed.shape.is_compatible_with([2]):
-        raise ValueError(f"{rule}; got shape {seed.shape}.")
-    return noise.sanitize_seed(seed)
-
-
 def check_arguments(f, seed, num_samples, minimum, categorical,
                     validate_args, name):
     """The checks every estimator makes before it builds anything.
@@ -152,7 +117,7 @@ def check_arguments(f, seed, num_samples, minimum, categorical,
     categorical = check_bool(categorical, "categorical")
     validate_args = check_bool(validate_args, "validate_args")
     check_name(name)
-    return sanitize_seed(seed), num_samples, categorical, validate_args
+    return noise.sanitize_seed(seed), num_samples, categorical, validate_args
 
 
 def check_static(x, name, positive=False):

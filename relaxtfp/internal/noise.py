@@ -19,6 +19,8 @@ uniform streams (checked: correlation below 0.003 between them and between
 split seeds over 2e5 draws, Kolmogorov-Smirnov p = 0.6).
 """
 
+import numbers
+
 import numpy as np
 import tensorflow as tf
 
@@ -40,13 +42,36 @@ _ALG = "philox"
 
 
 def sanitize_seed(seed):
-    """A shape-[2] int32 stateless seed from any TFP-style seed.
+    """A shape-[2] int32 stateless seed; raises if `seed` is not one.
 
-    Also accepts integer tensors of other dtypes, such as the int64 seeds
-    that `keras.random.SeedGenerator.next()` returns (TFP's own sanitizer
-    rejects them); they are cast to int32, which keeps their low 32 bits.
+    Accepts what TFP accepts (`None`, a Python int, or a shape-[2] integer
+    tensor, array or sequence) and integer tensors of other integer dtypes,
+    such as the int64 pair of `keras.random.SeedGenerator.next()` (TFP's own
+    sanitizer rejects them; they are cast to int32, which keeps their low 32
+    bits). Anything else raises `TypeError` (not an integer) or `ValueError`
+    (not shape [2]) naming `seed`: TensorFlow's stateless kernels would
+    otherwise read only part of a longer seed, silently.
     """
-    if tf.is_tensor(seed) and seed.dtype.is_integer and seed.dtype != tf.int32:
+    if seed is None or (isinstance(seed, numbers.Integral)
+                        and not isinstance(seed, (bool, np.bool_))):
+        return samplers.sanitize_seed(seed)
+    rule = ("Argument `seed` must be None, a Python int, or an integer "
+            "tensor of shape [2]")
+    if isinstance(seed, (str, bytes, bool, np.bool_)):
+        raise TypeError(f"{rule}; got {seed!r}.")
+    if not tf.is_tensor(seed):
+        try:
+            array = np.asarray(seed)
+        except (TypeError, ValueError) as e:
+            raise TypeError(f"{rule}; got {seed!r}.") from e
+        if array.dtype.kind not in "iu":
+            raise TypeError(f"{rule}; got {seed!r}.")
+        seed = tf.constant(array)
+    if not seed.dtype.is_integer:
+        raise TypeError(f"{rule}; got a tensor of dtype {seed.dtype.name}.")
+    if not seed.shape.is_compatible_with([2]):
+        raise ValueError(f"{rule}; got shape {seed.shape}.")
+    if seed.dtype != tf.int32:
         seed = tf.cast(seed, tf.int32)
     return samplers.sanitize_seed(seed)
 

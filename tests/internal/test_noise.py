@@ -61,3 +61,32 @@ def test_split_seeds_give_independent_streams():
     b = noise.uniform([N], s2, tf.float64).numpy()
     r = np.corrcoef(a, b)[0, 1]
     assert abs(r) < utils.clt_halfwidth(1., N, FALSE_FAIL_RATE)
+
+
+@pytest.mark.parametrize("seed,error", [
+    ((1, 2, 3), ValueError),             # a stateless kernel would read two of three
+    ([[1, 2]], ValueError),
+    ((1.5, 2.), TypeError),
+    ("seed", TypeError),
+    (True, TypeError),
+    (tf.constant([1., 2.]), TypeError),
+])
+def test_sanitize_seed_rejects_what_is_not_a_seed(seed, error):
+    with pytest.raises(error, match="`seed`"):
+        noise.sanitize_seed(seed)
+
+
+@pytest.mark.parametrize("seed", [None, 7, (1, 2), np.array([1, 2], np.int64),
+                                  tf.constant([1, 2], tf.int64)])
+def test_sanitize_seed_accepts_tfp_and_keras_seeds(seed):
+    out = noise.sanitize_seed(seed)
+    assert out.dtype == tf.int32 and tuple(out.shape) == (2,)
+
+
+def test_distributions_reject_a_seed_of_three_integers():
+    """Every sampler draws through `sanitize_seed`, so a distribution names
+    a malformed seed instead of silently using part of it."""
+    import relaxtfp
+    dist = relaxtfp.distributions.HardConcrete(0.5, logits=[0., 1.])
+    with pytest.raises(ValueError, match="`seed`"):
+        dist.sample(seed=(1, 2, 3))
