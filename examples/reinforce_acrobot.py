@@ -72,9 +72,12 @@ import relaxtfp  # noqa: E402
 GAMMA = 0.99
 
 
-def mlp(outputs):
-    return keras.Sequential([keras.Input((6,)), keras.layers.Dense(64, activation="tanh"),
-                             keras.layers.Dense(outputs)])
+def mlp(outputs, seed):
+    init = keras.initializers.GlorotUniform
+    return keras.Sequential([
+        keras.Input((6,)),
+        keras.layers.Dense(64, activation="tanh", kernel_initializer=init(seed)),
+        keras.layers.Dense(outputs, kernel_initializer=init(seed + 1))])
 
 
 def main(args):
@@ -82,8 +85,8 @@ def main(args):
     max_steps = 50 if args.smoke else 500   # Acrobot-v1's time limit: 500 steps
     episodes = 3 if args.smoke else args.episodes
     env = gym.make("Acrobot-v1", max_episode_steps=max_steps)
-    policy, optimizer = mlp(3), keras.optimizers.Adam(args.lr)
-    value, value_optimizer = mlp(1), keras.optimizers.Adam(args.lr)
+    policy, optimizer = mlp(3, 10 * args.seed + 1), keras.optimizers.Adam(args.lr)
+    value, value_optimizer = mlp(1, 10 * args.seed + 3), keras.optimizers.Adam(args.lr)
     moving_average = relaxtfp.estimators.MovingAverageBaseline(decay=0.9, shape=[max_steps])
 
     @tf.function
