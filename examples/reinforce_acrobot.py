@@ -123,7 +123,7 @@ def main(args):
                                     net.trainable_variables))
         return checks[0]
 
-    totals, running, mismatches, steps = [], None, 0, 0
+    totals, runnings, running, mismatches, steps = [], [], None, 0, 0
     obs, _ = env.reset(seed=args.seed)
     with tqdm(range(episodes), desc=args.estimator, unit="episode") as bar:
         for episode in bar:
@@ -151,6 +151,7 @@ def main(args):
             totals.append(sum(rewards))
             steps += len(rewards)
             running = totals[-1] if running is None else 0.05 * totals[-1] + 0.95 * running
+            runnings.append(running)
             bar.set_postfix(running=f"{running:.1f}", last=f"{totals[-1]:.0f}")
             obs, _ = env.reset()
 
@@ -158,13 +159,16 @@ def main(args):
     png = os.path.join(args.output_dir, f"acrobot_{args.estimator}.png")
     fig, ax = plt.subplots(figsize=(7, 4))
     ax.plot(range(1, episodes + 1), totals, lw=0.8, label="episode return")
+    ax.plot(range(1, episodes + 1), runnings, lw=2, label="running return (EMA 0.05)")
     ax.axhline(-100, color="k", ls="--", lw=1, label="reward threshold -100")
     ax.set(xlabel="episode", ylabel="return", title=f"Acrobot-v1, {args.estimator}")
     ax.legend(loc="lower right")
     fig.savefig(png, dpi=100)
     plt.close(fig)
+    reached = [i + 1 for i, r in enumerate(runnings) if r >= -100]
     print(json.dumps({"estimator": args.estimator, "episodes": episodes,
                       "final_running_return": round(running, 2),
+                      "first_episode_running_return_at_-100": reached[0] if reached else None,
                       "replay_mismatches": mismatches, "steps": steps,
                       "plot": os.path.basename(png)}))
     # Float round-off between the one-step and the batched policy could flip

@@ -1,12 +1,16 @@
 """Every example runs in smoke mode (and is listed here), answers `--help`
 before importing TensorFlow, and imports nothing but the public API."""
 
+import gzip
+import json
 import os
 import pathlib
 import re
+import struct
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -70,3 +74,26 @@ def test_example_uses_only_the_public_api(script):
     # A module below a public namespace (relaxtfp.layers.bernoulli.x, or
     # `from relaxtfp.distributions.gumbel_softmax_top_k import`) is private.
     assert not re.findall(r"relaxtfp\.\w+\.[a-z_]+(?:\.| import)", text)
+
+
+def test_mnist_vae_reads_the_idx_files_of_data_dir(tmp_path):
+    # Synthetic MNIST-shaped IDX files: the training images gzipped, the test
+    # images raw (the example accepts both), 28 x 28 uint8 images.
+    rng = np.random.default_rng(0)
+    for name, count, compress in (("train-images-idx3-ubyte", 300, True),
+                                  ("t10k-images-idx3-ubyte", 70, False)):
+        images = rng.integers(0, 256, (count, 28, 28), dtype=np.uint8)
+        data = bytes([0, 0, 8, 3]) + struct.pack(">III", count, 28, 28) + images.tobytes()
+        if compress:
+            (tmp_path / (name + ".gz")).write_bytes(gzip.compress(data))
+        else:
+            (tmp_path / name).write_bytes(data)
+    env = dict(os.environ, MPLBACKEND="Agg", TF_CPP_MIN_LOG_LEVEL="2")
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLES / "mnist_vae.py"), "--smoke", "--data-dir", str(tmp_path),
+         "--output-dir", str(tmp_path / "out")],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    (line,) = [json.loads(text) for text in result.stdout.splitlines() if text.startswith("{")]
+    assert line["dataset"] == "mnist" and np.isfinite(line["test_neg_elbo"])
+    assert (tmp_path / "out" / "reconstructions.png").exists()
