@@ -37,7 +37,7 @@ def main(argv=None):
     keras.utils.set_random_seed(args.seed)
     try:
         data = vae_data.load_dataset(args.dataset, args.data_dir, args.tfds_data_dir)
-    except vae_data.DataUnavailableError as error:
+    except (vae_data.DataUnavailableError, ValueError) as error:   # ValueError: bad options
         log(f"error: {error}")
         return 2
     x_train = data.train[:args.max_train]
