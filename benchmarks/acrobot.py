@@ -1,13 +1,13 @@
 """Acrobot-v1 policy-gradient benchmark: every estimator of
-`examples/reinforce_acrobot.py`, several seeds each.
+`benchmarks/policy_gradient.py`, several seeds each.
 
-For each estimator the example's training runs for `--seeds` seeds (0, 1,
+For each estimator the training of `benchmarks.policy_gradient` runs for `--seeds` seeds (0, 1,
 ...) and `--episodes` episodes; the script writes a markdown table (median
 over seeds of the episodes until the running return reaches the reward
 threshold -100, with a run that never reaches it counting as infinitely
 many; per-seed episodes to the threshold; mean and range of the final
-running return; wall time) and a JSON file with the example's result line
-per estimator. The example's PNG (return per episode, mean and min-max band
+running return; wall time) and a JSON file with the result line
+per estimator. The PNG (return per episode, mean and min-max band
 over the seeds) for each estimator goes to the same folder.
 
 Run:
@@ -24,7 +24,6 @@ at most 300 episodes.
 """
 
 import argparse
-import importlib.util
 import json
 import os
 import sys
@@ -34,16 +33,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
-sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
-import bench_io  # noqa: E402
-
-
-def load_example():
-    path = os.path.join(ROOT, "examples", "reinforce_acrobot.py")
-    spec = importlib.util.spec_from_file_location("reinforce_acrobot", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from benchmarks import bench_io  # noqa: E402
+from benchmarks import policy_gradient as pg  # noqa: E402
 
 
 def markdown(results, target=300):
@@ -66,14 +57,17 @@ def markdown(results, target=300):
     return "\n".join(lines)
 
 
-def parse_args(argv, ex):
-    """The command line, with `ex` the loaded example (its estimator names)."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--estimators", nargs="+", choices=ex.ESTIMATORS,
-                        default=list(ex.ESTIMATORS))
-    parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--episodes", type=int, default=300)
-    parser.add_argument("--max-steps", type=int, default=500)
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--estimators", nargs="+", choices=pg.ESTIMATORS,
+                        default=list(pg.ESTIMATORS),
+                        help="the estimators to run (see python -m benchmarks.policy_gradient "
+                             "--help)")
+    parser.add_argument("--seeds", type=int, default=5, help="seeds 0, 1, ... per estimator")
+    parser.add_argument("--episodes", type=int, default=300, help="episodes per seed")
+    parser.add_argument("--max-steps", type=int, default=500,
+                        help="time limit of an episode (Acrobot-v1: 500)")
     parser.add_argument("--output-dir",
                         help="default: benchmarks/results/acrobot, with --quick "
                              "bench_output/acrobot")
@@ -92,8 +86,7 @@ def parse_args(argv, ex):
 
 
 def main(argv=None):
-    ex = load_example()
-    args = parse_args(argv, ex)
+    args = parse_args(argv)
     os.makedirs(args.output_dir, exist_ok=True)
 
     results = []
@@ -109,18 +102,18 @@ def main(argv=None):
                 with open(os.path.join(args.output_dir, f"acrobot_{name}_returns.json"),
                           "w") as fh:
                     json.dump(returns, fh)
-                r["plot"] = os.path.join(args.output_dir, f"acrobot_{name}.png")
-                ex.plot(r["plot"], name, returns)
+                r["plot"] = f"acrobot_{name}.png"   # next to acrobot.json
+                pg.plot(os.path.join(args.output_dir, r["plot"]), name, returns)
                 results.append(r)
         args.episodes = results[0]["episodes"]
         args.max_steps = results[0]["max_steps"]
         args.seeds = results[0]["seeds"]
     for name in [] if args.merge else args.estimators:
-        run_args = ex.parse_args([
+        run_args = pg.parse_args([
             "--estimator", name, "--seeds", str(args.seeds),
             "--episodes", str(args.episodes), "--max-steps", str(args.max_steps),
             "--output-dir", args.output_dir])
-        result = ex.run(run_args)
+        result = pg.run(run_args)
         print(json.dumps(result), flush=True)
         results.append(result)
 

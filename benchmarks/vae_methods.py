@@ -1,10 +1,10 @@
-"""Every VAE method of `examples/mnist_vae.py` for a fixed budget and several seeds.
+"""Every VAE method of the harness `benchmarks.vae`, a fixed budget, several seeds.
 
-    python benchmarks/vae_methods.py --data-dir /path/to/mnist --epochs 10 --seeds 0 1 2
+    python benchmarks/vae_methods.py --data-dir DIR --epochs 10 --seeds 0 1 2
     python benchmarks/vae_methods.py --dataset digits --epochs 20      # offline, small
     python benchmarks/vae_methods.py --quick --dataset digits          # a minute or two
 
-Each (method, seed) runs `examples/mnist_vae.py` in its own process with the
+Each (method, seed) runs `python -m benchmarks.vae` in its own process with the
 same preset, budget (`--epochs`) and data, and the script collects the one
 JSON line each run prints. It writes a markdown table (mean +- sample
 standard deviation over seeds of the test -ELBO and -IWAE bounds, the
@@ -32,8 +32,6 @@ import sys
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / "examples" / "mnist_vae.py"
-sys.path.insert(0, str(ROOT / "examples"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import bench_io  # noqa: E402
 
@@ -65,19 +63,20 @@ depends less on what else runs on the machine.
 
 def run_one(method, seed, args):
     latent = "categorical" if method in CATEGORICAL else "bernoulli"
-    command = [sys.executable, str(SCRIPT), "--method", method, "--seed", str(seed),
+    command = [sys.executable, "-m", "benchmarks.vae", "--method", method,
+               "--seed", str(seed),
                "--preset", args.preset, "--latent", latent, "--dataset", args.dataset,
                "--epochs", str(args.epochs), "--iwae-k", str(args.iwae_k),
                "--verbose", "0",
-               "--output-dir", str(pathlib.Path(args.work_dir) / f"{method}_seed{seed}")]
-    if args.data_dir:
-        command += ["--data-dir", args.data_dir]
+               "--output-dir", str(pathlib.Path(args.work_dir).resolve() / f"{method}_seed{seed}")]
+    if args.data_dir:   # the run starts in the repository root: absolute paths
+        command += ["--data-dir", os.path.abspath(args.data_dir)]
     if args.max_train:
         command += ["--max-train", str(args.max_train)]
     if args.max_test:
         command += ["--max-test", str(args.max_test)]
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
-    result = subprocess.run(command, capture_output=True, text=True, env=env)
+    result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT)
     lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
     if result.returncode != 0 or not lines:
         raise RuntimeError(f"{method} seed {seed} failed (exit {result.returncode}):\n"

@@ -1,6 +1,6 @@
 """Hyperparameter sweep of the paper preset's Bernoulli-200 VAE, in PyTorch.
 
-`examples/mnist_vae.py --preset paper` takes about 27 CPU-seconds an epoch on
+`python -m benchmarks.vae --preset paper` takes about 27 CPU-seconds an epoch on
 a 2-core machine, so 100 epochs cost 25-50 minutes per setting: too slow to
 search. This script trains a PyTorch replica of that model (784-512-256-200
 encoder, 200-256-512-784 decoder, binary Concrete latents = the correlated
@@ -10,12 +10,13 @@ warm-up weight min(1, (epoch + 1) / warm)) for many settings at once: every
 weight has a leading axis of one entry per setting, so the settings train
 side by side as one batched model and share each kernel launch.
 
-The replica was calibrated against the example. With the example's settings
-(floor 0.1, 10 warm-up epochs) its training losses of the first five epochs
-were 190.8, 151.8, 137.7 (example: 191.8, 152.7, 138.4), and its final
-discrete test -ELBO 110.35 and 110.97 for two seeds against the example's
-111.08. It only ranks settings; the numbers the docs report come from
-`examples/mnist_vae.py`.
+The replica was calibrated against the VAE harness (`benchmarks.vae`, then
+the script `examples/mnist_vae.py`; "the example" below). With the example's
+settings (floor 0.1, 10 warm-up epochs) its training losses of the first
+five epochs were 190.8, 151.8, 137.7 (example: 191.8, 152.7, 138.4), and its
+final discrete test -ELBO 110.35 and 110.97 for two seeds against the
+example's 111.08. It only ranks settings; the numbers the docs report come
+from the harness.
 
 Each setting is a dict of overrides of `BASE` (see `GRID`). The end of the
 run scores the discrete bounds as the example does: hard latents drawn from

@@ -19,14 +19,14 @@ def _results_files():
 
 
 def test_quick_output_defaults_to_scratch_not_results():
-    io, ex = bench.bench_io, bench.load_example()
-    quick = bench.parse_args(["--quick"], ex)
+    io = bench.bench_io
+    quick = bench.parse_args(["--quick"])
     assert quick.output_dir == os.path.join(io.SCRATCH_DIR, "acrobot")
     assert not io.in_results(quick.output_dir)
-    full = bench.parse_args([], ex)
+    full = bench.parse_args([])
     assert full.output_dir == os.path.join(io.RESULTS_DIR, "acrobot")
     # A folder given on the command line is used as given.
-    assert bench.parse_args(["--quick", "--output-dir", "elsewhere"], ex).output_dir == "elsewhere"
+    assert bench.parse_args(["--quick", "--output-dir", "elsewhere"]).output_dir == "elsewhere"
 
 
 def test_quick_runs_and_merge(tmp_path, capsys, monkeypatch):
@@ -34,7 +34,7 @@ def test_quick_runs_and_merge(tmp_path, capsys, monkeypatch):
     first, second, merged = tmp_path / "scratch" / "acrobot", tmp_path / "b", tmp_path / "merged"
     # The first run with the default output folder: the scratch one.
     argv = ["--quick", "--estimators", "reinforce"]
-    assert bench.parse_args(argv, bench.load_example()).output_dir == str(first)
+    assert bench.parse_args(argv).output_dir == str(first)
     before = _results_files()
     assert bench.main(argv) == 0
     assert _results_files() == before
@@ -44,6 +44,7 @@ def test_quick_runs_and_merge(tmp_path, capsys, monkeypatch):
         assert result["estimator"] == name and result["seeds"] == 2
         assert len(json.loads((folder / f"acrobot_{name}_returns.json").read_text())) == 2
         assert result["replay_mismatches"] == 0
+        assert result["plot"] == f"acrobot_{name}.png"   # no machine path recorded
     capsys.readouterr()
     assert bench.main(["--merge", str(first), str(second), "--output-dir", str(merged)]) == 0
     table = (merged / "acrobot.md").read_text()

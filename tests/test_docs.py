@@ -3,14 +3,19 @@
 `tox -e docs` builds the site with warnings as errors; these tests catch,
 in the main suite, what would otherwise only fail there or silently go
 missing: a public name without a reference entry, a distribution without
-its page and figure, and a TFP-style docstring that the docs' converter
-(docs/_ext/tfp_docstrings.py) would leave as raw Markdown.
+its page and figure, a TFP-style docstring that the docs' converter
+(docs/_ext/tfp_docstrings.py) would leave as raw Markdown, a documented
+command of an example or harness that its parser no longer accepts, and a
+machine path in a page.
 """
 
+import ast
+import importlib
 import importlib.util
 import inspect
 import pathlib
 import re
+import sys
 
 import pytest
 
@@ -153,11 +158,7 @@ def test_converter_on_each_markdown_construct():
             "\n- [2] Second Author. Another.\n\nArgs:\n  x: The input.") in text
 
 
-_EXAMPLE_HELPERS = {"vae_data.py"}  # imported by mnist_vae.py, not run on its own
-
-
-@pytest.mark.parametrize("script", sorted(
-    p.name for p in (ROOT / "examples").glob("*.py") if p.name not in _EXAMPLE_HELPERS))
+@pytest.mark.parametrize("script", sorted(p.name for p in (ROOT / "examples").glob("*.py")))
 def test_every_example_is_in_the_gallery(script):
     gallery = PAGES[DOCS / "examples" / "index.md"]
     assert f"`examples/{script}`" in gallery, f"{script} is missing from docs/examples/index.md"
@@ -169,3 +170,74 @@ def test_every_benchmark_table_is_included_in_the_docs(table):
     included = [page for page, text in PAGES.items()
                 if re.search(r"```\{include\}\s+(\.\./)+" + re.escape(table), text)]
     assert included, f"{table} is included by no page under docs/"
+
+
+# Documented commands of the examples and the harnesses, with the parser that
+# must accept them. The examples' parsers are read from their source, up to
+# their `if __name__ == "__main__":` (tests never import an example).
+_ENTRY_POINTS = {
+    "examples/mnist_vae.py": "example",
+    "examples/reinforce_acrobot.py": "example",
+    "-m benchmarks.vae": "benchmarks.vae.options",
+    "-m benchmarks.policy_gradient": "benchmarks.policy_gradient",
+}
+_COMMAND_PAGES = sorted([*DOCS.rglob("*.md"), ROOT / "README.md",
+                         ROOT / "benchmarks" / "README.md"])
+
+
+def _documented_commands():
+    """(page, entry point, argv) of every such command in a fenced block."""
+    found = []
+    for page in _COMMAND_PAGES:
+        if "_build" in page.parts or "_generated" in page.parts:
+            continue
+        for block in re.findall(r"```bash\n(.*?)```", page.read_text(), re.S):
+            for line in block.replace("\\\n", " ").splitlines():
+                line = line.split("#")[0].strip()
+                for entry in _ENTRY_POINTS:
+                    marker = "python " + entry
+                    if marker in line:
+                        argv = line.split(marker, 1)[1].split()
+                        found.append((str(page.relative_to(ROOT)), entry, argv))
+    return found
+
+
+def _example_parser(relative_path):
+    source = (ROOT / relative_path).read_text()
+    tree = ast.parse(source)
+    head = []
+    for node in tree.body:
+        if isinstance(node, ast.If) and "__main__" in ast.unparse(node.test):
+            break
+        head.append(node)
+    namespace = {"__doc__": ast.get_docstring(tree)}
+    exec(compile(ast.Module(head, []), relative_path, "exec"), namespace)
+    return namespace["parse_args"]
+
+
+@pytest.mark.parametrize("page, entry, argv", _documented_commands())
+def test_documented_commands_parse(page, entry, argv, monkeypatch, capsys):
+    if _ENTRY_POINTS[entry] == "example":
+        monkeypatch.setattr(sys, "argv", [entry, *argv])
+        parse = _example_parser(entry)
+    else:
+        module = importlib.import_module(_ENTRY_POINTS[entry])
+        parse = lambda: module.parse_args(argv)   # noqa: E731
+    if "--help" in argv:
+        with pytest.raises(SystemExit) as stop:
+            parse()
+        assert stop.value.code == 0 and "(default:" in capsys.readouterr().out
+    else:
+        parse()
+
+
+def test_every_example_and_harness_command_is_documented():
+    entries = {entry for _, entry, _ in _documented_commands()}
+    assert entries == set(_ENTRY_POINTS)
+
+
+@pytest.mark.parametrize("page", ["README.md", "benchmarks/README.md", *sorted(
+    str(p.relative_to(ROOT)) for p in (DOCS / "examples").glob("*.md"))])
+def test_no_machine_paths_in_the_docs(page):
+    # Data folders are written DIR; no page names this machine's folders.
+    assert not re.findall(r"/work/|/home/|/tmp/", (ROOT / page).read_text()), page

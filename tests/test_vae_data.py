@@ -1,4 +1,4 @@
-"""Tests of `examples/vae_data.py`, the data loaders of the MNIST VAE example.
+"""Tests of `benchmarks/vae_data.py`, the data loaders of the VAE harness.
 
 The IDX tests write tiny synthetic IDX files (raw and gzipped) in a temporary
 folder; no real MNIST is read. The digits test needs scikit-learn (it ships
@@ -6,7 +6,6 @@ the data), and is skipped without it.
 """
 
 import gzip
-import pathlib
 import re
 import struct
 import sys
@@ -14,10 +13,7 @@ import sys
 import numpy as np
 import pytest
 
-EXAMPLES = pathlib.Path(__file__).resolve().parents[1] / "examples"
-sys.path.insert(0, str(EXAMPLES))
-
-import vae_data  # noqa: E402
+from benchmarks import vae_data
 
 
 def idx_bytes(array, type_code=0x08):
@@ -129,6 +125,9 @@ def test_load_mnist_idx(tmp_path, gz, dotted):
     np.testing.assert_allclose(
         data.test, arrays["test", "images"].reshape(3, 16) / 255., rtol=1e-6)
     assert data.train.min() >= 0. and data.train.max() <= 1.
+    # The run's record names the option, not the machine's folder.
+    assert data.source == "IDX files in --data-dir"
+    assert str(tmp_path) not in data.source
 
 
 def test_missing_data_dir_and_file_give_clear_errors(tmp_path):

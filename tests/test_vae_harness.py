@@ -1,4 +1,4 @@
-"""Parts of `examples/mnist_vae.py`.
+"""Parts of the VAE harness `benchmarks.vae`.
 
 The bounds for the continuous InvertibleGaussian latent: computed in the
 Gaussian space, they equal the densities' log-ratio where that is finite, and
@@ -6,23 +6,29 @@ stay finite where the simplex point underflows (temperature 0.1, the relaxit
 preset, gave NaN bounds before). The command-line options that change the
 annealing schedule, the estimators' number of samples, the KL warm-up, the
 learning-rate decay, the activation, the decoder's output bias and the
-learned prior (which the bounds and the prior draws must use).
+learned prior (which the bounds and the prior draws must use). The command
+line answers before TensorFlow is imported, and the progress bar's total is
+the epoch's steps.
 """
 
 import json
+import subprocess
+import sys
+
 import keras
 import numpy as np
 import pytest
 import relaxtfp
 import tensorflow as tf
 
+from benchmarks.vae import model as vae_model
+from benchmarks.vae import options
+from benchmarks.vae import run
 from tests import utils
-
-vae = utils.load_script("examples/mnist_vae.py")
 
 
 def _model(temperature):
-    latent = vae.LatentModel("invertible_gaussian", "categorical", num_latents=3,
+    latent = vae_model.LatentModel("invertible_gaussian", "categorical", num_latents=3,
                              num_classes=4, temperature=temperature,
                              correlation="identity", seed=0)
     return latent, (lambda code: tf.zeros([tf.shape(code)[0], 5]))  # log p(x|z) constant
@@ -57,17 +63,17 @@ def test_log_weights_finite_where_the_simplex_point_underflows():
 
 
 def test_anneal_options_change_the_paper_schedule():
-    _, cfg = vae.parse_args(["--preset", "paper"])
+    _, cfg = options.parse_args(["--preset", "paper"])
     assert cfg["anneal"] == dict(initial=1.0, rate=0.05, floor=0.5)
-    _, cfg = vae.parse_args(["--preset", "paper", "--temperature", "2",
+    _, cfg = options.parse_args(["--preset", "paper", "--temperature", "2",
                              "--temperature-floor", "0.1", "--anneal-rate", "0.02"])
     assert cfg["anneal"] == dict(initial=2.0, rate=0.02, floor=0.1)
-    assert vae.PRESETS["paper"]["anneal"]["floor"] == 0.5   # the preset is not mutated
+    assert options.PRESETS["paper"]["anneal"]["floor"] == 0.5   # the preset is not mutated
 
 
 def test_anneal_options_need_an_annealing_preset(capsys):
     with pytest.raises(SystemExit):
-        vae.parse_args(["--preset", "relaxit", "--temperature-floor", "0.1"])
+        options.parse_args(["--preset", "relaxit", "--temperature-floor", "0.1"])
     assert "--temperature-floor" in capsys.readouterr().err
 
 
@@ -85,21 +91,21 @@ def test_estimator_samples_reach_the_estimator(monkeypatch, requested, expected)
         return rloo(f_spy, logits, **kwargs)
 
     monkeypatch.setattr(relaxtfp.estimators, "rloo", spy)
-    latent = vae.LatentModel("rloo", "bernoulli", num_latents=3, num_classes=2,
+    latent = vae_model.LatentModel("rloo", "bernoulli", num_latents=3, num_classes=2,
                              temperature=1., correlation="identity", seed=0)
-    model = vae.VAE(latent, 6, (4,), "none", estimator="rloo", estimator_samples=requested)
+    model = vae_model.VAE(latent, 6, (4,), "none", estimator="rloo", estimator_samples=requested)
     reconstruction, _ = model._objective(tf.fill([2, 6], 0.5), training=True)
     assert seen == [expected, expected]
     assert np.isfinite(reconstruction.numpy())
 
 
 def test_kl_warmup_ramps_the_divergence_weight_of_the_training_loss():
-    latent = vae.LatentModel("straight_through_bernoulli", "bernoulli", num_latents=3,
+    latent = vae_model.LatentModel("straight_through_bernoulli", "bernoulli", num_latents=3,
                              num_classes=2, temperature=1., correlation="identity", seed=0)
-    model = vae.VAE(latent, 6, (4,), "none")
+    model = vae_model.VAE(latent, 6, (4,), "none")
     model.compile(optimizer="sgd")
     x = tf.fill([2, 6], 0.5)
-    warmup = vae.KLWarmUp(4)
+    warmup = vae_model.KLWarmUp(4)
     warmup.set_model(model)
     scales = []
     for epoch in (0, 1, 3, 7):
@@ -125,7 +131,7 @@ def test_kl_warmup_ramps_the_divergence_weight_of_the_training_loss():
 @pytest.mark.parametrize("argv", [["--kl-warmup", "-1"], ["--estimator-samples", "0"]])
 def test_bad_counts_are_refused(capsys, argv):
     with pytest.raises(SystemExit):
-        vae.parse_args(argv)
+        options.parse_args(argv)
     assert argv[0] in capsys.readouterr().err
 
 
@@ -133,7 +139,7 @@ def test_learned_prior_enters_the_bounds_and_the_prior_draws():
     # q = p (params equal to the prior's logits) and a constant decoder:
     # every log weight is then log p(x|b) = -5 log 2 exactly. Bounds that
     # kept the fixed Bernoulli(0.5) prior would vary with b.
-    latent = vae.LatentModel("correlated_relaxed_bernoulli", "bernoulli", num_latents=4,
+    latent = vae_model.LatentModel("correlated_relaxed_bernoulli", "bernoulli", num_latents=4,
                              num_classes=2, temperature=0.5, correlation="identity",
                              seed=0, learn_prior=True)
     latent.layer.build((None, 4))
@@ -153,15 +159,15 @@ def test_learned_prior_enters_the_bounds_and_the_prior_draws():
 
 def test_learn_prior_needs_a_bernoulli_method():
     with pytest.raises(SystemExit, match="--learn-prior needs a Bernoulli method"):
-        vae.LatentModel("gumbel_softmax", "categorical", num_latents=3, num_classes=4,
+        vae_model.LatentModel("gumbel_softmax", "categorical", num_latents=3, num_classes=4,
                         temperature=1., correlation="identity", seed=0, learn_prior=True)
 
 
 def test_activation_and_decoder_bias_options_build_the_networks():
-    latent = vae.LatentModel("straight_through_bernoulli", "bernoulli", num_latents=3,
+    latent = vae_model.LatentModel("straight_through_bernoulli", "bernoulli", num_latents=3,
                              num_classes=2, temperature=1., correlation="identity", seed=0)
     bias = np.array([-1., 0., 2., 0.5, -0.5, 1.], np.float32)
-    model = vae.VAE(latent, 6, (4,), "none", activation="swish", output_bias=bias)
+    model = vae_model.VAE(latent, 6, (4,), "none", activation="swish", output_bias=bias)
     np.testing.assert_array_equal(model.decoder.layers[-1].bias.numpy(), bias)
     assert model.encoder.layers[1].activation is keras.activations.swish
     # A zero code gives the decoder's hidden layer swish(bias) = 0 for zero
@@ -170,18 +176,18 @@ def test_activation_and_decoder_bias_options_build_the_networks():
 
 
 def test_learning_rate_decay_reaches_its_factor_at_the_last_step():
-    _, cfg = vae.parse_args(["--preset", "paper", "--epochs", "3", "--batch-size", "10",
+    _, cfg = options.parse_args(["--preset", "paper", "--epochs", "3", "--batch-size", "10",
                              "--learning-rate", "0.01", "--learning-rate-decay", "0.1"])
-    schedule = vae.learning_rate_schedule(cfg, 0.1, num_train=95)   # 10 steps an epoch
+    schedule = vae_model.learning_rate_schedule(cfg, 0.1, num_train=95)   # 10 steps an epoch
     rates = [float(schedule(step)) for step in (0, 15, 29)]
     np.testing.assert_allclose(rates, [0.01, 0.01 * 0.1 ** (15 / 29), 0.001], rtol=1e-5)
-    assert vae.learning_rate_schedule(cfg, 1., num_train=95) == 0.01
+    assert vae_model.learning_rate_schedule(cfg, 1., num_train=95) == 0.01
 
 
 @pytest.mark.parametrize("value", ["0", "1.5"])
 def test_learning_rate_decay_out_of_range_is_refused(capsys, value):
     with pytest.raises(SystemExit):
-        vae.parse_args(["--learning-rate-decay", value])
+        options.parse_args(["--learning-rate-decay", value])
     assert "--learning-rate-decay must be in (0, 1]" in capsys.readouterr().err
 
 
@@ -191,7 +197,7 @@ def test_tuned_options_run_end_to_end_and_are_recorded(capsys, tmp_path):
             "--activation", "swish", "--decoder-bias", "data-mean",
             "--learning-rate", "0.002", "--learning-rate-decay", "0.1",
             "--kl-warmup", "2", "--output-dir", str(tmp_path)]
-    assert vae.main(argv) == 0
+    assert run.main(argv) == 0
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert result["epochs_run"] == 2
     assert np.isfinite(result["test_neg_elbo"]) and np.isfinite(result["test_neg_iwae"])
@@ -204,7 +210,7 @@ def test_tuned_options_run_end_to_end_and_are_recorded(capsys, tmp_path):
 def test_stochastic_times_smooth_prior_draws_use_the_learned_gate_value():
     # The decoder input of an open gate is s = P(open) of the prior: the
     # learned probability, not the fixed 0.5.
-    latent = vae.LatentModel("stochastic_times_smooth", "bernoulli", num_latents=3,
+    latent = vae_model.LatentModel("stochastic_times_smooth", "bernoulli", num_latents=3,
                              num_classes=2, temperature=1., correlation="identity",
                              seed=0, learn_prior=True)
     latent.layer.build((None, 3))
@@ -213,3 +219,32 @@ def test_stochastic_times_smooth_prior_draws_use_the_learned_gate_value():
     s = 1. / (1. + np.exp(-np.array([-1., 0.5, 2.])))
     for j in range(3):
         np.testing.assert_allclose(np.unique(draws[:, j]), [0., s[j]], rtol=1e-6)
+
+
+def test_options_answer_without_tensorflow_and_every_option_is_explained():
+    # Run in a fresh interpreter: --help must not wait for TensorFlow.
+    code = ("import sys; from benchmarks.vae import options; options.parse_args([]); "
+            "print('tensorflow' in sys.modules, 'keras' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=str(utils.ROOT), check=True).stdout.split()
+    assert out == ["False", "False"]
+    parser = options.build_parser()
+    for action in parser._actions:
+        assert action.help, f"{action.option_strings} has no help text"
+    words = " ".join(parser.format_help().split())
+    assert "(default: relaxit)" in words
+    assert "(default: correlated_relaxed_bernoulli)" in words
+    for method in options.METHODS:   # each choice is described
+        assert f"{method}: " in words, method
+
+
+def test_epoch_progress_is_clipped_to_the_epochs_steps():
+    # Keras reports the last step of each compiled call: with 50 steps per
+    # execution and a 12-step epoch, step index 49. The bar must show 12/12.
+    progress = vae_model.EpochProgress(steps=12, epochs=3)
+    progress.on_epoch_begin(0)
+    bar = progress._bar
+    progress.on_train_batch_end(49)
+    assert bar.n == 12 and bar.total == 12
+    progress.on_epoch_end(0, {"loss": 1.5})
+    assert bar.n == 12

@@ -1,16 +1,13 @@
-"""The pure-Python helpers of `examples/reinforce_acrobot.py` (returns-to-go,
-running return, episodes to the threshold, leave-one-out mean). The script
-itself runs in smoke mode in `tests/test_examples.py`."""
+"""The pure-Python helpers of `benchmarks/policy_gradient.py` (returns-to-go,
+running return, episodes to the threshold, leave-one-out mean). Its training
+runs end to end in `tests/test_acrobot_benchmark.py`."""
 
 import math
 
 import numpy as np
 import pytest
 
-from tests import utils
-
-
-ex = utils.load_script("examples/reinforce_acrobot.py")
+from benchmarks import policy_gradient as ex
 
 
 def test_discounted_returns_matches_the_direct_sum():

@@ -1,4 +1,5 @@
-"""Image data for `examples/mnist_vae.py`: MNIST (tfds or IDX files) and digits.
+"""Image data for the VAE harness (`python -m benchmarks.vae`) and
+`benchmarks/estimator_variance.py`: MNIST (tfds or IDX files) and digits.
 
 Three sources, each returning an `ImageData` of float32 pixel intensities in
 [0, 1], one flattened image per row:
@@ -196,7 +197,8 @@ def load_mnist_idx(data_dir):
         train=_to_unit_interval(arrays["train", "images"], 255.),
         test=_to_unit_interval(arrays["test", "images"], 255.),
         image_shape=tuple(int(s) for s in shape), name="mnist",
-        source=f"IDX files in {os.path.abspath(data_dir)}")
+        # The folder is not recorded: results must not carry machine paths.
+        source="IDX files in --data-dir")
 
 
 def _host_reachable(address, timeout=3.):
