@@ -10,6 +10,7 @@ regenerating a committed table names its file.
 
 import json
 import os
+import shlex
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS_DIR = os.path.join(ROOT, "benchmarks", "results")
@@ -47,3 +48,23 @@ def write_outputs(result, table, json_path, markdown_path):
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
             with open(path, "w") as f:
                 write(f)
+
+
+# Options whose value is a folder of this machine: a recorded command shows a
+# placeholder instead, so that committed results and the docs that include
+# them carry no machine path.
+_MACHINE_PATH_OPTIONS = {"--data-dir": "DIR", "--torch-python": "TORCH_VENV/bin/python"}
+
+
+def recorded_command(script, argv):
+    """`python SCRIPT ARGS` as a results file records it, with the values of
+    `--data-dir` and `--torch-python` replaced by placeholders."""
+    args = list(argv)
+    for i, arg in enumerate(args):
+        option, eq, _ = arg.partition("=")
+        if option in _MACHINE_PATH_OPTIONS:
+            if eq:
+                args[i] = f"{option}={_MACHINE_PATH_OPTIONS[option]}"
+            elif i + 1 < len(args):
+                args[i + 1] = _MACHINE_PATH_OPTIONS[option]
+    return " ".join(["python", script, shlex.join(args)]).strip()

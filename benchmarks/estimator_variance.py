@@ -7,7 +7,7 @@ gradient estimate (`--budget`, default 6):
   `t = 0.45` and `t = 0.499`. The exact gradient is
   `sigmoid(theta) (1 - sigmoid(theta)) (1 - 2 t)`, i.e. 0.025 and 0.0005.
 * VAE: the encoder-logit gradient of `E_q[log p(x|b)]` of a 200-Bernoulli-
-  latent VAE with the architecture of `examples/mnist_vae.py --preset paper`
+  latent VAE with the architecture of `python -m benchmarks.vae --preset paper`
   (encoder 784-512-256-200, decoder 200-256-512-784, ReLU), trained briefly
   with DisARM inside this script and then frozen, on a fixed batch of test
   images binarized with a fixed seed. The exact gradient is unknown; the
@@ -20,7 +20,7 @@ straight-through) sample, and its bias is measured against the gradient of
 the DISCRETE objective `E_{b ~ Bernoulli(sigmoid(logits))}[f(b)]`.
 See `docs/estimator_variance.md` for the settings of every method.
 
-    python benchmarks/estimator_variance.py --data-dir /work/shared/data/mnist
+    python benchmarks/estimator_variance.py --data-dir DIR
     python benchmarks/estimator_variance.py --quick        # digits, small R
 
 Outputs: a markdown table file, a JSON file, a PNG figure and one markdown
@@ -35,7 +35,6 @@ import json
 import math
 import os
 import platform
-import shlex
 import sys
 import time
 
@@ -65,7 +64,7 @@ est = relaxtfp.estimators
 TOY_TARGETS = (0.45, 0.499)
 TOY_THETA = 0.
 TEMPERATURE = 0.5           # relaxations, gumbel_rao and rebar
-GAUSSIAN_SCALE = 0.5        # GaussianRelaxedBernoulli, as in examples/mnist_vae.py
+GAUSSIAN_SCALE = 0.5        # GaussianRelaxedBernoulli, as in benchmarks/vae
 HIDDEN = (512, 256)
 NUM_LATENTS = 200
 
@@ -1035,7 +1034,7 @@ def parse_args(argv):
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parse_args(argv)
-    command = "python benchmarks/estimator_variance.py " + shlex.join(argv)
+    command = bench_io.recorded_command("benchmarks/estimator_variance.py", argv)
     start = time.perf_counter()
     results = dict(command=command.strip(), cores=os.cpu_count(),
                    platform=platform.platform(),

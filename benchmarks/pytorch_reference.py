@@ -33,7 +33,6 @@ import argparse
 import json
 import os
 import platform
-import shlex
 import statistics
 import subprocess
 import sys
@@ -50,20 +49,20 @@ PyTorch and relaxit are needed for the reference side of this benchmark, and
 Install them in a separate virtual environment (CPU wheel only; a plain
 `pip install torch` downloads a multi-GB CUDA build):
 
-    python3 -m venv /work/torch-venv
-    /work/torch-venv/bin/pip install torch==2.13.0 \\
+    python3 -m venv TORCH_VENV
+    TORCH_VENV/bin/pip install torch==2.13.0 \\
         --extra-index-url https://download.pytorch.org/whl/cpu
-    /work/torch-venv/bin/pip install --no-deps relaxit==1.2.1
-    /work/torch-venv/bin/pip install pyro-ppl   # relaxit's one other dependency
+    TORCH_VENV/bin/pip install --no-deps relaxit==1.2.1
+    TORCH_VENV/bin/pip install pyro-ppl   # relaxit's one other dependency
 
-then pass `--torch-python /work/torch-venv/bin/python`."""
+then pass `--torch-python TORCH_VENV/bin/python`."""
 
 # Correlated gates: event size D; elements = batch x D.
 CORRELATED_D = 10
 VARIANTS = ("sample", "sample+log_prob")
 
-# relaxtfp class -> relaxit class, and what relaxit's `log_prob` is worth (per
-# /work/shared/reference/relaxit-review.md). `log_prob` is None when the
+# relaxtfp class -> relaxit class, and what relaxit's `log_prob` is worth (see
+# docs/differences.md). `log_prob` is None when the
 # `+log_prob` step cannot run on relaxit's side.
 CLASSES = {
     "StraightThroughBernoulli": dict(
@@ -485,8 +484,7 @@ def drive(args, argv):
 
     versions = dict(rounds[0]["torch"]["versions"])
     versions.update(rounds[0]["tf"]["versions"], relaxtfp=relaxtfp.__version__)
-    command = "python benchmarks/pytorch_reference.py " + " ".join(
-        shlex.quote(a) for a in argv)
+    command = bench_io.recorded_command("benchmarks/pytorch_reference.py", argv)
     result = dict(
         meta=dict(command=command.strip(), machine=_machine(), elements=args.elements,
                   rounds=args.rounds, repeats=args.repeats, classes=list(args.classes),

@@ -28,6 +28,27 @@ import argparse
 import os
 import pathlib
 
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--concentration", type=float, nargs=3, default=None,
+                        help="Dirichlet concentration (3 positive numbers); "
+                             "drawn at random from --seed if omitted.")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed for the random concentration and the samples")
+    parser.add_argument("--num-samples", type=int, default=3000,
+                        help="samples scattered on each density")
+    parser.add_argument("--output-dir", default="laplace_bridge_output",
+                        help="folder of the PNGs")
+    parser.add_argument("--smoke", action="store_true",
+                        help="coarse grid and few samples, for a quick check")
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    ARGS = parse_args()  # before TensorFlow is imported: --help answers at once.
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import matplotlib  # noqa: E402
@@ -42,21 +63,6 @@ import tensorflow_probability as tfp  # noqa: E402
 from relaxtfp import laplace_bridge  # noqa: E402
 
 tfd = tfp.distributions
-
-
-def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--concentration", type=float, nargs=3, default=None,
-                        help="Dirichlet concentration (3 positive numbers); "
-                             "drawn at random from --seed if omitted.")
-    parser.add_argument("--seed", type=int, default=0,
-                        help="seed for the random concentration and the samples")
-    parser.add_argument("--num-samples", type=int, default=3000,
-                        help="samples scattered on each density")
-    parser.add_argument("--output-dir", default="laplace_bridge_output")
-    parser.add_argument("--smoke", action="store_true",
-                        help="coarse grid and few samples, for a quick check")
-    return parser.parse_args()
 
 
 def ternary(x):
@@ -124,8 +130,7 @@ def plot_kl(alpha, factors, path):
     return kls
 
 
-def main():
-    args = parse_args()
+def main(args):
     if args.smoke:
         args.num_samples = min(args.num_samples, 500)
     resolution = 40 if args.smoke else 160
@@ -174,4 +179,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    main(ARGS)

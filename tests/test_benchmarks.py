@@ -137,3 +137,13 @@ def test_no_intermediate_larger_than_batch_times_k(name, spec, module):
         # in the benchmark), documented in the class; sampling is O(batch K).
         bound = max(bound, m * 5 * 2 ** 4)
     assert largest <= bound, (name, largest, elements)
+
+
+def test_recorded_command_hides_machine_paths():
+    """Results files (and the docs pages that include them) record a
+    command with placeholders for this machine's folders."""
+    got = bench.bench_io.recorded_command(
+        "benchmarks/estimator_variance.py",
+        ["--data-dir", "/somewhere/mnist", "--torch-python=/venv/bin/python", "--quick"])
+    assert got == ("python benchmarks/estimator_variance.py --data-dir DIR "
+                   "--torch-python=TORCH_VENV/bin/python --quick")

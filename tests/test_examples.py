@@ -40,15 +40,7 @@ def test_example_runs_in_smoke_mode(script, tmp_path):
     assert list(tmp_path.glob("*.png")), "the example saved no plot"
 
 
-# laplace_bridge.py still imports TensorFlow before it parses its arguments;
-# strict: this test fails as soon as it no longer does, to be unmarked then.
-_HELP_AFTER_TENSORFLOW = {"laplace_bridge.py"}
-
-
-@pytest.mark.parametrize("script", [
-    pytest.param(name, marks=pytest.mark.xfail(
-        strict=True, reason="imports TensorFlow before parsing its arguments"))
-    if name in _HELP_AFTER_TENSORFLOW else name for name in sorted(SMOKE_RUNS)])
+@pytest.mark.parametrize("script", sorted(SMOKE_RUNS))
 def test_example_help_does_not_import_tensorflow(script):
     # The script's own __main__ path, in a fresh interpreter; --help exits
     # from argparse, after which TensorFlow must not have been imported.
