@@ -359,12 +359,16 @@ class GaussianRelaxedBernoulli(tfd.AutoCompositeTensorDistribution):
         log-space normal CDF that `log_prob` uses for the atoms, so it is
         accurate in both tails (a logit of `Phi(x)` formed as
         `log(p) - log1p(-p)` is infinite from about |x| = 5.4 in float32).
-        As in `log_prob`, the standardized argument is clipped at 40 from
-        above only, where `Phi` is exactly 1; `loc` of -inf (+inf) gives the
-        logit -inf (+inf), the constant gate. `probs_parameter()` equals
-        `prob_nonzero()` to rounding. The law has this distribution's batch
-        shape, dtype, `validate_args` and `allow_nan_stats`; gradients flow
-        to `loc` and `scale`.
+        As in `prob_nonzero`, the standardized argument `loc / scale` is
+        clipped to +-40, where `Phi` is exactly 0 or 1 in float32 and
+        float64: the logit then stays within +-804.6 (probabilities exactly
+        0 and 1; the excluded outcome gets a log-probability of about -805
+        rather than one below the float range), and values and gradients
+        are finite for every finite `loc` and positive `scale`. `loc` of
+        -inf (+inf) gives the logit -inf (+inf), the constant gate.
+        `probs_parameter()` equals `prob_nonzero()` to rounding. The law has
+        this distribution's batch shape, dtype, `validate_args` and
+        `allow_nan_stats`; gradients flow to `loc` and `scale`.
 
         Args:
           name: Python `str` name prefixed to Ops created by this method.
@@ -391,8 +395,8 @@ class GaussianRelaxedBernoulli(tfd.AutoCompositeTensorDistribution):
         with self._name_and_control_scope(name):
             loc, scale = self._params()
             loc, side = self._infinite_loc(loc)
-            open_logits = (numerics.log_ndtr(_standardize(loc, scale, lower=False))
-                           - numerics.log_ndtr(_standardize(-loc, scale, lower=False)))
+            x = _standardize(loc, scale)
+            open_logits = numerics.log_ndtr(x) - numerics.log_ndtr(-x)
             infinite = tf.constant(float("inf"), self.dtype)
             return forward_laws.bernoulli_law(self, logits=tf.where(
                 tf.equal(side, 0.), open_logits, side * infinite))

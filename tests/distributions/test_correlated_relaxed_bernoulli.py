@@ -711,3 +711,13 @@ def test_regression_covariance_is_refused():
                                    validate_args=True)
     # No saturation: logistic noise from v = +-40 is finite in float32.
     assert np.all(np.isfinite(crb._logit_ndtr(tf.constant([-40., 40.])).numpy()))
+
+
+# -- discrete_law ---------------------------------------------------------------------
+
+
+def test_discrete_law_raises_naming_the_dependent_marginals():
+    d = CorrelatedRelaxedBernoulli(0.5, logits=[0.3, -0.8, 1.2], correlation=R_A)
+    with pytest.raises(NotImplementedError,
+                       match=r"dependent.*tfd\.Bernoulli\(probs=d\.probs_parameter\(\)\)"):
+        d.discrete_law()

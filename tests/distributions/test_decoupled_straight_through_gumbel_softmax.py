@@ -448,3 +448,35 @@ def test_regression_float64_is_kept():
     assert d.sample(seed=(1, 2)).dtype == tf.float64
     assert d.forward_temperature.dtype == tf.float64
     assert d.mean().dtype == tf.float64
+
+
+# -- discrete_law ---------------------------------------------------------------------
+
+
+def test_discrete_law_is_the_forward_law_at_the_forward_temperature():
+    d = DecoupledStraightThroughGumbelSoftmax(
+        np.float32([0.5, 3.]), np.float32(0.2), logits=LOGITS.astype(np.float32))
+    law = d.discrete_law()
+    assert isinstance(law, tfd.OneHotCategorical)
+    assert law.batch_shape == [2] and law.event_shape == [K]
+    expected = special.softmax(LOGITS / np.array([[0.5], [3.]]), axis=-1)
+    np.testing.assert_allclose(law.probs_parameter(), expected, rtol=1e-5)
+    probs = np.array([0., 0.2, 0.3, 0.5])
+    law = DecoupledStraightThroughGumbelSoftmax(2., 1., probs=probs).discrete_law()
+    powered = np.sqrt(probs) / np.sum(np.sqrt(probs))
+    np.testing.assert_allclose(law.probs_parameter(), powered, rtol=1e-12)
+    assert law.probs_parameter().numpy()[0] == 0.
+
+
+def test_frequency_of_forward_samples_matches_the_discrete_law():
+    """Hoeffding, union-bounded over the K categories, false-failure rate
+    1e-6; softmax(logits), the law without the forward temperature, is at
+    least 0.04 away in some category, beyond twice the band (0.018)."""
+    d = DecoupledStraightThroughGumbelSoftmax(2., 0.5, logits=LOGITS.astype(np.float32))
+    p = d.discrete_law().probs_parameter().numpy().astype(np.float64)
+    n = NUM_SAMPLES
+    eps = utils.hoeffding_epsilon(n, FALSE_FAIL_RATE, num_tests=K)
+    assert np.max(np.abs(p - special.softmax(LOGITS))) >= 2. * eps
+    counts = d.sample(n, seed=(2, 21)).numpy().sum(axis=0)
+    for count, prob in zip(counts, p):
+        utils.assert_proportion_matches(count, n, prob, FALSE_FAIL_RATE, num_tests=K)

@@ -800,3 +800,18 @@ def test_regression_hard_sample_is_exactly_one_hot_in_every_mode():
         assert set(np.unique(w.numpy())) == {0., 1.}
         allowed = {np.float32(x) for x in (0.1, 0.7, 1.3, 1e6)}
         assert set(np.unique(v.numpy())) <= allowed
+
+
+# -- discrete_law ---------------------------------------------------------------------
+
+
+def test_discrete_law_is_the_one_hot_law_of_the_values():
+    d = GeneralizedGumbelSoftmax(VALUES, 0.5, logits=LOGITS, validate_args=True)
+    law = d.discrete_law()
+    assert isinstance(law, tfd.OneHotCategorical)
+    assert law.event_shape == [4] and law.validate_args
+    np.testing.assert_allclose(law.probs_parameter(), special.softmax(LOGITS), rtol=1e-6)
+    np.testing.assert_allclose(d.weights_to_values(law.mean()), d.value_mean(), rtol=1e-5)
+    probs = [0., 0.5, 0.5, 0.]
+    law = GeneralizedGumbelSoftmax(VALUES, 0.5, probs=probs).discrete_law()
+    np.testing.assert_array_equal(law.probs_parameter(), np.float32(probs))

@@ -952,3 +952,18 @@ def test_value_with_the_wrong_event_size_raises():
     with pytest.raises(tf.errors.InvalidArgumentError,
                        match=r"Argument `value` of `log_prob` must have K entries"):
         log_prob(tf.ones([2, 1]))
+
+
+# -- discrete_law ---------------------------------------------------------------------
+
+
+def test_discrete_law_is_the_hard_subset_law():
+    logits = np.array([0.3, -1.2, 1., 0.1, 2.])
+    d = GumbelSoftmaxTopK(2, 0.5, logits=logits, validate_args=True)
+    law = d.discrete_law()
+    assert isinstance(law, GumbelSoftmaxTopK) and law.hard and not d.hard
+    assert law.k == 2 and law.validate_args and law.dtype == d.dtype
+    np.testing.assert_array_equal(law.logits, logits)
+    subsets = np.array([[float(i in s) for i in range(5)]
+                        for s in itertools.combinations(range(5), 2)])
+    np.testing.assert_allclose(np.exp(law.log_prob(subsets)).sum(), 1., rtol=1e-12)

@@ -619,3 +619,9 @@ def test_regression_support_is_simplex():
     np.testing.assert_allclose(y.sum(-1), 1., rtol=1e-6)
     lp = d.log_prob([[0.5, 0.6, -0.1], [0., 0.5, 0.5]]).numpy()
     np.testing.assert_array_equal(lp, -np.inf)
+
+
+def test_discrete_law_raises():
+    d = InvertibleGaussian([0., 1.], [1., 1.], 0.5)
+    with pytest.raises(NotImplementedError, match="argmax.*no closed form"):
+        d.discrete_law()

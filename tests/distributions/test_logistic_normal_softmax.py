@@ -711,3 +711,9 @@ def test_regression_float64_is_kept():
     d = make_full()
     assert d.sample(seed=(1, 2)).dtype == tf.float64
     assert d.log_prob(d.sample(seed=(1, 2))).dtype == tf.float64
+
+
+def test_discrete_law_raises():
+    d = LogisticNormalSoftmax([0., 1., 0.5], [1., 1., 1.])
+    with pytest.raises(NotImplementedError, match="argmax.*no closed form"):
+        d.discrete_law()

@@ -466,3 +466,36 @@ def test_regression_support_is_the_unit_interval():
     y = d.experimental_default_event_space_bijector()(
         tf.constant([-30., 0., 30.], tf.float64))
     assert np.all((y.numpy() > 0.) & (y.numpy() < 1.))
+
+
+# -- discrete_law: the law of b = 1[x > 1/2] ---------------------------------------
+
+
+def test_discrete_law_is_the_bernoulli_of_the_hard_value():
+    logits = np.array([-30., -1., 0., 2.5, 40.])
+    for dtype in (np.float32, np.float64):
+        d = RebarRelaxation(dtype(0.3), logits=logits.astype(dtype), validate_args=True)
+        law = d.discrete_law()
+        assert isinstance(law, tfd.Bernoulli)
+        assert law.dtype == dtype and law.validate_args
+        np.testing.assert_array_equal(law.logits_parameter(), logits.astype(dtype))
+    law = RebarRelaxation(0.3, probs=[0., 0.4, 1.]).discrete_law()
+    np.testing.assert_array_equal(law.probs_parameter(), np.float32([0., 0.4, 1.]))
+    law = RebarRelaxation(np.float32([[0.1], [2.]]), logits=[0., 1., 2.]).discrete_law()
+    assert law.batch_shape == [2, 3]
+
+
+def test_frequency_of_hard_values_matches_the_discrete_law():
+    """Hoeffding, union-bounded over 3 units, false-failure rate 1e-6; the
+    error that matters, the MuProp pairing of the logits with c * logits
+    (c = 1.09 at temperature 0.3), or any probability off by 0.02, exceeds
+    twice the band (0.017)."""
+    logits = np.array([-1., 0.2, 1.5], np.float32)
+    d = RebarRelaxation(0.3, logits=logits)
+    p = d.discrete_law().probs_parameter().numpy().astype(np.float64)
+    n = NUM_SAMPLES
+    eps = utils.hoeffding_epsilon(n, FALSE_FAIL_RATE, num_tests=3)
+    assert 2. * eps <= 0.02
+    counts = np.sum(d.sample(n, seed=(5, 12)).numpy() > 0.5, axis=0)
+    for count, prob in zip(counts, p):
+        utils.assert_proportion_matches(count, n, prob, FALSE_FAIL_RATE, num_tests=3)
