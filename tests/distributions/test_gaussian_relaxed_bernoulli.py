@@ -51,7 +51,7 @@ class TestGaussianRelaxedBernoulliContract(DistributionContract):
 
     def make_iid(self, n, dtype):
         # Scalar scale next to a vector loc: the reference library drew one
-        # noise value for the whole batch in exactly this case (§9.16).
+        # noise value for the whole batch in exactly this case.
         return GaussianRelaxedBernoulli(loc=tf.fill([n], tf.constant(0.4, dtype)),
                                         scale=tf.constant(0.5, dtype))
 
@@ -411,12 +411,12 @@ def test_infinite_loc_is_the_constant_gate(side):
     np.testing.assert_array_equal(tape.gradient(total, loc), [0.])
 
 
-# -- regressions for the reference library's defects (relaxit-review.md §9) -------
+# -- regressions for defects of the reference library, relaxit --------------------
 
 
 @pytest.mark.parametrize("scale", [0.5, [0.5]])
 def test_regression_no_shared_noise_with_small_scale(scale):
-    """§9.16: relaxit drew the noise with the shape of `scale`, so with a
+    """relaxit drew the noise with the shape of `scale`, so with a
     scalar or shape-(1,) scale and a (3, 4) loc every gate took the same
     value (and sample_shape failed to broadcast)."""
     d = GaussianRelaxedBernoulli(tf.fill([3, 4], 0.5), tf.constant(scale))
@@ -427,7 +427,7 @@ def test_regression_no_shared_noise_with_small_scale(scale):
 
 
 def test_regression_gradient_reaches_scale():
-    """§9.17: relaxit sampled Normal(0, scale) without reparameterization, so
+    """relaxit sampled Normal(0, scale) without reparameterization, so
     `scale` got no gradient. Here d z / d scale = (z - loc) / scale inside
     (0, 1)."""
     loc, s = tf.Variable(0.5), tf.Variable(0.3)
@@ -443,7 +443,7 @@ def test_regression_gradient_reaches_scale():
 
 
 def test_regression_float64_is_kept():
-    """§9.23: relaxit cast both parameters to float32 with `.float()`."""
+    """relaxit cast both parameters to float32 with `.float()`."""
     d = GaussianRelaxedBernoulli(_f64(0.5), _f64(1e-3))
     x = d.sample(seed=(1, 2))
     for t in (x, d.log_prob(x), d.mean(), d.variance(), d.prob_nonzero(), d.cdf(0.3)):
@@ -454,7 +454,7 @@ def test_regression_float64_is_kept():
 
 
 def test_regression_support_is_unit_interval():
-    """§9.27: relaxit declared support `real`; samples live in [0, 1], the
+    """relaxit declared support `real`; samples live in [0, 1], the
     density is -inf outside, and the event-space bijector maps into (0, 1)."""
     d = GaussianRelaxedBernoulli([-0.5, 0.5, 1.5], 2.)
     x = d.sample(1000, seed=(1, 2)).numpy()
@@ -469,7 +469,7 @@ def test_regression_support_is_unit_interval():
 
 @pytest.mark.parametrize("dtype", [tf.float32, tf.float64])
 def test_regression_atom_log_probs_finite_in_the_tails(dtype):
-    """§2.2: relaxit scored z = 1 with log(1 - Phi((1 - loc) / scale)), -inf from
+    """relaxit scored z = 1 with log(1 - Phi((1 - loc) / scale)), -inf from
     about 5.4 standard deviations in float32 (8.3 in float64). log_ndtr keeps
     the atoms finite and accurate."""
     loc = np.array([-50., -2., 0.5, 3., 50.])

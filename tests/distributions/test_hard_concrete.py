@@ -397,11 +397,11 @@ def test_integer_boundary_probs_are_converted():
     np.testing.assert_array_equal(d.log_prob(x), 0.)
 
 
-# -- regressions for the reference library's defects (relaxit-review.md §9) -------
+# -- regressions for defects of the reference library, relaxit --------------------
 
 
 def test_regression_no_shared_noise_across_batch():
-    """§9.16: relaxit drew one uniform of shape sample_shape + (1,) for the
+    """relaxit drew one uniform of shape sample_shape + (1,) for the
     whole batch, so every gate of a (3, 4) batch took the same value."""
     d = HardConcrete(0.5, logits=tf.zeros([3, 4]))
     x = d.sample(5, seed=(1, 2)).numpy()
@@ -411,7 +411,7 @@ def test_regression_no_shared_noise_across_batch():
 
 
 def test_regression_log_prob_finite_at_high_temperature():
-    """§9.20: the raw-power density gave log_prob(1) = -inf at beta = 20 and NaN
+    """the raw-power density gave log_prob(1) = -inf at beta = 20 and NaN
     inside (0, 1) at beta = 60."""
     for t in (20., 60., 1000.):
         lp = HardConcrete(t, logits=0.).log_prob([0., 0.25, 0.5, 1.]).numpy()
@@ -419,14 +419,14 @@ def test_regression_log_prob_finite_at_high_temperature():
 
 
 def test_regression_float64_is_kept():
-    """§9.23: relaxit cast parameters to float32 with `.float()`."""
+    """relaxit cast parameters to float32 with `.float()`."""
     d = HardConcrete(tf.constant(0.5, tf.float64), logits=0.)
     assert d.sample(seed=(1, 2)).dtype == tf.float64
     assert d.mean().dtype == tf.float64
 
 
 def test_regression_mean_exists_and_support_is_unit_interval():
-    """§9.27 and §1: relaxit declared support `real` and had no `mean`."""
+    """relaxit declared support `real` and had no `mean`."""
     d = HardConcrete(0.5, logits=[-1., 1.])
     x = d.sample(1000, seed=(1, 2)).numpy()
     assert x.min() >= 0. and x.max() <= 1.

@@ -416,11 +416,11 @@ def test_integer_boundary_probs_are_converted():
     np.testing.assert_array_equal(d.log_prob(x), 0.)
 
 
-# -- regressions for the reference library's defects (relaxit-review.md §9) -------
+# -- regressions for defects of the reference library, relaxit --------------------
 
 
 def test_regression_log_prob_matches_sampler_not_the_muprop_mixture(seed):
-    """§9.3: relaxit sampled sigmoid((c logit(theta) + logit(u)) / lambda),
+    """relaxit sampled sigmoid((c logit(theta) + logit(u)) / lambda),
     c = (lambda^2 + lambda + 1) / (lambda + 1), but scored the density
     without c. Our sampler and log_prob agree (DKWM, false-failure rate
     FALSE_FAIL_RATE), and the test has power against relaxit's pair: the
@@ -442,7 +442,7 @@ def test_regression_log_prob_matches_sampler_not_the_muprop_mixture(seed):
 
 
 def test_regression_no_shared_noise_across_batch():
-    """§9.16: relaxit drew one uniform for the whole batch when
+    """relaxit drew one uniform for the whole batch when
     sample_shape = (), so every element took the same value."""
     d = RebarRelaxation(0.5, logits=tf.zeros([3, 4]))
     for x in (d.sample(seed=(1, 2)), d.conditional_sample(tf.ones([3, 4]), seed=(1, 2))):
@@ -450,7 +450,7 @@ def test_regression_no_shared_noise_across_batch():
 
 
 def test_regression_float64_is_kept_and_python_float_temperature_works():
-    """§9.23 and §2.9: relaxit forced float32 and failed on a Python float
+    """relaxit forced float32 and failed on a Python float
     temperature."""
     d = RebarRelaxation(0.5, logits=tf.constant([0.1, 0.2], tf.float64))
     assert d.sample(seed=(1, 2)).dtype == tf.float64
@@ -459,7 +459,7 @@ def test_regression_float64_is_kept_and_python_float_temperature_works():
 
 
 def test_regression_support_is_the_unit_interval():
-    """§9.27: relaxit declared support `real`."""
+    """relaxit declared support `real`."""
     d = RebarRelaxation(1e-3, logits=[-50., 0., 50.])
     x = d.sample(1000, seed=(1, 2)).numpy()
     assert x.min() > 0. and x.max() < 1.

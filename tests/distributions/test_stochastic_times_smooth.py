@@ -181,7 +181,7 @@ def test_log_prob_when_atom_underflows():
     np.testing.assert_array_equal(x, np.tile([0., 1.], (100, 1)))
 
 
-# -- the sampler and log_prob describe one law (relaxit §9.8) -------------------
+# -- the sampler and log_prob describe one law --------------------------------------
 
 
 @pytest.mark.parametrize("dtype", [tf.float32, tf.float64])
@@ -330,11 +330,11 @@ def test_log_prob_validates_support():
         d.log_prob(1.5)
 
 
-# -- regressions for the reference library's defects (relaxit-review.md) ------------
+# -- regressions for defects of the reference library, relaxit ----------------------
 
 
 def test_regression_sample_has_one_law_and_log_prob_accepts_it():
-    """§9.8 / §2.7: relaxit's `sample()` drew Bernoulli(p) in {0, 1} while
+    """relaxit's `sample()` drew Bernoulli(p) in {0, 1} while
     `rsample()` drew {0, sqrt(p)}, and `log_prob(rsample())` raised under
     validation. Here a sample drawn with or without a gradient tape is the
     same draw, takes values in {0, sqrt(p)}, and scores under validation."""
@@ -354,7 +354,7 @@ def test_regression_sample_has_one_law_and_log_prob_accepts_it():
 
 
 def test_regression_variance_is_that_of_the_sampled_law():
-    """§2.7: relaxit inherited Bernoulli's variance p (1 - p); the law of
+    """relaxit inherited Bernoulli's variance p (1 - p); the law of
     z = sqrt(p) b has variance p^1.5 - p^2."""
     p = np.array([0.1, 0.5, 0.8])
     v = StochasticTimesSmooth(probs=tf.constant(p, tf.float64)).variance().numpy()
@@ -363,7 +363,7 @@ def test_regression_variance_is_that_of_the_sampled_law():
 
 
 def test_regression_batch_can_be_expanded():
-    """§9.15: relaxit's Bernoulli subclasses could not `expand`."""
+    """relaxit's Bernoulli subclasses could not `expand`."""
     d = StochasticTimesSmooth(logits=[-1., 0., 1.])
     wide = tfd.BatchBroadcast(d, [4, 3])
     x = wide.sample(2, seed=(1, 2))

@@ -307,11 +307,11 @@ def test_log_prob_validates_support():
         d.log_prob(0.3)
 
 
-# -- regressions for the reference library's defects (relaxit-review.md) ------------
+# -- regressions for defects of the reference library, relaxit ----------------------
 
 
 def test_regression_no_shared_noise_across_batch():
-    """§9.16: relaxit shared one noise draw across the batch in several
+    """relaxit shared one noise draw across the batch in several
     relaxations. With a scalar temperature and logits, all 12 elements of a
     (3, 4) batch must get their own noise (their gradients differ)."""
     logits = tf.Variable(tf.zeros([3, 4]))
@@ -322,7 +322,7 @@ def test_regression_no_shared_noise_across_batch():
 
 
 def test_regression_float64_is_kept():
-    """§9.23: relaxit forced float32 with `.float()` on temperatures."""
+    """relaxit forced float32 with `.float()` on temperatures."""
     d = StraightThroughRelaxedBernoulli(tf.constant(0.5, tf.float64), logits=0.)
     assert d.sample(seed=(1, 2)).dtype == tf.float64
     assert d.mean().dtype == tf.float64
