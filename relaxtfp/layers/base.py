@@ -217,8 +217,10 @@ class LatentLayer(keras.layers.Layer):
     #### Arguments shared by every layer
 
     Each layer's constructor documents its own arguments; these it passes
-    to `LatentLayer` (by keyword), with defaults that its class docstring
-    names where they differ:
+    to `LatentLayer`, with defaults that its docstring names where they
+    differ. Every argument is keyword-only, except the required `k` of
+    `GumbelSoftmaxTopKLatent` and `values` of
+    `GeneralizedGumbelSoftmaxLatent`.
 
     * `temperature`: positive float, the initial value of the `temperature`
       weight, for the layers that have one (`TemperatureAnnealing` anneals
@@ -330,6 +332,7 @@ class LatentLayer(keras.layers.Layer):
     _CONFIG = ()
 
     def __init__(self,
+                 *,
                  temperature=None,
                  kl_weight=1.,
                  inference_mode="hard",

@@ -71,7 +71,7 @@ class _BernoulliLatent(LatentLayer):
 
     _CONFIG = ("prior_probs", "learn_prior")
 
-    def __init__(self, prior_probs=0.5, learn_prior=False, **kwargs):
+    def __init__(self, *, prior_probs=0.5, learn_prior=False, **kwargs):
         super().__init__(**kwargs)
         self.prior_probs = check_probabilities(prior_probs, "prior_probs")
         if not isinstance(learn_prior, bool):
@@ -404,7 +404,7 @@ class HardConcreteLatent(_GateLatent):
     _DEFAULT_TEMPERATURE = 2. / 3.
     _CONFIG = ("low", "high")
 
-    def __init__(self, low=-0.1, high=1.1, **kwargs):
+    def __init__(self, *, low=-0.1, high=1.1, **kwargs):
         """Creates the layer.
 
         Args:
@@ -497,7 +497,7 @@ class GaussianRelaxedBernoulliLatent(_GateLatent):
     _HAS_TEMPERATURE = False
     _CONFIG = ("scale",)
 
-    def __init__(self, scale=0.5, **kwargs):
+    def __init__(self, *, scale=0.5, **kwargs):
         """Creates the layer.
 
         Args:
@@ -579,7 +579,7 @@ class CorrelatedRelaxedBernoulliLatent(_BernoulliLatent):
     _DIVERGENCES = ("kl", "mc")
     _CONFIG = ("correlation",)
 
-    def __init__(self, correlation=None, **kwargs):
+    def __init__(self, *, correlation=None, **kwargs):
         """Creates the layer.
 
         Args:

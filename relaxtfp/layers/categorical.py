@@ -44,7 +44,7 @@ class _CategoricalLatent(LatentLayer):
 
     _CONFIG = ("prior_probs",)
 
-    def __init__(self, prior_probs=None, **kwargs):
+    def __init__(self, *, prior_probs=None, **kwargs):
         super().__init__(**kwargs)
         if prior_probs is not None:
             probs = np.asarray(prior_probs, dtype=np.float64)
@@ -226,7 +226,7 @@ class DecoupledStraightThroughGumbelSoftmaxLatent(StraightThroughHooks, _Categor
 
     _CONFIG = ("forward_temperature",)
 
-    def __init__(self, forward_temperature=1., **kwargs):
+    def __init__(self, *, forward_temperature=1., **kwargs):
         """Creates the layer.
 
         Args:
@@ -307,7 +307,7 @@ class GumbelSoftmaxTopKLatent(_CategoricalLatent):
     _DEFAULT_TEMPERATURE = 0.5
     _CONFIG = ("k", "straight_through")
 
-    def __init__(self, k, straight_through=False, **kwargs):
+    def __init__(self, k, *, straight_through=False, **kwargs):
         """Creates the layer.
 
         Args:
@@ -410,7 +410,7 @@ class GeneralizedGumbelSoftmaxLatent(_CategoricalLatent):
     _DEFAULT_TEMPERATURE = 0.5
     _CONFIG = ("values", "straight_through", "output_type")
 
-    def __init__(self, values, straight_through=False, output_type="value", **kwargs):
+    def __init__(self, values, *, straight_through=False, output_type="value", **kwargs):
         """Creates the layer.
 
         Args:

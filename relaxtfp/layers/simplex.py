@@ -128,7 +128,7 @@ class InvertibleGaussianLatent(_SimplexLatent):
     _DEFAULT_TEMPERATURE = 0.5
     _CONFIG = ("delta", "prior_loc", "prior_scale")
 
-    def __init__(self, delta=1., prior_loc=0., prior_scale=1., **kwargs):
+    def __init__(self, *, delta=1., prior_loc=0., prior_scale=1., **kwargs):
         """Creates the layer.
 
         Args:
@@ -260,7 +260,7 @@ class LogisticNormalSoftmaxLatent(_SimplexLatent):
     _DIVERGENCES = ("mc",)
     _CONFIG = ("prior_concentration",)
 
-    def __init__(self, prior_concentration=1., **kwargs):
+    def __init__(self, *, prior_concentration=1., **kwargs):
         """Creates the layer.
 
         Args:

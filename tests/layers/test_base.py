@@ -87,3 +87,12 @@ def test_temperature_for_a_layer_without_one_raises():
     (rl.InvertibleGaussianLatent, 0.5)])
 def test_documented_default_temperatures(cls, default):
     assert cls().get_config()["temperature"] == default
+
+
+def test_arguments_are_keyword_only():
+    """A positional number cannot land in another argument than intended
+    (e.g. a temperature read as `straight_through`)."""
+    with pytest.raises(TypeError):
+        rl.GumbelSoftmaxTopKLatent(3, 0.5)
+    with pytest.raises(TypeError):
+        rl.HardConcreteLatent(0.5)
