@@ -138,7 +138,8 @@ class GaussianRelaxedBernoulli(tfd.AutoCompositeTensorDistribution):
 
     Extreme and infinite parameters. `loc` of -inf (+inf) is the constant
     gate 0 (1): samples are that constant, `log_prob` is 0 there and -inf
-    elsewhere, the statistics take their exact values, and gradients are 0
+    elsewhere, the statistics and `discrete_law()` (logit -inf, +inf) take
+    their exact values, and gradients are 0
     (the limits of a saturated `Phi`). For any finite `loc` (+-1e30) and
     `scale` from 1e-30 to 1e30, samples, the `log_prob` of samples, `mean`,
     `variance`, `prob_nonzero`, `cdf` and `survival_function` are finite in

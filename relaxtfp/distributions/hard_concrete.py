@@ -79,7 +79,8 @@ class HardConcrete(LogitsProbsMixin, tfd.AutoCompositeTensorDistribution):
     Boundary probabilities. `probs` exactly 0 or 1 (equivalently `logits`
     -inf or +inf) are valid: the gate is then the constant 0 or 1. Samples
     are that constant, `log_prob` is 0 at it and -inf elsewhere, `mean`,
-    `variance`, `prob_nonzero`, `cdf` and `log_cdf` take their exact values,
+    `variance`, `prob_nonzero`, `discrete_law`, `cdf` and `log_cdf` take
+    their exact values,
     and everything is finite in value and gradient. The gradient with
     respect to `probs` there is the one-sided limit of the gradient inside
     (0, 1), which is finite for every statistic: for example

@@ -63,7 +63,8 @@ class StochasticTimesSmooth(LogitsProbsMixin, tfd.AutoCompositeTensorDistributio
     (if `p` underflows to 0 the two atoms coincide at 0, which has all the
     mass). `probs` exactly 0 or 1 are valid: point masses at 0 and at 1,
     with `log_prob` 0 there and `-inf` at every other value, zero entropy
-    and variance, and finite gradients with respect to `probs` (`d sqrt(p) /
+    and variance, a gate law `discrete_law()` of probability exactly 0 or
+    1, and finite gradients with respect to `probs` (`d sqrt(p) /
     dp` is infinite at 0): each quantity takes its value at `probs` and its
     gradient at a point just inside (`sqrt(tiny)` for 0, `1 - eps / 2` for
     1, see `relaxtfp.internal.numerics.into_open_unit`), which is the
