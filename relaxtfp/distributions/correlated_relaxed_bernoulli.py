@@ -584,6 +584,51 @@ class CorrelatedRelaxedBernoulli(LogitsProbsMixin,
             return tensor_util.identity_as_tensor(self._correlation_cholesky)
         return _checked_cholesky(tf.convert_to_tensor(self._correlation))
 
+    def discrete_law(self, name="discrete_law"):
+        """Raises `NotImplementedError`: the hard gates' joint law has no pmf here.
+
+        The hard gates `b_k = 1[z_k > 1/2]` of a sample are each
+        `Bernoulli(sigmoid(logits_k))` (or `probs_k`), but they are
+        dependent: `b_k = 1[v_k > Phi^-1(1 - p_k)]` for the correlated
+        Gaussian `v ~ Normal(0, R)`, so their joint law is a Gaussian-copula
+        multivariate Bernoulli whose pmf is a D-dimensional Gaussian orthant
+        probability, with no closed form. The method does not return the
+        product of the marginals, which is the joint law only for `R = I`.
+        For the marginals, build
+        `tfd.Bernoulli(probs=d.probs_parameter())` (or from
+        `d.logits_parameter()`); their summed KL to an independent prior is
+        the joint KL minus the gates' total correlation, a lower bound that
+        is exact for `R = I`.
+
+        Args:
+          name: Python `str` name prefixed to Ops created by this method.
+
+        Raises:
+          NotImplementedError: always, with the message above.
+
+        #### Examples
+
+        ```python
+        import tensorflow_probability as tfp
+        import relaxtfp
+
+        d = relaxtfp.distributions.CorrelatedRelaxedBernoulli(
+            temperature=0.5, logits=[0.5, -1.], correlation=[[1., 0.6], [0.6, 1.]])
+        try:
+            d.discrete_law()
+        except NotImplementedError:
+            marginals = tfp.distributions.Bernoulli(probs=d.probs_parameter())
+        ```
+        """
+        del name  # Nothing is computed.
+        raise NotImplementedError(
+            "CorrelatedRelaxedBernoulli.discrete_law: the hard gates 1[z > 1/2] "
+            "are dependent (a Gaussian-copula multivariate Bernoulli), and their "
+            "joint pmf, a Gaussian orthant probability, has no closed form. Each "
+            "gate's marginal law is tfd.Bernoulli(probs=d.probs_parameter()); "
+            "the product of these marginals is the joint law only when the "
+            "correlation is the identity.")
+
     def _event_shape(self):
         return tf.broadcast_static_shape(self._vector_param().shape[-1:],
                                          self._matrix_param().shape[-1:])

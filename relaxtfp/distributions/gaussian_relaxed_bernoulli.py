@@ -9,6 +9,7 @@ import math
 import tensorflow as tf
 import tensorflow_probability as tfp
 
+from relaxtfp.internal import forward_laws
 from relaxtfp.internal import noise
 from relaxtfp.internal import numerics
 from relaxtfp.internal.parameters import assert_positive
@@ -137,7 +138,8 @@ class GaussianRelaxedBernoulli(tfd.AutoCompositeTensorDistribution):
 
     Extreme and infinite parameters. `loc` of -inf (+inf) is the constant
     gate 0 (1): samples are that constant, `log_prob` is 0 there and -inf
-    elsewhere, the statistics take their exact values, and gradients are 0
+    elsewhere, the statistics and `discrete_law()` (logit -inf, +inf) take
+    their exact values, and gradients are 0
     (the limits of a saturated `Phi`). For any finite `loc` (+-1e30) and
     `scale` from 1e-30 to 1e30, samples, the `log_prob` of samples, `mean`,
     `variance`, `prob_nonzero`, `cdf` and `survival_function` are finite in
@@ -346,6 +348,59 @@ class GaussianRelaxedBernoulli(tfd.AutoCompositeTensorDistribution):
         with self._name_and_control_scope(name):
             loc, scale = self._params()
             return numerics.ndtr(_standardize(loc, scale))
+
+    def discrete_law(self, name="discrete_law"):
+        """The open/closed law of the gate: `tfd.Bernoulli` of `z > 0`.
+
+        The discrete value behind a sample `z` is the gate indicator
+        `1[z > 0]` (the gate is open when `z != 0`), whose law is
+        `Bernoulli(Phi(loc / scale))`. The returned `tfd.Bernoulli` has the
+        logit `log Phi(loc / scale) - log Phi(-loc / scale)`, the difference
+        of the log-masses of `z != 0` and of the atom at 0, each by the
+        log-space normal CDF that `log_prob` uses for the atoms, so it is
+        accurate in both tails (a logit of `Phi(x)` formed as
+        `log(p) - log1p(-p)` is infinite from about |x| = 5.4 in float32).
+        As in `prob_nonzero`, the standardized argument `loc / scale` is
+        clipped to +-40, where `Phi` is exactly 0 or 1 in float32 and
+        float64: the logit then stays within +-804.6 (probabilities exactly
+        0 and 1; the excluded outcome gets a log-probability of about -805
+        rather than one below the float range), and values and gradients
+        are finite for every finite `loc` and positive `scale`. `loc` of
+        -inf (+inf) gives the logit -inf (+inf), the constant gate.
+        `probs_parameter()` equals `prob_nonzero()` to rounding. The law has
+        this distribution's batch shape, dtype, `validate_args` and
+        `allow_nan_stats`; gradients flow to `loc` and `scale`.
+
+        Args:
+          name: Python `str` name prefixed to Ops created by this method.
+
+        Returns:
+          A `tfd.Bernoulli`.
+
+        #### Examples
+
+        ```python
+        import numpy as np
+        import tensorflow_probability as tfp
+        import relaxtfp
+
+        gate = relaxtfp.distributions.GaussianRelaxedBernoulli(
+            loc=[-0.5, 0.5, 1.5], scale=0.5)
+        law = gate.discrete_law()                    # Bernoulli of z > 0.
+        np.testing.assert_allclose(law.probs_parameter(), gate.prob_nonzero(),
+                                   rtol=1e-6)
+        kl = tfp.distributions.kl_divergence(
+            law, tfp.distributions.Bernoulli(probs=0.5))   # Shape [3]
+        ```
+        """
+        with self._name_and_control_scope(name):
+            loc, scale = self._params()
+            loc, side = self._infinite_loc(loc)
+            x = _standardize(loc, scale)
+            open_logits = numerics.log_ndtr(x) - numerics.log_ndtr(-x)
+            infinite = tf.constant(float("inf"), self.dtype)
+            return forward_laws.bernoulli_law(self, logits=tf.where(
+                tf.equal(side, 0.), open_logits, side * infinite))
 
     def _moments(self):
         """Mean and variance, in closed form or by a series for large scale.

@@ -4,6 +4,7 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
+from relaxtfp.internal import forward_laws
 from relaxtfp.internal import noise
 from relaxtfp.internal import numerics
 from relaxtfp.internal.parameters import CategoricalLogitsProbsMixin
@@ -393,6 +394,47 @@ class GeneralizedGumbelSoftmax(CategoricalLogitsProbsMixin,
 
     def _param(self):
         return self._logits if self._logits is not None else self._probs
+
+    def discrete_law(self, name="discrete_law"):
+        """The law of the hard one-hot weights: `tfd.OneHotCategorical`.
+
+        The discrete value behind a sample `w` (relaxed or, with
+        `hard=True`, exact) is the one-hot vector `one_hot(argmax(w))`, the
+        Gumbel-max draw of `Categorical(softmax(logits))` (or `probs`),
+        whatever the temperature; the latent value it stands for is
+        `weights_to_values(one_hot)`, i.e. `values[k]` with probability
+        `softmax(logits)_k`. The returned `tfd.OneHotCategorical` is built
+        from `logits` when they were given and from `probs` otherwise (a
+        value of probability 0 keeps probability 0); it has this
+        distribution's batch shape, dtype, `validate_args` and
+        `allow_nan_stats`, and gradients flow to the parameter given.
+
+        Args:
+          name: Python `str` name prefixed to Ops created by this method.
+
+        Returns:
+          A `tfd.OneHotCategorical` over the K values.
+
+        #### Examples
+
+        ```python
+        import numpy as np
+        import relaxtfp
+
+        d = relaxtfp.distributions.GeneralizedGumbelSoftmax(
+            values=[0., 1., 2.], temperature=0.5, logits=[0., 1., 2.])
+        law = d.discrete_law()                       # Over one-hot weights.
+        value = d.weights_to_values(law.sample(seed=(1, 2)))   # 0, 1 or 2.
+        np.testing.assert_allclose(
+            d.weights_to_values(law.mean()), d.value_mean(), rtol=1e-5)
+        ```
+        """
+        with self._name_and_control_scope(name):
+            if self._logits is not None:
+                return forward_laws.one_hot_categorical_law(
+                    self, logits=tf.convert_to_tensor(self._logits))
+            return forward_laws.one_hot_categorical_law(
+                self, probs=tf.convert_to_tensor(self._probs))
 
     def _event_shape(self):
         return tf.TensorShape(self._param().shape[-1:]).merge_with(

@@ -607,6 +607,46 @@ class GumbelSoftmaxTopK(CategoricalLogitsProbsMixin, tfd.AutoCompositeTensorDist
     def _param(self):
         return self._logits if self._logits is not None else self._probs
 
+    def discrete_law(self, name="discrete_law"):
+        """The law of the hard k-hot set: this distribution with `hard=True`.
+
+        The discrete value behind a sample is the k-hot vector of its k
+        largest entries, the Gumbel-top-k set: k categories drawn without
+        replacement, each proportional to `exp(logits)` among those left.
+        TFP has no distribution of k-subsets, and this one, with
+        `hard=True`, is that law exactly: its samples are those k-hot
+        vectors and its `log_prob` scores a k-hot vector by the exact
+        probability of its set (see the class docstring). The method
+        therefore returns `self.copy(hard=True)`, with the same parameters,
+        batch shape, dtype, `validate_args` and `allow_nan_stats`.
+        `kl_divergence` is not registered for it: the KL between two
+        k-subset laws sums over all C(K, k) sets.
+
+        Args:
+          name: Python `str` name of the returned distribution.
+
+        Returns:
+          A `GumbelSoftmaxTopK` with `hard=True`.
+
+        #### Examples
+
+        ```python
+        import numpy as np
+        import relaxtfp
+
+        d = relaxtfp.distributions.GumbelSoftmaxTopK(
+            k=2, temperature=0.5, logits=[0., 1., 2., 3.])
+        law = d.discrete_law()
+        mask = law.sample(seed=(1, 2))               # Exactly 2-hot.
+        log_p = law.log_prob(mask)                   # log P(set).
+        # The 6 sets of 2 of 4 categories have total probability 1.
+        sets = np.array([[1, 1, 0, 0], [1, 0, 1, 0], [1, 0, 0, 1],
+                         [0, 1, 1, 0], [0, 1, 0, 1], [0, 0, 1, 1]], np.float32)
+        np.testing.assert_allclose(np.exp(law.log_prob(sets)).sum(), 1., rtol=1e-5)
+        ```
+        """
+        return self.copy(hard=True, name=name)
+
     def _event_shape(self):
         return tf.TensorShape(self._param().shape[-1:])
 

@@ -4,6 +4,7 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
+from relaxtfp.internal import forward_laws
 from relaxtfp.internal import noise
 from relaxtfp.internal import numerics
 from relaxtfp.internal.parameters import LogitsProbsMixin
@@ -78,7 +79,8 @@ class HardConcrete(LogitsProbsMixin, tfd.AutoCompositeTensorDistribution):
     Boundary probabilities. `probs` exactly 0 or 1 (equivalently `logits`
     -inf or +inf) are valid: the gate is then the constant 0 or 1. Samples
     are that constant, `log_prob` is 0 at it and -inf elsewhere, `mean`,
-    `variance`, `prob_nonzero`, `cdf` and `log_cdf` take their exact values,
+    `variance`, `prob_nonzero`, `discrete_law`, `cdf` and `log_cdf` take
+    their exact values,
     and everything is finite in value and gradient. The gradient with
     respect to `probs` there is the one-sided limit of the gradient inside
     (0, 1), which is finite for every statistic: for example
@@ -330,23 +332,85 @@ class HardConcrete(LogitsProbsMixin, tfd.AutoCompositeTensorDistribution):
         return tf.where(x < 0., tf.zeros_like(cdf),
                         tf.where(inside, cdf, tf.ones_like(cdf)))
 
+    def _open_logits(self):
+        """`(open_logits, c, side, tangent)`: the logit of `P(z != 0)`.
+
+        `P(z != 0) = P(s > s(0)) = sigmoid(logits - c)` with
+        `c = temperature * logit(s(0)) = temperature * log(-low / high)`, so
+        the logit of the open probability is `logits - c`, a difference of
+        finite numbers (no sigmoid, no log of a probability). It is
+        evaluated on the finite logits of `_params_and_boundary`; `side` and
+        `tangent` mark probability 0 or 1, where the caller puts the exact
+        value back.
+        """
+        temperature, logits, low, high, side, tangent = self._params_and_boundary()
+        c = temperature * self._atom_logits(low, high)[0]
+        return logits - c, c, side, tangent
+
     def prob_nonzero(self, name="prob_nonzero"):
         """`P(z != 0)`, the differentiable expected-L0 penalty of the gate.
 
-        Equal to `sigmoid(logits - temperature * log(-low / high))`. At
+        Equal to `sigmoid(logits - temperature * log(-low / high))`, the
+        open probability of `discrete_law()`, from the same logit. At
         probability 0 (or 1) it is 0 (or 1), with the one-sided derivative
         `(high / -low)**temperature` (or `(-low / high)**temperature`) with
         respect to `probs`.
         """
         with self._name_and_control_scope(name):
-            temperature, logits, low, high, side, tangent = self._params_and_boundary()
-            c = temperature * self._atom_logits(low, high)[0]
-            q = tf.math.sigmoid(logits - c)
+            open_logits, c, side, tangent = self._open_logits()
+            q = tf.math.sigmoid(open_logits)
             # q = sigmoid(logit(p) - c) has slope exp(-c) at p = 0 and exp(c)
             # at p = 1.
             value = tf.where(side < 0., tf.zeros([], self.dtype), tf.ones([], self.dtype))
             return tf.where(tf.equal(side, 0.), q,
                             numerics.boundary_value(value, tf.math.exp(side * c), tangent))
+
+    def discrete_law(self, name="discrete_law"):
+        """The open/closed law of the gate: `tfd.Bernoulli` of `z != 0`.
+
+        The discrete value behind a sample `z` is the gate indicator
+        `1[z != 0]` (the gate is open when `z != 0`, whether `z` is in
+        (0, 1) or at the atom 1). Its law is `Bernoulli(P(z != 0))`, whose
+        logit is `logits - temperature * log(-low / high)`: the returned
+        `tfd.Bernoulli` takes that logit when the distribution was given
+        `logits` (infinite logits give an infinite logit, a constant gate),
+        and the probability `prob_nonzero()` when it was given `probs`, so
+        that probabilities 0 and 1 stay exact and keep the one-sided
+        gradient documented there. The law has this distribution's batch
+        shape, dtype, `validate_args` and `allow_nan_stats`; gradients flow
+        to `logits` (or `probs`), `temperature`, `low` and `high`.
+
+        Args:
+          name: Python `str` name prefixed to Ops created by this method.
+
+        Returns:
+          A `tfd.Bernoulli`.
+
+        #### Examples
+
+        ```python
+        import numpy as np
+        import tensorflow_probability as tfp
+        import relaxtfp
+
+        gate = relaxtfp.distributions.HardConcrete(
+            temperature=0.5, logits=[-2., 0., 2.])
+        law = gate.discrete_law()                    # Bernoulli of z != 0.
+        np.testing.assert_allclose(law.probs_parameter(), gate.prob_nonzero(),
+                                   rtol=1e-6)
+        kl = tfp.distributions.kl_divergence(
+            law, tfp.distributions.Bernoulli(probs=0.5))   # Shape [3]
+        ```
+        """
+        with self._name_and_control_scope(name):
+            if self._logits is None:
+                return forward_laws.bernoulli_law(self, probs=self.prob_nonzero())
+            open_logits, _, side, _ = self._open_logits()
+            # Infinite logits: the gate is constantly closed (open), logit
+            # -inf (+inf); no gradient reaches them, as for every statistic.
+            infinite = tf.constant(np.inf, self.dtype)
+            return forward_laws.bernoulli_law(self, logits=tf.where(
+                tf.equal(side, 0.), open_logits, side * infinite))
 
     def _expectation(self, phi, dphi, boundary_dphi):
         """E[phi(z)] for a smooth `phi` with phi(0) = 0, by quadrature.

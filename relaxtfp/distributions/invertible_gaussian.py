@@ -243,6 +243,31 @@ class InvertibleGaussian(tfd.AutoCompositeTensorDistribution):
                 f"(at least 2 categories); got shapes {self._loc.shape} and "
                 f"{self._scale.shape}.")
 
+    def discrete_law(self, name="discrete_law"):
+        """Raises `NotImplementedError`: the law of the argmax has no closed form.
+
+        The discrete value behind a sample `x` is the one-hot vector
+        `one_hot(argmax(x))`. Its law is a Gaussian orthant probability (the
+        probability that one coordinate of a correlated Gaussian vector
+        exceeds all others), which has no closed form for more than two
+        categories; estimate it from samples instead, e.g. the mean of
+        `one_hot(argmax(x))` over many draws.
+
+        Args:
+          name: Python `str` name prefixed to Ops created by this method.
+
+        Raises:
+          NotImplementedError: always.
+        """
+        del name  # Nothing is computed.
+        raise NotImplementedError(
+            "InvertibleGaussian.discrete_law: the discrete value behind a sample "
+            "is one_hot(argmax(x)), and the law of the argmax of softmax++((loc + "
+            "scale * eps) / temperature) with a reference category is a Gaussian "
+            "orthant probability in K - 1 dimensions with no closed form. "
+            "Estimate it from samples (the mean of one_hot(argmax(x)) over "
+            "draws).")
+
     def _event_shape(self):
         k_minus_1 = tf.broadcast_static_shape(
             self._loc.shape[-1:], self._scale.shape[-1:])

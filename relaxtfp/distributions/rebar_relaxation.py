@@ -8,6 +8,7 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
+from relaxtfp.internal import forward_laws
 from relaxtfp.internal import noise
 from relaxtfp.internal import numerics
 from relaxtfp.internal.parameters import LogitsProbsMixin
@@ -42,10 +43,11 @@ class RebarRelaxation(LogitsProbsMixin, tfd.AutoCompositeTensorDistribution):
 
     Which relaxation. The official REBAR code also offers a "MuProp
     relaxation" `sigmoid((c * logits + L) / temperature)` with
-    `c = (temperature**2 + temperature + 1) / (temperature + 1)`, which the
-    reference library (relaxit) samples while scoring the plain density
-    (relaxit-review section 9.3). This class implements the plain binary
-    Concrete relaxation of Tucker et al.'s paper. As a law on (0, 1) the
+    `c = (temperature**2 + temperature + 1) / (temperature + 1)`; its
+    samples do not follow the plain binary Concrete density, so sampling one
+    and scoring with the other gives a wrong `log_prob`. This class
+    implements the plain binary Concrete relaxation of Tucker et al.'s
+    paper, whose samples `log_prob` scores exactly. As a law on (0, 1) the
     MuProp variant is `RebarRelaxation(temperature, logits=c * logits)`;
     only its pairing with `b = 1[logits + L > 0]` differs.
 
@@ -239,6 +241,43 @@ class RebarRelaxation(LogitsProbsMixin, tfd.AutoCompositeTensorDistribution):
         # constant (see the class docstring).
         z = numerics.clip_to_saturation(z, temperature)
         return self._at_ends(numerics.sigmoid_in_open_unit(z, temperature), side)
+
+    def discrete_law(self, name="discrete_law"):
+        """The law of the hard value `b = 1[x > 1/2]`: `tfd.Bernoulli`.
+
+        A sample `x = sigmoid(z / temperature)` has the discrete value
+        `b = 1[z > 0] = 1[x > 1/2]`, whose law is `Bernoulli(p)` with
+        `p = sigmoid(logits)` (or `probs`), whatever the temperature. The
+        returned `tfd.Bernoulli` is built from `logits` when they were given
+        and from `probs` otherwise (probabilities 0 and 1 stay exact); it has
+        this distribution's batch shape, dtype, `validate_args` and
+        `allow_nan_stats`, and gradients flow to the parameter given.
+
+        Args:
+          name: Python `str` name prefixed to Ops created by this method.
+
+        Returns:
+          A `tfd.Bernoulli`.
+
+        #### Examples
+
+        ```python
+        import numpy as np
+        import relaxtfp
+
+        dist = relaxtfp.distributions.RebarRelaxation(0.3, logits=[0.5, -1.])
+        law = dist.discrete_law()                    # Law of 1[x > 1/2].
+        b = law.sample(seed=(1, 2))                  # Then x given b:
+        x = dist.conditional_sample(b, seed=(3, 4))
+        np.testing.assert_array_equal(x > 0.5, b > 0.5)
+        ```
+        """
+        with self._name_and_control_scope(name):
+            if self._logits is not None:
+                return forward_laws.bernoulli_law(
+                    self, logits=tf.convert_to_tensor(self._logits))
+            return forward_laws.bernoulli_law(
+                self, probs=tf.convert_to_tensor(self._probs))
 
     def conditional_sample(self, b, seed=None, name="conditional_sample"):
         """Draws the relaxed variable given its Bernoulli outcome `b`.

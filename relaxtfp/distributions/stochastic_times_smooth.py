@@ -4,6 +4,7 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
+from relaxtfp.internal import forward_laws
 from relaxtfp.internal import noise
 from relaxtfp.internal import numerics
 from relaxtfp.internal.parameters import LogitsProbsMixin
@@ -62,7 +63,8 @@ class StochasticTimesSmooth(LogitsProbsMixin, tfd.AutoCompositeTensorDistributio
     (if `p` underflows to 0 the two atoms coincide at 0, which has all the
     mass). `probs` exactly 0 or 1 are valid: point masses at 0 and at 1,
     with `log_prob` 0 there and `-inf` at every other value, zero entropy
-    and variance, and finite gradients with respect to `probs` (`d sqrt(p) /
+    and variance, a gate law `discrete_law()` of probability exactly 0 or
+    1, and finite gradients with respect to `probs` (`d sqrt(p) /
     dp` is infinite at 0): each quantity takes its value at `probs` and its
     gradient at a point just inside (`sqrt(tiny)` for 0, `1 - eps / 2` for
     1, see `relaxtfp.internal.numerics.into_open_unit`), which is the
@@ -225,6 +227,46 @@ class StochasticTimesSmooth(LogitsProbsMixin, tfd.AutoCompositeTensorDistributio
         surrogate = fn(*self._terms(numerics.into_open_unit(probs)))
         value = fn(*self._terms(probs))
         return numerics.straight_through(tf.stop_gradient(value), surrogate)
+
+    def discrete_law(self, name="discrete_law"):
+        """The law of the gate `b` behind a sample: `tfd.Bernoulli(sqrt(p))`.
+
+        A sample is `z = s * b` with `s = sqrt(p)` and the gate
+        `b = 1[z != 0] ~ Bernoulli(s)`; this returns the law of `b` (the
+        value is `b * sqrt(p)`, not `b`). From `logits`, the
+        `tfd.Bernoulli` takes the logit `log s - log(1 - s)` with
+        `log s = log_sigmoid(logits) / 2` and
+        `log(1 - s) = log_sigmoid(-logits) - log1p(s)`, finite and exact in
+        both tails. From `probs`, it takes the probability `sqrt(probs)`,
+        exact at 0 and 1, with the finite gradient of the class docstring's
+        boundary convention (`d sqrt(p) / dp` is infinite at 0). The law has
+        this distribution's batch shape, dtype, `validate_args` and
+        `allow_nan_stats`, and gradients flow to the parameter given.
+
+        Args:
+          name: Python `str` name prefixed to Ops created by this method.
+
+        Returns:
+          A `tfd.Bernoulli`.
+
+        #### Examples
+
+        ```python
+        import numpy as np
+        import relaxtfp
+
+        d = relaxtfp.distributions.StochasticTimesSmooth(probs=[0.04, 0.25, 1.])
+        law = d.discrete_law()                       # Bernoulli(sqrt(p)).
+        np.testing.assert_allclose(law.probs_parameter(), [0.2, 0.5, 1.],
+                                   rtol=1e-6)
+        ```
+        """
+        with self._name_and_control_scope(name):
+            if self._logits is not None:
+                _, _, _, _, log_s, log_1ms = self._terms()
+                return forward_laws.bernoulli_law(self, logits=log_s - log_1ms)
+            return forward_laws.bernoulli_law(
+                self, probs=self._evaluate(lambda p, q, atom, s, log_s, log_1ms: s))
 
     def _sample_n(self, n, seed=None):
         probs = self._probs_parameter_no_checks()

@@ -49,9 +49,11 @@ __all__ = [
     "BernoulliForwardLaw",
     "LogProbs",
     "OneHotCategoricalForwardLaw",
+    "bernoulli_law",
     "bernoulli_log_probs",
     "categorical_log_probs",
     "evaluate",
+    "one_hot_categorical_law",
 ]
 
 
@@ -97,6 +99,41 @@ def _check_same_dtype(a, b, law_a, law_b):
             "kl_divergence needs both distributions' parameters in one dtype; "
             f"got {type(a).__name__} with {dtype_a.name} and "
             f"{type(b).__name__} with {dtype_b.name}.")
+
+
+# -- the discrete law behind a relaxation ------------------------------------------
+
+
+def bernoulli_law(dist, logits=None, probs=None, name="discrete_law"):
+    """`tfd.Bernoulli` with the batch shape, dtype and flags of `dist`.
+
+    The `discrete_law()` of the Bernoulli-family relaxations: `logits` (or
+    `probs`, exactly one) are broadcast to `dist.batch_shape`, and the law
+    takes `dist`'s dtype, `validate_args` and `allow_nan_stats`. Gradients
+    flow from the law's parameters to the tensors given.
+    """
+    param = logits if logits is not None else probs
+    param = tf.broadcast_to(param, dist.batch_shape_tensor())
+    kwargs = {"logits": param} if logits is not None else {"probs": param}
+    return tfd.Bernoulli(dtype=dist.dtype, validate_args=dist.validate_args,
+                         allow_nan_stats=dist.allow_nan_stats, name=name, **kwargs)
+
+
+def one_hot_categorical_law(dist, logits=None, probs=None, name="discrete_law"):
+    """`tfd.OneHotCategorical` with the shapes, dtype and flags of `dist`.
+
+    The `discrete_law()` of the one-hot relaxations: `logits` (or `probs`,
+    exactly one, with the K categories on the last axis) are broadcast to
+    `dist.batch_shape + [K]`, and the law takes `dist`'s dtype,
+    `validate_args` and `allow_nan_stats`.
+    """
+    param = logits if logits is not None else probs
+    shape = ps.concat([dist.batch_shape_tensor(), ps.shape(param)[-1:]], axis=0)
+    param = tf.broadcast_to(param, shape)
+    kwargs = {"logits": param} if logits is not None else {"probs": param}
+    return tfd.OneHotCategorical(
+        dtype=dist.dtype, validate_args=dist.validate_args,
+        allow_nan_stats=dist.allow_nan_stats, name=name, **kwargs)
 
 
 # -- Bernoulli ------------------------------------------------------------------
@@ -174,6 +211,44 @@ class BernoulliForwardLaw:
 
     def _bernoulli_log_probs(self):
         return bernoulli_log_probs(self._logits, self._probs)
+
+    def discrete_law(self, name="discrete_law"):
+        """The law of the hard value of a sample: `tfd.Bernoulli`.
+
+        The forward value of a sample is exactly 0 or 1, drawn from
+        `Bernoulli(p)`; this returns that law as a `tfd.Bernoulli`, built from
+        `logits` when they were given and from `probs` otherwise (so
+        probabilities exactly 0 and 1 stay exact). It has this
+        distribution's batch shape, dtype, `validate_args` and
+        `allow_nan_stats`, and gradients flow from it to the parameters.
+        `log_prob`, `entropy` and the KL divergences of this distribution
+        are those of the returned law; use it where a TFP function expects
+        a `tfd.Bernoulli`, e.g. `tfd.kl_divergence(d.discrete_law(), prior)`.
+
+        Args:
+          name: Python `str` name prefixed to Ops created by this method.
+
+        Returns:
+          A `tfd.Bernoulli`.
+
+        #### Examples
+
+        ```python
+        import numpy as np
+        import tensorflow_probability as tfp
+        import relaxtfp
+
+        d = relaxtfp.distributions.StraightThroughBernoulli(logits=[-1., 0., 3.])
+        law = d.discrete_law()                       # tfd.Bernoulli, batch [3]
+        np.testing.assert_allclose(law.probs_parameter(), d.mean(), rtol=1e-6)
+        kl = tfp.distributions.kl_divergence(
+            law, tfp.distributions.Bernoulli(probs=0.5))
+        ```
+        """
+        with self._name_and_control_scope(name):
+            if self._logits is not None:
+                return bernoulli_law(self, logits=tf.convert_to_tensor(self._logits))
+            return bernoulli_law(self, probs=tf.convert_to_tensor(self._probs))
 
     def _log_prob(self, x):
         x = tf.cast(x, self.dtype)
@@ -352,6 +427,49 @@ class OneHotCategoricalForwardLaw(CategoricalLogitsProbsMixin):
         return categorical_log_probs(
             logits=self._logits, probs=self._probs, shape=shape,
             transform=lambda x: self._forward_logits(x, *temperatures))
+
+    def discrete_law(self, name="discrete_law"):
+        """The law of the hard value of a sample: `tfd.OneHotCategorical`.
+
+        The forward value of a sample is a one-hot vector drawn from the
+        forward law (see the class docstring); this returns that law as a
+        `tfd.OneHotCategorical` over the last axis. It is built from the
+        forward logits when `logits` were given, and from the forward
+        probabilities otherwise (a category of probability exactly 0 keeps
+        probability 0). It has this distribution's batch shape, dtype,
+        `validate_args` and `allow_nan_stats`, and gradients flow from it to
+        the parameters. `log_prob`, `entropy` and the KL divergences of this
+        distribution are those of the returned law.
+
+        Args:
+          name: Python `str` name prefixed to Ops created by this method.
+
+        Returns:
+          A `tfd.OneHotCategorical`.
+
+        #### Examples
+
+        ```python
+        import numpy as np
+        import tensorflow_probability as tfp
+        import relaxtfp
+
+        d = relaxtfp.distributions.StraightThroughGumbelSoftmax(
+            temperature=0.5, logits=[[1., 2., 3.], [0., 0., 0.]])
+        law = d.discrete_law()                       # batch [2], event [3]
+        np.testing.assert_allclose(law.probs_parameter(), d.mean(), rtol=1e-6)
+        kl = tfp.distributions.kl_divergence(
+            law, tfp.distributions.OneHotCategorical(logits=[0., 0., 0.]))
+        ```
+        """
+        with self._name_and_control_scope(name):
+            if self._logits is not None:
+                temperatures = self._temperatures()
+                return one_hot_categorical_law(self, logits=self._forward_logits(
+                    tf.convert_to_tensor(self._logits), *temperatures))
+            # The forward probabilities, exact (0 stays 0) in value, with
+            # finite gradients where a probability is 0 (see `evaluate`).
+            return one_hot_categorical_law(self, probs=self._mean())
 
     def _log_prob(self, x):
         # log_softmax is finite for any finite logits: at temperature 1e-3

@@ -4,7 +4,25 @@ Each layer takes the encoder's parameters (logits, or loc and scale) and
 returns a sample tensor: relaxed (or straight-through) while training, and at
 inference a hard sample, a mode, or a relaxed sample (`inference_mode`). It
 adds the divergence to a configurable prior that its docstring names with
-`add_loss`, times `kl_weight`. `TemperatureAnnealing` anneals temperatures.
+`add_loss`, times `kl_weight`: for the discrete layers, the closed-form KL of
+`layer.distribution(x).discrete_law()` to `layer.prior_law()`.
+`TemperatureAnnealing` anneals temperatures. The arguments every layer
+shares are documented once, in `LatentLayer`.
+
+Three things to know before the first model (details in `LatentLayer`):
+
+* `inference_mode='hard'` (the default) samples at every call, so `predict`
+  on one input gives a different output each time; construct the layer with
+  `inference_mode='mode'` for a deterministic test-time output (the
+  recommended set-up for an L0 gate: `HardConcreteLatent(divergence='l0',
+  inference_mode='mode')`).
+* `inference_mode` is fixed at construction (a read-only property): Keras
+  caches the traced `predict` function, so a later change could not take
+  effect. Build a new layer from `get_config()` for another mode.
+* The divergence is summed over the latents of an example, while Keras'
+  built-in losses average over the last axis (`BinaryCrossentropy` is a mean
+  over pixels). In a VAE, sum the reconstruction loss over each example's
+  values too, or the KL outweighs it by the number of pixels.
 """
 
 from relaxtfp.layers.base import LatentLayer

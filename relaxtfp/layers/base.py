@@ -214,6 +214,72 @@ class LatentLayer(keras.layers.Layer):
     well as in `distribution` and `divergence`; the layer never broadcasts
     its state against an input of another shape.
 
+    #### Arguments shared by every layer
+
+    Each layer's constructor documents its own arguments; these it passes
+    to `LatentLayer`, with defaults that its docstring names where they
+    differ. Every argument is keyword-only, except the required `k` of
+    `GumbelSoftmaxTopKLatent` and `values` of
+    `GeneralizedGumbelSoftmaxLatent`.
+
+    * `temperature`: positive float, the initial value of the `temperature`
+      weight, for the layers that have one (`TemperatureAnnealing` anneals
+      it).
+    * `kl_weight`: non-negative float, the weight (beta) of the divergence
+      loss; 0 adds no loss. Default 1.
+    * `inference_mode`: `'hard'` (default), `'mode'` or `'relaxed'`: what
+      the layer returns when not training. Fixed at construction (see
+      below).
+    * `divergence`: the loss added, for the layers that offer more than one
+      (`'kl'`, `'l0'` or `'mc'`, as the layer documents); default the
+      first of them.
+    * `seed`: optional integer seed of the layer's
+      `keras.random.SeedGenerator`.
+    * `prior_probs`, `learn_prior` (Bernoulli-family layers):
+      `prior_probs` is a float, or a list of floats broadcasting against
+      the units, in (0, 1): the prior probability of a 1 (of an open gate).
+      Default 0.5. With `learn_prior=True` the prior's logits are a
+      trainable weight `prior_logits`, one per unit, started at
+      `logit(prior_probs)` and trained with the divergence (a learned
+      factorized prior). Default `False`.
+    * `prior_probs` (categorical layers): `None` (uniform, the default) or
+      a list of K prior class probabilities (positive, summing to 1).
+    * Any other keyword argument of `keras.layers.Layer` (`name`, `dtype`,
+      ...).
+
+    #### Inference, determinism and the scale of the loss
+
+    * `inference_mode='hard'` (the default) draws a fresh sample at every
+      call: `predict` on the same input twice gives two different outputs,
+      as a stochastic layer should. For a deterministic output at test time
+      construct the layer with `inference_mode='mode'`. The mode only
+      decides what the layer returns when not training; training always
+      uses samples, so there is no reason to switch modes after training.
+    * `inference_mode` is fixed at construction and is a read-only
+      property: Keras traces and caches `predict` on its first call, so a
+      mode changed afterwards would silently have no effect. For another
+      mode, build a new layer, e.g. from
+      `{**layer.get_config(), "inference_mode": "mode"}` with
+      `type(layer).from_config`, and copy the weights with `set_weights`.
+    * The divergence is summed over all latent axes of an example and
+      averaged over the batch, as the negative ELBO wants. Keras' built-in
+      losses average over the output's last axis too
+      (`keras.losses.BinaryCrossentropy` is the mean over pixels), which
+      puts the reconstruction term on a per-pixel scale, hundreds of times
+      below the KL of a VAE. Sum the reconstruction over the example's
+      values instead, e.g. with a loss function that returns
+      `tf.reduce_sum(tf.nn.sigmoid_cross_entropy_with_logits(x, logits), -1)`
+      per example (Keras then averages it over the batch; see the example
+      below).
+
+    Recommended set-ups: an L0 gate (feature selection, pruning) is
+    `HardConcreteLatent(divergence="l0", kl_weight=lambda_,
+    inference_mode="mode")`, deterministic at test time (the test-time gate
+    of Louizos et al.); a VAE uses the default `divergence="kl"` and
+    `kl_weight=1`, a summed reconstruction loss as above, and
+    `inference_mode='mode'` for deterministic reconstructions (or `'hard'`
+    to sample the discrete latent).
+
     #### Examples
 
     ```python
@@ -229,19 +295,55 @@ class LatentLayer(keras.layers.Layer):
     assert z.dtype == "float16" and layer.losses[0].dtype == "float32"
     assert layer.distribution(logits).dtype == layer.distribution_dtype == "float32"
     ```
+
+    ```python
+    import keras
+    import numpy as np
+    import tensorflow as tf
+    import relaxtfp
+
+    # A binary VAE: the reconstruction is summed over the pixels, like the KL.
+    inputs = keras.Input((784,))
+    logits = keras.layers.Dense(32)(inputs)
+    z = relaxtfp.layers.StraightThroughRelaxedBernoulliLatent(
+        inference_mode="mode", seed=1)(logits)
+    model = keras.Model(inputs, keras.layers.Dense(784)(z))
+
+    def reconstruction(x, x_logits):
+        return tf.reduce_sum(tf.nn.sigmoid_cross_entropy_with_logits(
+            labels=x, logits=x_logits), axis=-1)
+
+    model.compile(optimizer="adam", loss=reconstruction)
+    x = np.random.default_rng(0).integers(0, 2, (8, 784)).astype("float32")
+    # 'mode': predict is deterministic.
+    np.testing.assert_array_equal(model.predict(x, verbose=0),
+                                  model.predict(x, verbose=0))
+    ```
     """
 
-    # Subclasses set these.
+    # Subclasses set these: whether the layer has a temperature and its
+    # default, the divergences it offers (the first is the default), and
+    # `_CONFIG`, the names of its own constructor arguments, each stored in
+    # the attribute of that name in a JSON-friendly form; `get_config`
+    # collects them over the class hierarchy.
     _HAS_TEMPERATURE = True
+    _DEFAULT_TEMPERATURE = 1.
     _DIVERGENCES = ("kl",)
+    _CONFIG = ()
 
     def __init__(self,
+                 *,
                  temperature=None,
                  kl_weight=1.,
                  inference_mode="hard",
                  divergence=None,
                  seed=None,
                  **kwargs):
+        """Creates the layer: see "Arguments shared by every layer" above.
+
+        Raises:
+          ValueError: if an argument breaks its rule (the message names it).
+        """
         check_backend()
         super().__init__(**kwargs)
         if (not isinstance(kl_weight, numbers.Real) or isinstance(kl_weight, bool)
@@ -264,11 +366,13 @@ class LatentLayer(keras.layers.Layer):
             raise ValueError(
                 f"Argument `seed` must be an integer or None. Received: seed={seed!r}")
         self.kl_weight = float(kl_weight)
-        self.inference_mode = inference_mode
+        self._inference_mode = inference_mode
         self.divergence_type = divergence
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
         if self._HAS_TEMPERATURE:
+            if temperature is None:
+                temperature = self._DEFAULT_TEMPERATURE
             self._initial_temperature = check_positive_float(
                 temperature, "temperature")
             self.temperature = self.add_weight(
@@ -278,8 +382,32 @@ class LatentLayer(keras.layers.Layer):
                 autocast=False,
                 name="temperature")
         else:
+            if temperature is not None:
+                raise ValueError(
+                    f"{type(self).__name__} has no temperature. "
+                    f"Received: temperature={temperature!r}")
             self._initial_temperature = None
             self.temperature = None
+
+    @property
+    def inference_mode(self):
+        """What the layer returns when not training, fixed at construction.
+
+        `'hard'`, `'mode'` or `'relaxed'` (see the class docstring). Read
+        only: Keras caches the traced `predict` function, so a later change
+        would not reach it; build a new layer for another mode.
+        """
+        return self._inference_mode
+
+    @inference_mode.setter
+    def inference_mode(self, value):
+        raise AttributeError(
+            f"`inference_mode` of layer '{self.name}' is fixed at construction "
+            f"(Keras caches the traced predict function, so a change would have "
+            f"no effect). Build a new layer instead, e.g. "
+            f"type(layer).from_config({{**layer.get_config(), "
+            f"'inference_mode': {value!r}}}), and copy the weights with "
+            f"set_weights.")
 
     # -- hooks for subclasses ---------------------------------------------------
 
@@ -443,6 +571,7 @@ class LatentLayer(keras.layers.Layer):
         return tuple(input_shape)
 
     def get_config(self):
+        """The shared arguments and every name in the classes' `_CONFIG`."""
         config = super().get_config()
         if self._HAS_TEMPERATURE:
             config["temperature"] = self._initial_temperature
@@ -453,4 +582,7 @@ class LatentLayer(keras.layers.Layer):
         })
         if len(self._DIVERGENCES) > 1:
             config["divergence"] = self.divergence_type
+        for cls in reversed(type(self).__mro__):
+            for key in vars(cls).get("_CONFIG", ()):
+                config[key] = getattr(self, key)
         return config

@@ -28,6 +28,7 @@ from relaxtfp.layers.base import config_value
 from relaxtfp.layers.base import prior_axes
 
 tfb = tfp.bijectors
+tfd = tfp.distributions
 
 __all__ = [
     "CorrelatedRelaxedBernoulliLatent",
@@ -44,32 +45,33 @@ _PACKAGE = "relaxtfp"
 def bernoulli_kl_from_logits(logits, prior_probs=None, prior_logits=None):
     """KL(Bernoulli(sigmoid(logits)) || prior), elementwise.
 
-    The prior is `Bernoulli(prior_probs)` or `Bernoulli(sigmoid(prior_logits))`
-    (give exactly one). Written with `log sigmoid(+-x) = -softplus(-+x)`,
-    which is exact in both tails, so the value is finite for logits of any
-    size (a form through `p = sigmoid(logits)` and `log(1 - p)` gives
-    `0 * -inf = NaN` at |logits| ~ 17 in float32).
+    A thin wrapper of `tfd.kl_divergence` between `tfd.Bernoulli` laws, the
+    computation that the layers' divergences use (through
+    `dist.discrete_law()` and the layer's `prior_law()`). The prior is
+    `Bernoulli(prior_probs)` or `Bernoulli(sigmoid(prior_logits))` (give
+    exactly one). TFP's KL works in the logits, with
+    `log sigmoid(+-x) = -softplus(-+x)`, exact in both tails, so the value is
+    finite for logits of any size, infinite ones included.
     """
     if (prior_probs is None) == (prior_logits is None):
         raise ValueError("Give exactly one of `prior_probs` and `prior_logits`.")
+    logits = tf.convert_to_tensor(logits)
     if prior_logits is None:
-        prior_probs = tf.cast(prior_probs, logits.dtype)
-        log_prior1 = tf.math.log(prior_probs)
-        log_prior0 = tf.math.log1p(-prior_probs)
+        prior = tfd.Bernoulli(probs=tf.cast(prior_probs, logits.dtype))
     else:
-        prior_logits = tf.cast(prior_logits, logits.dtype)
-        log_prior1 = numerics.log_sigmoid(prior_logits)
-        log_prior0 = numerics.log_sigmoid(-prior_logits)
-    log_p1 = numerics.log_sigmoid(logits)
-    log_p0 = numerics.log_sigmoid(-logits)
-    return (tf.math.sigmoid(logits) * (log_p1 - log_prior1)
-            + tf.math.sigmoid(-logits) * (log_p0 - log_prior0))
+        prior = tfd.Bernoulli(logits=tf.cast(prior_logits, logits.dtype))
+    return tfd.kl_divergence(tfd.Bernoulli(logits=logits), prior)
 
 
 class _BernoulliLatent(LatentLayer):
-    """Shared parts of the layers whose input is one logit per binary unit."""
+    """Shared parts of the layers whose input is one logit per binary unit.
 
-    def __init__(self, prior_probs=0.5, learn_prior=False, **kwargs):
+    `prior_probs` and `learn_prior` are documented in `LatentLayer`.
+    """
+
+    _CONFIG = ("prior_probs", "learn_prior")
+
+    def __init__(self, *, prior_probs=0.5, learn_prior=False, **kwargs):
         super().__init__(**kwargs)
         self.prior_probs = check_probabilities(prior_probs, "prior_probs")
         if not isinstance(learn_prior, bool):
@@ -147,23 +149,30 @@ class _BernoulliLatent(LatentLayer):
         probs = tf.constant(self.prior_probs, dtype=dtype)
         return numerics.logit(probs)
 
-    def _bernoulli_divergence(self, logits):
+    def prior_law(self, dtype="float32"):
+        """The prior of the hard values, a `tfd.Bernoulli` of `dtype`.
+
+        `Bernoulli(logits=prior_logits)` with the trainable weight when
+        `learn_prior=True` (gradients flow to it), else
+        `Bernoulli(probs=prior_probs)`. The layer's `'kl'` divergence is
+        `tfd.kl_divergence(dist.discrete_law(), layer.prior_law(dtype))`
+        summed over the units, for `dist = layer.distribution(inputs)`
+        (the marginal laws for `CorrelatedRelaxedBernoulliLatent`).
+        """
         if self.prior_logits is not None:
-            return bernoulli_kl_from_logits(
-                logits, prior_logits=self.prior_logits_value(logits.dtype))
-        return bernoulli_kl_from_logits(
-            logits, prior_probs=tf.constant(self.prior_probs, dtype=logits.dtype))
+            return tfd.Bernoulli(logits=self.prior_logits_value(dtype), dtype=dtype)
+        return tfd.Bernoulli(probs=tf.constant(self.prior_probs, dtype=dtype),
+                             dtype=dtype)
+
+    def _discrete_law(self, dist):
+        """The Bernoulli law of the hard value behind a sample of `dist`."""
+        return dist.discrete_law()
 
     def _divergence_elements(self, dist, sample):
-        # KL of the Bernoulli(sigmoid(logits)) law behind the sample; layers
-        # whose discrete law differs override this.
-        return self._bernoulli_divergence(dist.logits)
-
-    def get_config(self):
-        config = super().get_config()
-        config["prior_probs"] = self.prior_probs
-        config["learn_prior"] = self.learn_prior
-        return config
+        # The KL of the discrete law behind the sample to the prior, from
+        # TFP's Bernoulli KL in the logits (finite for logits of any size).
+        return tfd.kl_divergence(self._discrete_law(dist),
+                                 self.prior_law(dist.dtype))
 
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
@@ -180,9 +189,13 @@ class StraightThroughBernoulliLatent(StraightThroughHooks, _BernoulliLatent):
     forward value is already discrete), `'mode'` returns `1[logits > 0]`.
 
     Divergence added with `add_loss` (when `kl_weight > 0`): the KL of the
-    discrete law, as in Jang et al. (2017),
-    `sum_units KL(Bernoulli(sigmoid(logits)) || Bernoulli(prior_probs))`,
+    discrete law `dist.discrete_law()` to `prior_law()`, as in Jang et al.
+    (2017), `sum_units KL(Bernoulli(sigmoid(logits)) || Bernoulli(prior_probs))`,
     in closed form, averaged over the batch and times `kl_weight`.
+
+    The layer has no arguments of its own: it takes those of every layer
+    (`prior_probs`, `learn_prior`, `kl_weight`, `inference_mode`, `seed`;
+    no temperature), documented in `LatentLayer`.
 
     #### Examples
 
@@ -211,32 +224,6 @@ class StraightThroughBernoulliLatent(StraightThroughHooks, _BernoulliLatent):
 
     _HAS_TEMPERATURE = False
 
-    def __init__(self,
-                 prior_probs=0.5,
-                 learn_prior=False,
-                 kl_weight=1.,
-                 inference_mode="hard",
-                 seed=None,
-                 **kwargs):
-        """Creates the layer.
-
-        Args:
-          prior_probs: Float, or list of floats broadcasting against the
-            units, in (0, 1): the prior probability of a 1. Default 0.5.
-          learn_prior: Python `bool`. If `True`, the prior's logits are a
-            trainable weight `prior_logits`, one per unit, started at
-            `logit(prior_probs)` and trained with the divergence (a
-            learned factorized prior). Default `False`.
-          kl_weight: Non-negative float, the weight (beta) of the divergence
-            loss; 0 adds no loss. Default 1.
-          inference_mode: `'hard'`, `'mode'` or `'relaxed'`: what the layer
-            returns when not training. Default `'hard'`.
-          seed: Optional integer seed of the layer's `SeedGenerator`.
-          **kwargs: Keyword arguments of `keras.layers.Layer`.
-        """
-        super().__init__(prior_probs=prior_probs, learn_prior=learn_prior, kl_weight=kl_weight,
-                         inference_mode=inference_mode, seed=seed, **kwargs)
-
     def _make_distribution(self, inputs):
         return StraightThroughBernoulli(logits=inputs)
 
@@ -258,9 +245,13 @@ class StraightThroughRelaxedBernoulliLatent(StraightThroughHooks, _BernoulliLate
     returns `1[logits > 0]`.
 
     Divergence added with `add_loss` (when `kl_weight > 0`): the KL of the
-    discrete law, as in Jang et al. (2017),
-    `sum_units KL(Bernoulli(sigmoid(logits)) || Bernoulli(prior_probs))`,
+    discrete law `dist.discrete_law()` to `prior_law()`, as in Jang et al.
+    (2017), `sum_units KL(Bernoulli(sigmoid(logits)) || Bernoulli(prior_probs))`,
     in closed form, averaged over the batch and times `kl_weight`.
+
+    The layer has no arguments of its own: it takes those of every layer
+    (`temperature`, default 1; `prior_probs`, `learn_prior`, `kl_weight`,
+    `inference_mode`, `seed`), documented in `LatentLayer`.
 
     #### Examples
 
@@ -286,36 +277,6 @@ class StraightThroughRelaxedBernoulliLatent(StraightThroughHooks, _BernoulliLate
          Representations_, 2017. https://arxiv.org/abs/1611.01144
     """
 
-    def __init__(self,
-                 temperature=1.,
-                 prior_probs=0.5,
-                 learn_prior=False,
-                 kl_weight=1.,
-                 inference_mode="hard",
-                 seed=None,
-                 **kwargs):
-        """Creates the layer.
-
-        Args:
-          temperature: Positive float, the initial temperature of the binary
-            Concrete relaxation used in the backward pass. Default 1.
-          prior_probs: Float, or list of floats broadcasting against the
-            units, in (0, 1): the prior probability of a 1. Default 0.5.
-          learn_prior: Python `bool`. If `True`, the prior's logits are a
-            trainable weight `prior_logits`, one per unit, started at
-            `logit(prior_probs)` and trained with the divergence (a
-            learned factorized prior). Default `False`.
-          kl_weight: Non-negative float, the weight (beta) of the divergence
-            loss; 0 adds no loss. Default 1.
-          inference_mode: `'hard'`, `'mode'` or `'relaxed'`: what the layer
-            returns when not training. Default `'hard'`.
-          seed: Optional integer seed of the layer's `SeedGenerator`.
-          **kwargs: Keyword arguments of `keras.layers.Layer`.
-        """
-        super().__init__(temperature=temperature, prior_probs=prior_probs, learn_prior=learn_prior,
-                         kl_weight=kl_weight, inference_mode=inference_mode,
-                         seed=seed, **kwargs)
-
     def _make_distribution(self, inputs):
         return StraightThroughRelaxedBernoulli(
             temperature=self.temperature_value(inputs.dtype), logits=inputs)
@@ -331,16 +292,23 @@ class StochasticTimesSmoothLatent(StraightThroughHooks, _BernoulliLatent):
     `s = sqrt(sigmoid(logits))` and a gate `b ~ Bernoulli(s)`; gradients flow
     through `s` only (Bengio et al., 2013).
 
-    At inference: `'hard'` and `'relaxed'` both return such a sample (the
-    same two values `{0, s}` that the decoder saw in training, not `{0, 1}`:
-    the reference implementation's demo decoded prior draws in `{0, 1}`,
-    relaxit-review §5.1), `'mode'` returns the more probable of the two
-    atoms (`s` when `s > 1/2`, else 0).
+    At inference: `'hard'` and `'relaxed'` both return such a sample, whose
+    values are the two values `{0, s}` that the decoder saw in training, not
+    `{0, 1}` (a decoder trained on `{0, s}` and fed prior draws in `{0, 1}`
+    sees inputs it never met); `'mode'` returns the more probable of the
+    two atoms (`s` when `s > 1/2`, else 0).
 
     Divergence added with `add_loss` (when `kl_weight > 0`): the KL of the
-    discrete law of the gate, `sum_units KL(Bernoulli(s) || Bernoulli(prior_probs))`
-    with `s = sqrt(sigmoid(logits))` (the law of `1[z != 0]`), in closed
-    form, averaged over the batch and times `kl_weight`.
+    discrete law of the gate, `dist.discrete_law()` (the law of
+    `1[z != 0]`), to `prior_law()`,
+    `sum_units KL(Bernoulli(s) || Bernoulli(prior_probs))` with
+    `s = sqrt(sigmoid(logits))`, in closed form, averaged over the batch
+    and times `kl_weight`.
+
+    The layer has no arguments of its own: it takes those of every layer
+    (`prior_probs`, the prior probability that the gate is open;
+    `learn_prior`, `kl_weight`, `inference_mode`, `seed`; no temperature),
+    documented in `LatentLayer`.
 
     #### Examples
 
@@ -364,44 +332,8 @@ class StochasticTimesSmoothLatent(StraightThroughHooks, _BernoulliLatent):
 
     _HAS_TEMPERATURE = False
 
-    def __init__(self,
-                 prior_probs=0.5,
-                 learn_prior=False,
-                 kl_weight=1.,
-                 inference_mode="hard",
-                 seed=None,
-                 **kwargs):
-        """Creates the layer.
-
-        Args:
-          prior_probs: Float, or list of floats broadcasting against the
-            units, in (0, 1): the prior probability that the gate is open.
-            Default 0.5.
-          learn_prior: Python `bool`. If `True`, the prior's logits are a
-            trainable weight `prior_logits`, one per unit, started at
-            `logit(prior_probs)` and trained with the divergence (a
-            learned factorized prior). Default `False`.
-          kl_weight: Non-negative float, the weight (beta) of the divergence
-            loss; 0 adds no loss. Default 1.
-          inference_mode: `'hard'`, `'mode'` or `'relaxed'`: what the layer
-            returns when not training. Default `'hard'`.
-          seed: Optional integer seed of the layer's `SeedGenerator`.
-          **kwargs: Keyword arguments of `keras.layers.Layer`.
-        """
-        super().__init__(prior_probs=prior_probs, learn_prior=learn_prior, kl_weight=kl_weight,
-                         inference_mode=inference_mode, seed=seed, **kwargs)
-
     def _make_distribution(self, inputs):
         return StochasticTimesSmooth(logits=inputs)
-
-    def _divergence_elements(self, dist, sample):
-        logits = dist.logits
-        # logit(s) for s = sqrt(sigmoid(logits)): log s = log_sigmoid / 2 and
-        # 1 - s = (1 - p) / (1 + s), both exact in the tails.
-        s = tf.math.exp(0.5 * numerics.log_sigmoid(logits))
-        gate_logits = (0.5 * numerics.log_sigmoid(logits)
-                       - numerics.log_sigmoid(-logits) + tf.math.log1p(s))
-        return self._bernoulli_divergence(gate_logits)
 
 
 class _GateLatent(_BernoulliLatent):
@@ -409,15 +341,10 @@ class _GateLatent(_BernoulliLatent):
 
     _DIVERGENCES = ("kl", "l0")
 
-    def _gate_logits(self, dist):
-        """`logit(P(z != 0))`."""
-        raise NotImplementedError
-
     def _divergence_elements(self, dist, sample):
-        gate_logits = self._gate_logits(dist)
         if self.divergence_type == "l0":
-            return tf.math.sigmoid(gate_logits)
-        return self._bernoulli_divergence(gate_logits)
+            return dist.prob_nonzero()
+        return super()._divergence_elements(dist, sample)
 
     def _hard(self, dist, sample):
         return tf.cast(sample > 0., sample.dtype)
@@ -442,10 +369,15 @@ class HardConcreteLatent(_GateLatent):
     gates, averaged over the batch and times `kl_weight`, with
     `P(z != 0) = sigmoid(logits - temperature * log(-low / high))`:
 
-    * `divergence='kl'` (default): the KL of the discrete open/closed law,
+    * `divergence='kl'` (default): the KL of the discrete open/closed law
+      `dist.discrete_law()` to `prior_law()`,
       `KL(Bernoulli(P(z != 0)) || Bernoulli(prior_probs))`, in closed form;
-    * `divergence='l0'`: the expected L0 norm `P(z != 0)` of Louizos et al.
-      (a penalty, not a divergence; `prior_probs` is then unused).
+    * `divergence='l0'`: the expected L0 norm `dist.prob_nonzero()` of
+      Louizos et al. (a penalty, not a divergence; `prior_probs` is then
+      unused).
+
+    For an L0-regularized model that is deterministic at test time, use
+    `divergence='l0'` and `inference_mode='mode'` (see `LatentLayer`).
 
     #### Examples
 
@@ -469,45 +401,24 @@ class HardConcreteLatent(_GateLatent):
          https://arxiv.org/abs/1712.01312
     """
 
-    def __init__(self,
-                 temperature=2. / 3.,
-                 low=-0.1,
-                 high=1.1,
-                 divergence="kl",
-                 prior_probs=0.5,
-                 learn_prior=False,
-                 kl_weight=1.,
-                 inference_mode="hard",
-                 seed=None,
-                 **kwargs):
+    _DEFAULT_TEMPERATURE = 2. / 3.
+    _CONFIG = ("low", "high")
+
+    def __init__(self, *, low=-0.1, high=1.1, **kwargs):
         """Creates the layer.
 
         Args:
-          temperature: Positive float, the initial temperature of the
-            underlying binary Concrete variable. Default 2/3 (Louizos et al.).
           low: Negative float, the lower end of the stretched interval.
             Default -0.1.
           high: Float greater than 1, the upper end of the stretched interval.
             Default 1.1.
-          divergence: `'kl'` or `'l0'`, the loss added (see the class
-            docstring). Default `'kl'`.
-          prior_probs: Float, or list of floats broadcasting against the
-            gates, in (0, 1): the prior probability that a gate is open.
-            Default 0.5.
-          learn_prior: Python `bool`. If `True`, the prior's logits are a
-            trainable weight `prior_logits`, one per unit, started at
-            `logit(prior_probs)` and trained with the divergence (a
-            learned factorized prior). Default `False`.
-          kl_weight: Non-negative float, the weight of the loss; 0 adds no
-            loss. Default 1.
-          inference_mode: `'hard'`, `'mode'` or `'relaxed'`: what the layer
-            returns when not training. Default `'hard'`.
-          seed: Optional integer seed of the layer's `SeedGenerator`.
-          **kwargs: Keyword arguments of `keras.layers.Layer`.
+          **kwargs: The arguments shared by every layer, documented in
+            `LatentLayer` (`temperature`, default 2/3 as in Louizos et al.;
+            `divergence`, `'kl'` or `'l0'`; `prior_probs`, the prior
+            probability that a gate is open; `learn_prior`; `kl_weight`;
+            `inference_mode`; `seed`).
         """
-        super().__init__(temperature=temperature, divergence=divergence,
-                         prior_probs=prior_probs, learn_prior=learn_prior, kl_weight=kl_weight,
-                         inference_mode=inference_mode, seed=seed, **kwargs)
+        super().__init__(**kwargs)
         if not (isinstance(low, (int, float)) and low < 0.):
             raise ValueError(
                 f"Argument `low` must be a negative number. Received: low={low!r}")
@@ -522,19 +433,11 @@ class HardConcreteLatent(_GateLatent):
         return HardConcrete(temperature=self.temperature_value(inputs.dtype),
                             logits=inputs, low=self.low, high=self.high)
 
-    def _gate_logits(self, dist):
-        return dist.logits - dist.temperature * (
-            np.log(-self.low) - np.log(self.high))
-
     def _mode(self, dist):
         return tf.clip_by_value(
             self.low + (self.high - self.low) * tf.math.sigmoid(dist.logits),
             0., 1.)
 
-    def get_config(self):
-        config = super().get_config()
-        config.update({"low": self.low, "high": self.high})
-        return config
 
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
@@ -545,10 +448,10 @@ class GaussianRelaxedBernoulliLatent(_GateLatent):
     has the same shape. The standard deviation `scale` is a layer
     hyperparameter (the STG paper uses 0.5). In training the output is a
     `relaxtfp.distributions.GaussianRelaxedBernoulli` sample
-    `clip(loc + scale * eps, 0, 1)`, with fresh noise for every element (the
-    reference implementation shared one draw across the batch,
-    relaxit-review §9.16). The layer has no temperature; `scale` plays that
-    role and is fixed.
+    `clip(loc + scale * eps, 0, 1)`, with fresh noise for every element and
+    every example (one draw shared across the batch would gate every
+    example alike). The layer has no temperature; `scale` plays that role
+    and is fixed.
 
     At inference: `'hard'` returns `1[z > 0]` for a sample `z` (a draw of
     Bernoulli(P(z != 0))); `'mode'` returns the deterministic test-time gate
@@ -558,16 +461,17 @@ class GaussianRelaxedBernoulliLatent(_GateLatent):
     gates, averaged over the batch and times `kl_weight`, with
     `P(z != 0) = Phi(loc / scale)`:
 
-    * `divergence='kl'` (default): the KL of the discrete open/closed law,
-      `KL(Bernoulli(Phi(loc / scale)) || Bernoulli(prior_probs))`, closed
-      form (not the Bernoulli formula applied to the sample, which the
-      reference demo did, relaxit-review §9.30);
-    * `divergence='l0'`: the expected L0 norm `Phi(loc / scale)`, the STG
-      regularizer (`prior_probs` unused).
+    * `divergence='kl'` (default): the KL of the discrete open/closed law
+      `dist.discrete_law()` to `prior_law()`,
+      `KL(Bernoulli(Phi(loc / scale)) || Bernoulli(prior_probs))`, in closed
+      form (a Bernoulli formula applied to the relaxed sample `z` would not
+      be a divergence of either law);
+    * `divergence='l0'`: the expected L0 norm `dist.prob_nonzero()`,
+      `Phi(loc / scale)`, the STG regularizer (`prior_probs` unused).
 
     `Phi(loc / scale)` enters the KL through its logit
     `log Phi(loc / scale) - log Phi(-loc / scale)`, with a log-space normal
-    CDF, so the divergence is finite for any finite `loc / scale`.
+    CDF, so the divergence is finite for any `loc / scale`.
 
     #### Examples
 
@@ -591,59 +495,29 @@ class GaussianRelaxedBernoulliLatent(_GateLatent):
     """
 
     _HAS_TEMPERATURE = False
+    _CONFIG = ("scale",)
 
-    def __init__(self,
-                 scale=0.5,
-                 divergence="kl",
-                 prior_probs=0.5,
-                 learn_prior=False,
-                 kl_weight=1.,
-                 inference_mode="hard",
-                 seed=None,
-                 **kwargs):
+    def __init__(self, *, scale=0.5, **kwargs):
         """Creates the layer.
 
         Args:
           scale: Positive float, the standard deviation of the Gaussian noise.
             Default 0.5.
-          divergence: `'kl'` or `'l0'`, the loss added (see the class
-            docstring). Default `'kl'`.
-          prior_probs: Float, or list of floats broadcasting against the
-            gates, in (0, 1): the prior probability that a gate is open.
-            Default 0.5.
-          learn_prior: Python `bool`. If `True`, the prior's logits are a
-            trainable weight `prior_logits`, one per unit, started at
-            `logit(prior_probs)` and trained with the divergence (a
-            learned factorized prior). Default `False`.
-          kl_weight: Non-negative float, the weight of the loss; 0 adds no
-            loss. Default 1.
-          inference_mode: `'hard'`, `'mode'` or `'relaxed'`: what the layer
-            returns when not training. Default `'hard'`.
-          seed: Optional integer seed of the layer's `SeedGenerator`.
-          **kwargs: Keyword arguments of `keras.layers.Layer`.
+          **kwargs: The arguments shared by every layer, documented in
+            `LatentLayer` (`divergence`, `'kl'` or `'l0'`; `prior_probs`,
+            the prior probability that a gate is open; `learn_prior`;
+            `kl_weight`; `inference_mode`; `seed`).
         """
-        super().__init__(divergence=divergence, prior_probs=prior_probs, learn_prior=learn_prior,
-                         kl_weight=kl_weight, inference_mode=inference_mode,
-                         seed=seed, **kwargs)
+        super().__init__(**kwargs)
         self.scale = check_positive_float(scale, "scale")
 
     def _make_distribution(self, inputs):
         return GaussianRelaxedBernoulli(
             loc=inputs, scale=tf.constant(self.scale, inputs.dtype))
 
-    def _gate_logits(self, dist):
-        x = tf.convert_to_tensor(dist.loc) / dist.scale
-        # logit(Phi(x)) = log Phi(x) - log Phi(-x), each by the log-space
-        # normal CDF that the distribution's atoms use (finite in both tails).
-        return numerics.log_ndtr(x) - numerics.log_ndtr(-x)
-
     def _mode(self, dist):
         return tf.clip_by_value(tf.convert_to_tensor(dist.loc), 0., 1.)
 
-    def get_config(self):
-        config = super().get_config()
-        config["scale"] = self.scale
-        return config
 
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
@@ -666,9 +540,11 @@ class CorrelatedRelaxedBernoulliLatent(_BernoulliLatent):
     Divergence added with `add_loss` (when `kl_weight > 0`), averaged over
     the batch and times `kl_weight`:
 
-    * `divergence='kl'` (default): the KL of the discrete marginal laws,
+    * `divergence='kl'` (default): the KL of the discrete marginal laws to
+      `prior_law()`,
       `sum_k KL(Bernoulli(sigmoid(logits_k)) || Bernoulli(prior_probs))`,
-      in closed form. Against the independent prior this is the KL of the
+      in closed form (the joint law of the hard gates has no closed form,
+      so `dist.discrete_law()` raises). Against the independent prior this is the KL of the
       joint hard gates minus their total correlation, so it is a lower bound
       that is exact for `R = I`; it does not penalize the correlation.
     * `divergence='mc'`: the single-sample Monte Carlo log-ratio
@@ -699,44 +575,24 @@ class CorrelatedRelaxedBernoulliLatent(_BernoulliLatent):
          https://openreview.net/forum?id=oDFvtxzPOx
     """
 
+    _DEFAULT_TEMPERATURE = 2. / 3.
     _DIVERGENCES = ("kl", "mc")
+    _CONFIG = ("correlation",)
 
-    def __init__(self,
-                 temperature=2. / 3.,
-                 correlation=None,
-                 divergence="kl",
-                 prior_probs=0.5,
-                 learn_prior=False,
-                 kl_weight=1.,
-                 inference_mode="hard",
-                 seed=None,
-                 **kwargs):
+    def __init__(self, *, correlation=None, **kwargs):
         """Creates the layer.
 
         Args:
-          temperature: Positive float, the initial temperature shared by the
-            gates. Default 2/3.
           correlation: `None` (default) to learn the correlation matrix, or a
             fixed `D x D` correlation matrix (nested lists or array:
             symmetric, positive definite, unit diagonal).
-          divergence: `'kl'` or `'mc'`, the loss added (see the class
-            docstring). Default `'kl'`.
-          prior_probs: Float, or list of `D` floats, in (0, 1): the prior
-            probability of each gate. Default 0.5.
-          learn_prior: Python `bool`. If `True`, the prior's logits are a
-            trainable weight `prior_logits`, one per unit, started at
-            `logit(prior_probs)` and trained with the divergence (a
-            learned factorized prior). Default `False`.
-          kl_weight: Non-negative float, the weight of the loss; 0 adds no
-            loss. Default 1.
-          inference_mode: `'hard'`, `'mode'` or `'relaxed'`: what the layer
-            returns when not training. Default `'hard'`.
-          seed: Optional integer seed of the layer's `SeedGenerator`.
-          **kwargs: Keyword arguments of `keras.layers.Layer`.
+          **kwargs: The arguments shared by every layer, documented in
+            `LatentLayer` (`temperature`, default 2/3, shared by the gates;
+            `divergence`, `'kl'` or `'mc'`; `prior_probs`, a float or a list
+            of `D` floats; `learn_prior`; `kl_weight`; `inference_mode`;
+            `seed`).
         """
-        super().__init__(temperature=temperature, divergence=divergence,
-                         prior_probs=prior_probs, learn_prior=learn_prior, kl_weight=kl_weight,
-                         inference_mode=inference_mode, seed=seed, **kwargs)
+        super().__init__(**kwargs)
         if correlation is not None:
             matrix = np.asarray(correlation, dtype=np.float64)
             if (matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]
@@ -786,10 +642,17 @@ class CorrelatedRelaxedBernoulliLatent(_BernoulliLatent):
             temperature=temperature, logits=inputs,
             correlation=tf.constant(self.correlation, inputs.dtype))
 
+    def _discrete_law(self, dist):
+        # The joint law of the correlated hard gates has no closed form
+        # (`discrete_law()` raises); the 'kl' divergence uses their
+        # marginals, Bernoulli(sigmoid(logits)) each (see the class
+        # docstring for what that bound leaves out).
+        return tfd.Bernoulli(logits=dist.logits, dtype=dist.dtype)
+
     def _divergence_elements(self, dist, sample):
         logits = dist.logits
         if self.divergence_type == "kl":
-            return self._bernoulli_divergence(logits)
+            return super()._divergence_elements(dist, sample)
         prior_logits = tf.broadcast_to(
             self.prior_logits_value(logits.dtype), tf.shape(sample))
         log_prior = tf.reduce_sum(numerics.binary_concrete_log_prob(
@@ -802,7 +665,3 @@ class CorrelatedRelaxedBernoulliLatent(_BernoulliLatent):
     def _mode(self, dist):
         return tf.cast(dist.logits > 0., dist.dtype)
 
-    def get_config(self):
-        config = super().get_config()
-        config["correlation"] = self.correlation
-        return config

@@ -3,6 +3,7 @@
 import keras
 import numpy as np
 import tensorflow as tf
+import tensorflow_probability as tfp
 
 from relaxtfp.distributions.decoupled_straight_through_gumbel_softmax import (
     DecoupledStraightThroughGumbelSoftmax,
@@ -26,17 +27,9 @@ __all__ = [
     "StraightThroughGumbelSoftmaxLatent",
 ]
 
+tfd = tfp.distributions
+
 _PACKAGE = "relaxtfp"
-
-
-def categorical_kl_from_logits(logits, prior_log_probs):
-    """KL(Categorical(softmax(logits)) || Categorical(exp(prior_log_probs))).
-
-    Reduced over the last axis. `log_softmax` is finite for finite logits, so
-    no `0 * log 0` arises.
-    """
-    log_q = tf.math.log_softmax(logits)
-    return tf.reduce_sum(tf.math.exp(log_q) * (log_q - prior_log_probs), axis=-1)
 
 
 def _one_hot_argmax(x):
@@ -44,9 +37,14 @@ def _one_hot_argmax(x):
 
 
 class _CategoricalLatent(LatentLayer):
-    """Shared parts of the layers whose input is the logits `[batch, ..., K]`."""
+    """Shared parts of the layers whose input is the logits `[batch, ..., K]`.
 
-    def __init__(self, prior_probs=None, **kwargs):
+    `prior_probs` is documented in `LatentLayer`.
+    """
+
+    _CONFIG = ("prior_probs",)
+
+    def __init__(self, *, prior_probs=None, **kwargs):
         super().__init__(**kwargs)
         if prior_probs is not None:
             probs = np.asarray(prior_probs, dtype=np.float64)
@@ -84,6 +82,7 @@ class _CategoricalLatent(LatentLayer):
                 f"Argument `prior_probs` must have {num_classes} entries to match "
                 f"the input's last dimension. Received {len(self.prior_probs)}.")
         self._check_num_classes(num_classes, input_shape)
+        self._num_classes = num_classes
         # The layer is built for K classes (its prior, `k` or `values` are
         # checked against K): other inputs must have the same last axis.
         self._set_input_spec(input_shape, {-1: num_classes}, min_ndim=2)
@@ -92,24 +91,38 @@ class _CategoricalLatent(LatentLayer):
     def _check_num_classes(self, num_classes, input_shape):
         """Raises `ValueError` in `build` if K does not suit the layer."""
 
-    def _prior_log_probs(self, logits):
-        if self.prior_probs is None:
-            k = tf.cast(tf.shape(logits)[-1], logits.dtype)
-            return -tf.math.log(k) * tf.ones_like(logits)
-        return tf.math.log(tf.constant(self.prior_probs, logits.dtype))
+    def prior_law(self, dtype="float32"):
+        """The prior of the hard values, a `tfd.OneHotCategorical` of `dtype`.
 
-    def _categorical_divergence(self, logits):
-        return categorical_kl_from_logits(logits, self._prior_log_probs(logits))
+        `OneHotCategorical(probs=prior_probs)`, or uniform over the K classes
+        the layer was built for when `prior_probs` is `None` (the layer must
+        then be built). The layer's divergence is
+        `tfd.kl_divergence(dist.discrete_law(), layer.prior_law(dtype))`
+        summed over the variables, for `dist = layer.distribution(inputs)`
+        (for `GumbelSoftmaxTopKLatent`, with the law of the first draw).
+
+        Raises:
+          ValueError: if `prior_probs` is `None` and the layer is not built.
+        """
+        if self.prior_probs is not None:
+            return tfd.OneHotCategorical(
+                probs=tf.constant(self.prior_probs, dtype), dtype=dtype)
+        if not self.built:
+            raise ValueError(
+                f"Layer '{self.name}' must be built (call it once) before "
+                "`prior_law()`: the uniform prior needs the number of classes.")
+        return tfd.OneHotCategorical(
+            logits=tf.zeros([self._num_classes], dtype), dtype=dtype)
+
+    def _discrete_law(self, dist):
+        """The one-hot law of the hard value behind a sample of `dist`."""
+        return dist.discrete_law()
 
     def _divergence_elements(self, dist, sample):
-        # KL of the categorical softmax(logits) law (for top-k: of the first
-        # draw); layers whose discrete law differs override this.
-        return self._categorical_divergence(dist.logits)
-
-    def get_config(self):
-        config = super().get_config()
-        config["prior_probs"] = self.prior_probs
-        return config
+        # TFP's categorical KL works with log_softmax, finite for finite
+        # logits, so no 0 * log 0 arises.
+        return tfd.kl_divergence(self._discrete_law(dist),
+                                 self.prior_law(dist.dtype))
 
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
@@ -128,10 +141,15 @@ class StraightThroughGumbelSoftmaxLatent(StraightThroughHooks, _CategoricalLaten
     `'mode'` returns `one_hot(argmax(logits))`.
 
     Divergence added with `add_loss` (when `kl_weight > 0`): the KL of the
-    discrete law, as in Jang et al. (2017),
+    discrete law `dist.discrete_law()` to `prior_law()`, as in Jang et al.
+    (2017),
     `sum_variables KL(Categorical(softmax(logits)) || Categorical(prior_probs))`
     (uniform prior by default), in closed form, averaged over the batch and
     times `kl_weight`.
+
+    The layer has no arguments of its own: it takes those of every layer
+    (`temperature`, default 1; `prior_probs`, `kl_weight`,
+    `inference_mode`, `seed`), documented in `LatentLayer`.
 
     #### Examples
 
@@ -158,31 +176,6 @@ class StraightThroughGumbelSoftmaxLatent(StraightThroughHooks, _CategoricalLaten
          Representations_, 2017. https://arxiv.org/abs/1611.01144
     """
 
-    def __init__(self,
-                 temperature=1.,
-                 prior_probs=None,
-                 kl_weight=1.,
-                 inference_mode="hard",
-                 seed=None,
-                 **kwargs):
-        """Creates the layer.
-
-        Args:
-          temperature: Positive float, the initial temperature of the
-            Gumbel-softmax relaxation used in the backward pass. Default 1.
-          prior_probs: `None` (uniform, the default) or a list of K prior
-            class probabilities (positive, summing to 1).
-          kl_weight: Non-negative float, the weight (beta) of the divergence
-            loss; 0 adds no loss. Default 1.
-          inference_mode: `'hard'`, `'mode'` or `'relaxed'`: what the layer
-            returns when not training. Default `'hard'`.
-          seed: Optional integer seed of the layer's `SeedGenerator`.
-          **kwargs: Keyword arguments of `keras.layers.Layer`.
-        """
-        super().__init__(temperature=temperature, prior_probs=prior_probs,
-                         kl_weight=kl_weight, inference_mode=inference_mode,
-                         seed=seed, **kwargs)
-
     def _make_distribution(self, inputs):
         return StraightThroughGumbelSoftmax(
             temperature=self.temperature_value(inputs.dtype), logits=inputs)
@@ -206,7 +199,8 @@ class DecoupledStraightThroughGumbelSoftmaxLatent(StraightThroughHooks, _Categor
     `'mode'` returns `one_hot(argmax(logits))`.
 
     Divergence added with `add_loss` (when `kl_weight > 0`): the KL of the
-    discrete law of the forward sample, as in Jang et al. (2017),
+    discrete law of the forward sample, `dist.discrete_law()`, to
+    `prior_law()`, as in Jang et al. (2017),
     `sum_variables KL(Categorical(softmax(logits / forward_temperature)) ||
     Categorical(prior_probs))` (uniform prior by default), in closed form,
     averaged over the batch and times `kl_weight`.
@@ -230,33 +224,20 @@ class DecoupledStraightThroughGumbelSoftmaxLatent(StraightThroughHooks, _Categor
          Gumbel-Softmax. _arXiv_, 2024. https://arxiv.org/abs/2410.13331
     """
 
-    def __init__(self,
-                 forward_temperature=1.,
-                 temperature=1.,
-                 prior_probs=None,
-                 kl_weight=1.,
-                 inference_mode="hard",
-                 seed=None,
-                 **kwargs):
+    _CONFIG = ("forward_temperature",)
+
+    def __init__(self, *, forward_temperature=1., **kwargs):
         """Creates the layer.
 
         Args:
           forward_temperature: Positive float, the fixed temperature of the
             forward law `softmax(logits / forward_temperature)`. Default 1.
-          temperature: Positive float, the initial backward temperature.
-            Default 1.
-          prior_probs: `None` (uniform, the default) or a list of K prior
-            class probabilities (positive, summing to 1).
-          kl_weight: Non-negative float, the weight (beta) of the divergence
-            loss; 0 adds no loss. Default 1.
-          inference_mode: `'hard'`, `'mode'` or `'relaxed'`: what the layer
-            returns when not training. Default `'hard'`.
-          seed: Optional integer seed of the layer's `SeedGenerator`.
-          **kwargs: Keyword arguments of `keras.layers.Layer`.
+          **kwargs: The arguments shared by every layer, documented in
+            `LatentLayer` (`temperature`, the initial backward temperature,
+            default 1; `prior_probs`; `kl_weight`; `inference_mode`;
+            `seed`).
         """
-        super().__init__(temperature=temperature, prior_probs=prior_probs,
-                         kl_weight=kl_weight, inference_mode=inference_mode,
-                         seed=seed, **kwargs)
+        super().__init__(**kwargs)
         self.forward_temperature = check_positive_float(
             forward_temperature, "forward_temperature")
 
@@ -267,14 +248,7 @@ class DecoupledStraightThroughGumbelSoftmaxLatent(StraightThroughHooks, _Categor
             backward_temperature=self.temperature_value(inputs.dtype),
             logits=inputs)
 
-    def _divergence_elements(self, dist, sample):
-        return self._categorical_divergence(
-            dist.logits / dist.forward_temperature)
 
-    def get_config(self):
-        config = super().get_config()
-        config["forward_temperature"] = self.forward_temperature
-        return config
 
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
@@ -287,9 +261,9 @@ class GumbelSoftmaxTopKLatent(_CategoricalLatent):
     `relaxtfp.distributions.GumbelSoftmaxTopK` sample: with
     `straight_through=False` (default) the relaxation at the layer's
     `temperature`; with `straight_through=True` the exact k-hot vector of the
-    Gumbel-top-k set, with the relaxation's gradient. Choose `k` smaller than
-    K: the reference demo used `k` equal to the latent size, which makes the
-    sample constant (relaxit-review §9.29); the layer rejects `k >= K`.
+    Gumbel-top-k set, with the relaxation's gradient. `k` must be smaller
+    than K: with `k = K` every sample is the constant all-ones vector, which
+    carries no information, and the layer rejects `k >= K`.
 
     At inference: `'hard'` returns the k-hot vector of the k largest entries
     of a sample (the Gumbel-top-k set, a draw of the subset law);
@@ -299,8 +273,9 @@ class GumbelSoftmaxTopKLatent(_CategoricalLatent):
     Divergence added with `add_loss` (when `kl_weight > 0`): the KL of a
     discrete law, in closed form, summed over the variables, averaged over
     the batch and times `kl_weight`. The KL of the k-subset law has no
-    closed form (it sums over all C(K, k) subsets), so the layer uses the law
-    of the first draw, `KL(Categorical(softmax(logits)) || Categorical(prior_probs))`
+    closed form (it sums over all C(K, k) subsets; `dist.discrete_law()` is
+    that law), so the layer uses the law of the first draw,
+    `KL(Categorical(softmax(logits)) || Categorical(prior_probs))`
     (uniform prior by default). It is zero exactly when the logits equal the
     prior's up to a constant, i.e. when the subset law is the prior's.
 
@@ -329,36 +304,22 @@ class GumbelSoftmaxTopKLatent(_CategoricalLatent):
          Learning_, 2019. https://arxiv.org/abs/1903.06059
     """
 
-    def __init__(self,
-                 k,
-                 temperature=0.5,
-                 straight_through=False,
-                 prior_probs=None,
-                 kl_weight=1.,
-                 inference_mode="hard",
-                 seed=None,
-                 **kwargs):
+    _DEFAULT_TEMPERATURE = 0.5
+    _CONFIG = ("k", "straight_through")
+
+    def __init__(self, k, *, straight_through=False, **kwargs):
         """Creates the layer.
 
         Args:
           k: Positive Python `int`, the size of the subset; must be smaller
             than the number of classes K.
-          temperature: Positive float, the initial temperature of the
-            relaxation. Default 0.5.
           straight_through: Python `bool`: return exact k-hot samples in
             training (with the relaxation's gradient). Default `False`.
-          prior_probs: `None` (uniform, the default) or a list of K prior
-            class probabilities (positive, summing to 1).
-          kl_weight: Non-negative float, the weight (beta) of the divergence
-            loss; 0 adds no loss. Default 1.
-          inference_mode: `'hard'`, `'mode'` or `'relaxed'`: what the layer
-            returns when not training. Default `'hard'`.
-          seed: Optional integer seed of the layer's `SeedGenerator`.
-          **kwargs: Keyword arguments of `keras.layers.Layer`.
+          **kwargs: The arguments shared by every layer, documented in
+            `LatentLayer` (`temperature`, default 0.5; `prior_probs`;
+            `kl_weight`; `inference_mode`; `seed`).
         """
-        super().__init__(temperature=temperature, prior_probs=prior_probs,
-                         kl_weight=kl_weight, inference_mode=inference_mode,
-                         seed=seed, **kwargs)
+        super().__init__(**kwargs)
         if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1:
             raise ValueError(
                 f"Argument `k` must be a positive integer. Received: k={k!r}")
@@ -377,6 +338,12 @@ class GumbelSoftmaxTopKLatent(_CategoricalLatent):
             k=self.k, temperature=self.temperature_value(inputs.dtype),
             logits=inputs, hard=self.straight_through)
 
+    def _discrete_law(self, dist):
+        # The KL of the k-subset law (`dist.discrete_law()`) sums over all
+        # C(K, k) subsets; the divergence uses the law of the first draw,
+        # Categorical(softmax(logits)) (see the class docstring).
+        return tfd.OneHotCategorical(logits=dist.logits, dtype=dist.dtype)
+
     def _k_hot_top(self, x):
         indices = tf.math.top_k(x, k=self.k).indices
         return tf.reduce_sum(
@@ -388,10 +355,6 @@ class GumbelSoftmaxTopKLatent(_CategoricalLatent):
     def _mode(self, dist):
         return self._k_hot_top(dist.logits)
 
-    def get_config(self):
-        config = super().get_config()
-        config.update({"k": self.k, "straight_through": self.straight_through})
-        return config
 
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
@@ -414,7 +377,8 @@ class GeneralizedGumbelSoftmaxLatent(_CategoricalLatent):
     `'relaxed'` uses a sample as in training.
 
     Divergence added with `add_loss` (when `kl_weight > 0`): the KL of the
-    discrete law, as in Jang et al. (2017),
+    discrete law `dist.discrete_law()` to `prior_law()`, as in Jang et al.
+    (2017),
     `sum_variables KL(Categorical(softmax(logits)) || Categorical(prior_probs))`
     over the K values (uniform prior by default; pass e.g. a truncated
     Poisson pmf), in closed form, averaged over the batch and times
@@ -443,37 +407,24 @@ class GeneralizedGumbelSoftmaxLatent(_CategoricalLatent):
 
     _OUTPUTS = ("value", "weights")
 
-    def __init__(self,
-                 values,
-                 temperature=0.5,
-                 straight_through=False,
-                 output_type="value",
-                 prior_probs=None,
-                 kl_weight=1.,
-                 inference_mode="hard",
-                 seed=None,
-                 **kwargs):
+    _DEFAULT_TEMPERATURE = 0.5
+    _CONFIG = ("values", "straight_through", "output_type")
+
+    def __init__(self, values, *, straight_through=False, output_type="value", **kwargs):
         """Creates the layer.
 
         Args:
           values: List of K floats, the values of the discrete latent.
-          temperature: Positive float, the initial temperature of the
-            relaxation. Default 0.5.
           straight_through: Python `bool`: exact one-hot weights in training
             (with the relaxed gradient). Default `False`.
-          output_type: `'value'` (default) or `'weights'`, see the class docstring.
-          prior_probs: `None` (uniform, the default) or a list of K prior
-            probabilities of the values (positive, summing to 1).
-          kl_weight: Non-negative float, the weight (beta) of the divergence
-            loss; 0 adds no loss. Default 1.
-          inference_mode: `'hard'`, `'mode'` or `'relaxed'`: what the layer
-            returns when not training. Default `'hard'`.
-          seed: Optional integer seed of the layer's `SeedGenerator`.
-          **kwargs: Keyword arguments of `keras.layers.Layer`.
+          output_type: `'value'` (default) or `'weights'`, see the class
+            docstring.
+          **kwargs: The arguments shared by every layer, documented in
+            `LatentLayer` (`temperature`, default 0.5; `prior_probs`, the K
+            prior probabilities of the values; `kl_weight`;
+            `inference_mode`; `seed`).
         """
-        super().__init__(temperature=temperature, prior_probs=prior_probs,
-                         kl_weight=kl_weight, inference_mode=inference_mode,
-                         seed=seed, **kwargs)
+        super().__init__(**kwargs)
         array = np.asarray(values, dtype=np.float64)
         if array.ndim != 1 or array.size < 2 or not np.all(np.isfinite(array)):
             raise ValueError(
@@ -515,9 +466,3 @@ class GeneralizedGumbelSoftmaxLatent(_CategoricalLatent):
             return tuple(input_shape)
         return tuple(input_shape[:-1])
 
-    def get_config(self):
-        config = super().get_config()
-        config.update({"values": self.values,
-                       "straight_through": self.straight_through,
-                       "output_type": self.output_type})
-        return config

@@ -28,9 +28,9 @@ def _split_loc_scale(inputs, size):
     """`(loc, softplus(raw) + SCALE_FLOOR)` from the two halves of the LAST axis.
 
     Splitting along the last axis keeps every example's loc and scale in
-    its own row; the reference demo reshaped and split along the batch axis
-    and paired the loc of one image with the scale of another
-    (relaxit-review §5.1, §9.28).
+    its own row: each example's output depends on its own input only (a
+    split along the batch axis would pair the loc of one example with the
+    scale of another).
     """
     loc = inputs[..., :size]
     scale = tf.math.softplus(inputs[..., size:]) + tf.constant(
@@ -125,34 +125,24 @@ class InvertibleGaussianLatent(_SimplexLatent):
          https://arxiv.org/abs/1912.09588
     """
 
-    def __init__(self,
-                 temperature=0.5,
-                 delta=1.,
-                 prior_loc=0.,
-                 prior_scale=1.,
-                 kl_weight=1.,
-                 inference_mode="hard",
-                 seed=None,
-                 **kwargs):
+    _DEFAULT_TEMPERATURE = 0.5
+    _CONFIG = ("delta", "prior_loc", "prior_scale")
+
+    def __init__(self, *, delta=1., prior_loc=0., prior_scale=1., **kwargs):
         """Creates the layer.
 
         Args:
-          temperature: Positive float, the initial temperature. Default 0.5.
           delta: Positive float, the softmax++ constant of the reference
             category. Default 1.
           prior_loc: Float or list of `K - 1` floats, the prior Gaussian's
             mean. Default 0.
           prior_scale: Positive float or list of `K - 1` floats, the prior
             Gaussian's standard deviation. Default 1.
-          kl_weight: Non-negative float, the weight (beta) of the divergence
-            loss; 0 adds no loss. Default 1.
-          inference_mode: `'hard'`, `'mode'` or `'relaxed'`: what the layer
-            returns when not training. Default `'hard'`.
-          seed: Optional integer seed of the layer's `SeedGenerator`.
-          **kwargs: Keyword arguments of `keras.layers.Layer`.
+          **kwargs: The arguments shared by every layer, documented in
+            `LatentLayer` (`temperature`, default 0.5; `kl_weight`;
+            `inference_mode`; `seed`).
         """
-        super().__init__(temperature=temperature, kl_weight=kl_weight,
-                         inference_mode=inference_mode, seed=seed, **kwargs)
+        super().__init__(**kwargs)
         self.delta = check_positive_float(delta, "delta")
         if not np.all(np.isfinite(np.asarray(prior_loc, dtype=np.float64))):
             raise ValueError(
@@ -165,7 +155,6 @@ class InvertibleGaussianLatent(_SimplexLatent):
         self.prior_loc = config_value(prior_loc)
         self.prior_scale = config_value(prior_scale)
 
-    @staticmethod
     def params_size(num_classes, num_variables=1):
         """Number of inputs per example: `2 (K - 1)` per variable.
 
@@ -216,11 +205,6 @@ class InvertibleGaussianLatent(_SimplexLatent):
         return tf.one_hot(tf.argmax(scores, axis=-1), tf.shape(scores)[-1],
                           dtype=loc.dtype)
 
-    def get_config(self):
-        config = super().get_config()
-        config.update({"delta": self.delta, "prior_loc": self.prior_loc,
-                       "prior_scale": self.prior_scale})
-        return config
 
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
@@ -274,27 +258,19 @@ class LogisticNormalSoftmaxLatent(_SimplexLatent):
 
     _HAS_TEMPERATURE = False
     _DIVERGENCES = ("mc",)
+    _CONFIG = ("prior_concentration",)
 
-    def __init__(self,
-                 prior_concentration=1.,
-                 kl_weight=1.,
-                 inference_mode="hard",
-                 seed=None,
-                 **kwargs):
+    def __init__(self, *, prior_concentration=1., **kwargs):
         """Creates the layer.
 
         Args:
           prior_concentration: Positive float or list of K floats, the
             concentration of the Dirichlet prior. Default 1 (uniform).
-          kl_weight: Non-negative float, the weight (beta) of the divergence
-            loss; 0 adds no loss. Default 1.
-          inference_mode: `'hard'`, `'mode'` or `'relaxed'`: what the layer
-            returns when not training. Default `'hard'`.
-          seed: Optional integer seed of the layer's `SeedGenerator`.
-          **kwargs: Keyword arguments of `keras.layers.Layer`.
+          **kwargs: The arguments shared by every layer, documented in
+            `LatentLayer` (`kl_weight`, `inference_mode`, `seed`; no
+            temperature).
         """
-        super().__init__(kl_weight=kl_weight, inference_mode=inference_mode,
-                         seed=seed, **kwargs)
+        super().__init__(**kwargs)
         concentration = np.asarray(prior_concentration, dtype=np.float64)
         if not np.all((concentration > 0.) & np.isfinite(concentration)):
             raise ValueError(
@@ -302,7 +278,6 @@ class LogisticNormalSoftmaxLatent(_SimplexLatent):
                 f"Received: prior_concentration={prior_concentration!r}")
         self.prior_concentration = config_value(prior_concentration)
 
-    @staticmethod
     def params_size(num_classes, num_variables=1):
         """Number of inputs per example: `2 K` per variable.
 
@@ -340,7 +315,3 @@ class LogisticNormalSoftmaxLatent(_SimplexLatent):
         return tf.one_hot(tf.argmax(loc, axis=-1), tf.shape(loc)[-1],
                           dtype=loc.dtype)
 
-    def get_config(self):
-        config = super().get_config()
-        config["prior_concentration"] = self.prior_concentration
-        return config

@@ -524,11 +524,11 @@ def test_log_prob_validates_support():
         d.log_prob([0.5, 1.])
 
 
-# -- regressions for the reference library's defects (relaxit-review.md §9) -------
+# -- regressions for defects of the reference library, relaxit --------------------
 
 
 def test_regression_log_prob_is_the_sampler_density_reduced_over_event(seed):
-    """§9.1: relaxit's log_prob was a clipped Normal(pi, tau) density per
+    """relaxit's log_prob was a clipped Normal(pi, tau) density per
     coordinate, unrelated to the copula sampler and not summed over the
     event axis. Its case pi = 0.3, tau = 0.5: the sampler gives
     P(z1 <= 1/2) = 0.70; integrating our log_prob gives the same (Hoeffding
@@ -692,7 +692,7 @@ def test_extreme_logits_and_temperatures_are_finite(dtype, temperature):
 
 
 def test_regression_validate_args_true_works():
-    """§9.12: relaxit's constructor with validate_args=True raised TypeError
+    """relaxit's constructor with validate_args=True raised TypeError
     ("'bool' object is not callable")."""
     for kw in (dict(correlation=R_A), dict(correlation_cholesky=np.linalg.cholesky(R_A))):
         d = CorrelatedRelaxedBernoulli(0.5, logits=[0., 1., -1.],
@@ -702,7 +702,7 @@ def test_regression_validate_args_true_works():
 
 
 def test_regression_covariance_is_refused():
-    """§9.21: relaxit accepted a covariance matrix such as diag(4, 0.25) and
+    """relaxit accepted a covariance matrix such as diag(4, 0.25) and
     silently changed the marginals (P(z > 1/2) = 0.39 and 0.15 instead of
     0.30); it also formed Phi(v) directly, which saturates."""
     with pytest.raises(tf.errors.InvalidArgumentError,
@@ -711,3 +711,13 @@ def test_regression_covariance_is_refused():
                                    validate_args=True)
     # No saturation: logistic noise from v = +-40 is finite in float32.
     assert np.all(np.isfinite(crb._logit_ndtr(tf.constant([-40., 40.])).numpy()))
+
+
+# -- discrete_law ---------------------------------------------------------------------
+
+
+def test_discrete_law_raises_naming_the_dependent_marginals():
+    d = CorrelatedRelaxedBernoulli(0.5, logits=[0.3, -0.8, 1.2], correlation=R_A)
+    with pytest.raises(NotImplementedError,
+                       match=r"dependent.*tfd\.Bernoulli\(probs=d\.probs_parameter\(\)\)"):
+        d.discrete_law()

@@ -110,7 +110,7 @@ def test_forward_values_are_exactly_one_hot(dtype, mode):
 def test_forward_frequencies_match_tempered_softmax(tau_f, seed):
     """Chi-square test of the counts against softmax(logits / tau_f), for two
     backward temperatures (2 tests at FALSE_FAIL_RATE / 2 each). Power: each
-    rejects softmax(logits) (relaxit's no-op forward temperature, §9.6) and
+    rejects softmax(logits) (relaxit's no-op forward temperature) and
     softmax(logits / (1.25 tau_f)) with probability >= 1 - FALSE_FAIL_RATE / 2
     (for tau_f = 1 only the second alternative differs)."""
     d = dstgs(tau_f, [[0.2], [5.]])
@@ -390,11 +390,11 @@ def test_log_prob_validates_one_hot():
         d.log_prob([0.5, 0.5, 0., 0.])
 
 
-# -- regressions for the reference library's defects (relaxit-review.md §9) -------------
+# -- regressions for defects of the reference library, relaxit --------------------------
 
 
 def test_regression_forward_temperature_changes_forward_law(seed):
-    """§9.6: in relaxit the forward temperature was a no-op (argmax of
+    """in relaxit the forward temperature was a no-op (argmax of
     (logits + G) / tau_f does not depend on tau_f). Here, with the same seed,
     tau_f = 0.5 and tau_f = 2 give different samples, and their frequencies
     of category 2 differ beyond two Hoeffding bands. False-failure rate: the
@@ -411,7 +411,7 @@ def test_regression_forward_temperature_changes_forward_law(seed):
 
 
 def test_regression_mean_and_variance_exist():
-    """§9.10: relaxit's mean and variance read an unset attribute and raised
+    """relaxit's mean and variance read an unset attribute and raised
     AttributeError."""
     d = dstgs(2., 0.5)
     p = special.softmax(LOGITS / 2.)
@@ -420,7 +420,7 @@ def test_regression_mean_and_variance_exist():
 
 
 def test_regression_enumerate_support_layout():
-    """§9.26: relaxit returned batch + (K, K) ((5, 4, 4) for batch (5,));
+    """relaxit returned batch + (K, K) ((5, 4, 4) for batch (5,));
     here [K] + batch + [K], with exp(log_prob) summing to 1 over axis 0."""
     d = DecoupledStraightThroughGumbelSoftmax(
         tf.constant(2., tf.float64), 1., logits=tf.zeros([5, K], tf.float64) + LOGITS)
@@ -432,7 +432,7 @@ def test_regression_enumerate_support_layout():
 
 
 def test_regression_support_is_one_hot_vertices():
-    """§9.27: relaxit declared the support `real`. Every sample is one of the
+    """relaxit declared the support `real`. Every sample is one of the
     vertices listed by `enumerate_support`; there is no continuous
     event-space bijector."""
     d = dstgs(1.5, 0.3)
@@ -443,8 +443,40 @@ def test_regression_support_is_one_hot_vertices():
 
 
 def test_regression_float64_is_kept():
-    """§9.23: relaxit cast both temperatures to float32."""
+    """relaxit cast both temperatures to float32."""
     d = dstgs(2., 0.5)
     assert d.sample(seed=(1, 2)).dtype == tf.float64
     assert d.forward_temperature.dtype == tf.float64
     assert d.mean().dtype == tf.float64
+
+
+# -- discrete_law ---------------------------------------------------------------------
+
+
+def test_discrete_law_is_the_forward_law_at_the_forward_temperature():
+    d = DecoupledStraightThroughGumbelSoftmax(
+        np.float32([0.5, 3.]), np.float32(0.2), logits=LOGITS.astype(np.float32))
+    law = d.discrete_law()
+    assert isinstance(law, tfd.OneHotCategorical)
+    assert law.batch_shape == [2] and law.event_shape == [K]
+    expected = special.softmax(LOGITS / np.array([[0.5], [3.]]), axis=-1)
+    np.testing.assert_allclose(law.probs_parameter(), expected, rtol=1e-5)
+    probs = np.array([0., 0.2, 0.3, 0.5])
+    law = DecoupledStraightThroughGumbelSoftmax(2., 1., probs=probs).discrete_law()
+    powered = np.sqrt(probs) / np.sum(np.sqrt(probs))
+    np.testing.assert_allclose(law.probs_parameter(), powered, rtol=1e-12)
+    assert law.probs_parameter().numpy()[0] == 0.
+
+
+def test_frequency_of_forward_samples_matches_the_discrete_law():
+    """Hoeffding, union-bounded over the K categories, false-failure rate
+    1e-6; softmax(logits), the law without the forward temperature, is at
+    least 0.04 away in some category, beyond twice the band (0.018)."""
+    d = DecoupledStraightThroughGumbelSoftmax(2., 0.5, logits=LOGITS.astype(np.float32))
+    p = d.discrete_law().probs_parameter().numpy().astype(np.float64)
+    n = NUM_SAMPLES
+    eps = utils.hoeffding_epsilon(n, FALSE_FAIL_RATE, num_tests=K)
+    assert np.max(np.abs(p - special.softmax(LOGITS))) >= 2. * eps
+    counts = d.sample(n, seed=(2, 21)).numpy().sum(axis=0)
+    for count, prob in zip(counts, p):
+        utils.assert_proportion_matches(count, n, prob, FALSE_FAIL_RATE, num_tests=K)

@@ -51,7 +51,7 @@ class TestGaussianRelaxedBernoulliContract(DistributionContract):
 
     def make_iid(self, n, dtype):
         # Scalar scale next to a vector loc: the reference library drew one
-        # noise value for the whole batch in exactly this case (§9.16).
+        # noise value for the whole batch in exactly this case.
         return GaussianRelaxedBernoulli(loc=tf.fill([n], tf.constant(0.4, dtype)),
                                         scale=tf.constant(0.5, dtype))
 
@@ -411,12 +411,12 @@ def test_infinite_loc_is_the_constant_gate(side):
     np.testing.assert_array_equal(tape.gradient(total, loc), [0.])
 
 
-# -- regressions for the reference library's defects (relaxit-review.md §9) -------
+# -- regressions for defects of the reference library, relaxit --------------------
 
 
 @pytest.mark.parametrize("scale", [0.5, [0.5]])
 def test_regression_no_shared_noise_with_small_scale(scale):
-    """§9.16: relaxit drew the noise with the shape of `scale`, so with a
+    """relaxit drew the noise with the shape of `scale`, so with a
     scalar or shape-(1,) scale and a (3, 4) loc every gate took the same
     value (and sample_shape failed to broadcast)."""
     d = GaussianRelaxedBernoulli(tf.fill([3, 4], 0.5), tf.constant(scale))
@@ -427,7 +427,7 @@ def test_regression_no_shared_noise_with_small_scale(scale):
 
 
 def test_regression_gradient_reaches_scale():
-    """§9.17: relaxit sampled Normal(0, scale) without reparameterization, so
+    """relaxit sampled Normal(0, scale) without reparameterization, so
     `scale` got no gradient. Here d z / d scale = (z - loc) / scale inside
     (0, 1)."""
     loc, s = tf.Variable(0.5), tf.Variable(0.3)
@@ -443,7 +443,7 @@ def test_regression_gradient_reaches_scale():
 
 
 def test_regression_float64_is_kept():
-    """§9.23: relaxit cast both parameters to float32 with `.float()`."""
+    """relaxit cast both parameters to float32 with `.float()`."""
     d = GaussianRelaxedBernoulli(_f64(0.5), _f64(1e-3))
     x = d.sample(seed=(1, 2))
     for t in (x, d.log_prob(x), d.mean(), d.variance(), d.prob_nonzero(), d.cdf(0.3)):
@@ -454,7 +454,7 @@ def test_regression_float64_is_kept():
 
 
 def test_regression_support_is_unit_interval():
-    """§9.27: relaxit declared support `real`; samples live in [0, 1], the
+    """relaxit declared support `real`; samples live in [0, 1], the
     density is -inf outside, and the event-space bijector maps into (0, 1)."""
     d = GaussianRelaxedBernoulli([-0.5, 0.5, 1.5], 2.)
     x = d.sample(1000, seed=(1, 2)).numpy()
@@ -469,7 +469,7 @@ def test_regression_support_is_unit_interval():
 
 @pytest.mark.parametrize("dtype", [tf.float32, tf.float64])
 def test_regression_atom_log_probs_finite_in_the_tails(dtype):
-    """§2.2: relaxit scored z = 1 with log(1 - Phi((1 - loc) / scale)), -inf from
+    """relaxit scored z = 1 with log(1 - Phi((1 - loc) / scale)), -inf from
     about 5.4 standard deviations in float32 (8.3 in float64). log_ndtr keeps
     the atoms finite and accurate."""
     loc = np.array([-50., -2., 0.5, 3., 50.])
@@ -484,3 +484,58 @@ def test_regression_atom_log_probs_finite_in_the_tails(dtype):
     with np.errstate(divide="ignore"):
         relaxit_style = np.log(1. - special.ndtr((1. - loc) / scale))
     assert np.isneginf(relaxit_style[1])
+
+
+# -- discrete_law: the open/closed law of the gate ----------------------------------
+
+
+def test_discrete_law_logit_is_exact_in_both_tails():
+    """logit(Phi(x)) = log Phi(x) - log Phi(-x): finite and accurate where
+    log(p) - log1p(-p) of a float32 Phi is infinite (|x| above about 5.4).
+    Beyond |x| = 40, where Phi is exactly 0 or 1, the argument is clipped."""
+    loc = np.array([-60., -10., -3., -0.2, 0., 0.4, 2., 10., 60.])
+    scale = 1.
+    for dtype in (np.float32, np.float64):
+        gate = GaussianRelaxedBernoulli(loc.astype(dtype), dtype(scale), validate_args=True)
+        law = gate.discrete_law()
+        assert isinstance(law, tfp.distributions.Bernoulli)
+        assert law.dtype == dtype and law.validate_args
+        assert law.batch_shape == gate.batch_shape
+        x = np.clip(loc / scale, -40., 40.)
+        expected = special.log_ndtr(x) - special.log_ndtr(-x)
+        rtol = 1e-5 if dtype == np.float32 else 1e-12
+        np.testing.assert_allclose(law.logits_parameter(), expected, rtol=rtol)
+        np.testing.assert_allclose(law.probs_parameter(), gate.prob_nonzero(),
+                                   rtol=rtol, atol=1e-7 if dtype == np.float32 else 1e-15)
+
+
+def test_discrete_law_of_infinite_loc_is_the_constant_gate():
+    law = GaussianRelaxedBernoulli([-np.inf, np.inf], 0.5).discrete_law()
+    np.testing.assert_array_equal(law.logits_parameter(), [-np.inf, np.inf])
+    np.testing.assert_array_equal(law.log_prob([0., 1.]), [0., 0.])
+
+
+def test_discrete_law_gradients_are_finite_for_extreme_parameters():
+    loc = tf.Variable([-1e30, -30., 0.3, 30., 1e30])
+    scale = tf.Variable(1e-3)
+    with tf.GradientTape() as tape:
+        kl = tf.reduce_sum(tfp.distributions.kl_divergence(
+            GaussianRelaxedBernoulli(loc, scale).discrete_law(),
+            tfp.distributions.Bernoulli(probs=0.5)))
+    grads = tape.gradient(kl, [loc, scale])
+    assert np.isfinite(kl.numpy())
+    assert all(np.all(np.isfinite(g)) for g in grads)
+
+
+def test_frequency_of_open_gates_matches_the_discrete_law():
+    """Hoeffding, union-bounded over 3 gates, false-failure rate 1e-6; a law
+    with the wrong sign, Phi(-loc / scale), is at least 0.38 away."""
+    loc = np.array([-0.3, 0.1, 0.8], np.float32)
+    gate = GaussianRelaxedBernoulli(loc, 0.5)
+    p = gate.discrete_law().probs_parameter().numpy().astype(np.float64)
+    n = NUM_SAMPLES
+    eps = utils.hoeffding_epsilon(n, FALSE_FAIL_RATE, num_tests=3)
+    assert np.min(np.abs(p - special.ndtr(-loc / 0.5))) >= 2. * eps
+    counts = np.sum(gate.sample(n, seed=(3, 9)).numpy() > 0., axis=0)
+    for count, prob in zip(counts, p):
+        utils.assert_proportion_matches(count, n, prob, FALSE_FAIL_RATE, num_tests=3)

@@ -725,11 +725,11 @@ def test_integer_values_and_probs_are_converted():
     assert w.dtype == tf.float32 and np.all(np.isfinite(d.log_prob(w).numpy()))
 
 
-# -- regressions for the reference library's defects (relaxit-review.md §9) -------
+# -- regressions for defects of the reference library, relaxit --------------------
 
 
 def test_regression_sample_shape_is_supported():
-    """§9.13: relaxit's rsample()/sample_value() took no sample_shape."""
+    """relaxit's rsample()/sample_value() took no sample_shape."""
     d = GeneralizedGumbelSoftmax(VALUES, 0.5, logits=tf.zeros([3, 4]))
     assert d.sample((4, 2), seed=(1, 2)).shape == (4, 2, 3, 4)
     assert d.sample_value((4, 2), seed=(1, 2)).shape == (4, 2, 3)
@@ -738,7 +738,7 @@ def test_regression_sample_shape_is_supported():
 
 
 def test_regression_event_shape_is_the_category_axis():
-    """§9.25: relaxit declared event shape () although rsample returned
+    """relaxit declared event shape () although rsample returned
     (..., K), so log_prob did not reduce over the categories."""
     d = GeneralizedGumbelSoftmax(VALUES, 0.5, logits=tf.zeros([3, 4]))
     assert tuple(d.event_shape) == (4,) and tuple(d.batch_shape) == (3,)
@@ -747,7 +747,7 @@ def test_regression_event_shape_is_the_category_axis():
 
 
 def test_regression_support_is_the_simplex():
-    """§9.27: relaxit declared no support for GenGS."""
+    """relaxit declared no support for GenGS."""
     d = GeneralizedGumbelSoftmax(f64(VALUES), f64(0.5), logits=f64(LOGITS))
     bijector = d.experimental_default_event_space_bijector()
     y = bijector(f64([[-30., 0., 30.], [1., 2., 3.]]))
@@ -760,7 +760,7 @@ def test_regression_support_is_the_simplex():
 
 
 def test_regression_truncation_folds_tail_and_reaches_the_level():
-    """§2.11: relaxit kept the values with cumulative mass <= eta (0..7 for
+    """relaxit kept the values with cumulative mass <= eta (0..7 for
     Poisson(3), eta = 0.99: only 0.9881 of the mass), dropped the tail and
     renormalized, with a host `.item()` sync. Here the kept prefix reaches
     eta and the tail is folded into its last value, so the probabilities of
@@ -778,7 +778,7 @@ def test_regression_truncation_folds_tail_and_reaches_the_level():
 
 
 def test_regression_float64_is_kept():
-    """§9.23: relaxit cast parameters to float32."""
+    """relaxit cast parameters to float32."""
     d = GeneralizedGumbelSoftmax.from_distribution(tfd.Poisson(f64(2.)), tf.range(10),
                                                    0.5, truncation=0.9)
     assert d.dtype == tf.float64
@@ -800,3 +800,18 @@ def test_regression_hard_sample_is_exactly_one_hot_in_every_mode():
         assert set(np.unique(w.numpy())) == {0., 1.}
         allowed = {np.float32(x) for x in (0.1, 0.7, 1.3, 1e6)}
         assert set(np.unique(v.numpy())) <= allowed
+
+
+# -- discrete_law ---------------------------------------------------------------------
+
+
+def test_discrete_law_is_the_one_hot_law_of_the_values():
+    d = GeneralizedGumbelSoftmax(VALUES, 0.5, logits=LOGITS, validate_args=True)
+    law = d.discrete_law()
+    assert isinstance(law, tfd.OneHotCategorical)
+    assert law.event_shape == [4] and law.validate_args
+    np.testing.assert_allclose(law.probs_parameter(), special.softmax(LOGITS), rtol=1e-6)
+    np.testing.assert_allclose(d.weights_to_values(law.mean()), d.value_mean(), rtol=1e-5)
+    probs = [0., 0.5, 0.5, 0.]
+    law = GeneralizedGumbelSoftmax(VALUES, 0.5, probs=probs).discrete_law()
+    np.testing.assert_array_equal(law.probs_parameter(), np.float32(probs))

@@ -109,7 +109,7 @@ class TestGumbelSoftmaxTopKContract(DistributionContract):
 
 @pytest.mark.parametrize("sample_shape", [(), (5,), (4, 2)])
 def test_relaxed_shapes(sample_shape):
-    """§9.13 for the relaxation too: any sample_shape."""
+    """Any sample_shape, for the relaxation too."""
     d = GumbelSoftmaxTopK(SUBSET, tf.constant([[0.5], [2.]]),
                           logits=tf.zeros([3, K]))
     x = d.sample(sample_shape, seed=(1, 2))
@@ -120,7 +120,7 @@ def test_relaxed_shapes(sample_shape):
 @pytest.mark.parametrize("dtype,atol", [(tf.float32, 1e-5), (tf.float64, 1e-12)])
 def test_relaxed_entries_in_unit_interval_and_sum_to_k(dtype, atol):
     """The constraint sum = k is solved to `atol` over temperatures 1e-3..1e3
-    and logits +-50, and no entry leaves [0, 1] (§2.3: relaxit's successive
+    and logits +-50, and no entry leaves [0, 1] (relaxit's successive
     softmax gave an entry of 1.06)."""
     logits = tf.constant([EXTREME_LOGITS, [0.] * K, [50., 50., 50., -50., -50.],
                           [0.1, 0.2, 0.3, 0.4, 0.5]], dtype)
@@ -459,7 +459,7 @@ def test_sampled_set_frequencies_match_log_prob(k, seed):
     union bound over the 10 sets, false-failure rate FALSE_FAIL_RATE.
 
     Power: a sampler whose logits are off by 10% (scaled by 1.1), or one
-    drawing from softmax(probs) as relaxit did (§9.4), moves some set
+    drawing from softmax(probs) as relaxit did, moves some set
     probability by more than twice the Hoeffding half-width, so it would be
     rejected with probability >= 1 - FALSE_FAIL_RATE.
     """
@@ -594,11 +594,11 @@ def test_log_prob_validates_k_hot_values():
     assert np.isfinite(d.log_prob([1., 0., 0., 0., 1.]).numpy())
 
 
-# -- regressions for the reference library's defects (relaxit-review.md §9) -------
+# -- regressions for defects of the reference library, relaxit --------------------
 
 
 def test_regression_probs_are_probabilities_not_logits(seed):
-    """§9.4: relaxit sampled from softmax(probs): with probs (0.1, 0.2, 0.7)
+    """relaxit sampled from softmax(probs): with probs (0.1, 0.2, 0.7)
     and k = 1 its frequencies were (0.25, 0.28, 0.46). Ours are the probs.
     Hoeffding over 3 categories; softmax(probs) is 0.24 away in the last
     category, far beyond twice the half-width (0.018)."""
@@ -614,7 +614,7 @@ def test_regression_probs_are_probabilities_not_logits(seed):
 
 
 def test_regression_sample_shape_is_supported():
-    """§9.13: relaxit's rsample took no sample_shape."""
+    """relaxit's rsample took no sample_shape."""
     d = GumbelSoftmaxTopK(SUBSET, 0.5, logits=tf.zeros([3, K]), hard=True)
     for sample_shape in [(), 7, (2, 4)]:
         x = d.sample(sample_shape, seed=(1, 2))
@@ -624,7 +624,7 @@ def test_regression_sample_shape_is_supported():
 
 @pytest.mark.parametrize("temperature", [1e-3, 0.1, 0.3])
 def test_regression_gradients_bounded_at_low_temperature(temperature):
-    """§9.18: relaxit's 1e10 masking gave |d/dlogits| ~ 1.5e9 with K = 2 at
+    """relaxit's 1e10 masking gave |d/dlogits| ~ 1.5e9 with K = 2 at
     its default temperature 0.1. Here every Jacobian entry of the sample
     (hard or relaxed) is at most 1 / (4 temperature), checked on 2000 draws
     for K = 2 and K = 5, float32."""
@@ -646,7 +646,7 @@ def test_regression_gradients_bounded_at_low_temperature(temperature):
 
 
 def test_regression_batch_shape_excludes_category_axis():
-    """§9.25: relaxit's batch_shape was probs.shape, category axis included."""
+    """relaxit's batch_shape was probs.shape, category axis included."""
     d = GumbelSoftmaxTopK(SUBSET, tf.ones([4, 1]), logits=tf.zeros([3, K]))
     assert tuple(d.batch_shape) == (4, 3)
     assert tuple(d.event_shape) == (K,)
@@ -654,7 +654,7 @@ def test_regression_batch_shape_excludes_category_axis():
 
 
 def test_regression_relaxed_entries_never_exceed_one():
-    """§2.3: relaxit's soft mode gave an entry of 1.06 (successive softmax can
+    """relaxit's soft mode gave an entry of 1.06 (successive softmax can
     put more than one unit of mass on an element; with log(1 - a) masking it
     reached ~2 at temperature 0.3). Check many draws where the mass is
     concentrated: entries stay in [0, 1] and rows sum to k."""
@@ -952,3 +952,18 @@ def test_value_with_the_wrong_event_size_raises():
     with pytest.raises(tf.errors.InvalidArgumentError,
                        match=r"Argument `value` of `log_prob` must have K entries"):
         log_prob(tf.ones([2, 1]))
+
+
+# -- discrete_law ---------------------------------------------------------------------
+
+
+def test_discrete_law_is_the_hard_subset_law():
+    logits = np.array([0.3, -1.2, 1., 0.1, 2.])
+    d = GumbelSoftmaxTopK(2, 0.5, logits=logits, validate_args=True)
+    law = d.discrete_law()
+    assert isinstance(law, GumbelSoftmaxTopK) and law.hard and not d.hard
+    assert law.k == 2 and law.validate_args and law.dtype == d.dtype
+    np.testing.assert_array_equal(law.logits, logits)
+    subsets = np.array([[float(i in s) for i in range(5)]
+                        for s in itertools.combinations(range(5), 2)])
+    np.testing.assert_allclose(np.exp(law.log_prob(subsets)).sum(), 1., rtol=1e-12)

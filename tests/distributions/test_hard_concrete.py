@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import tensorflow as tf
+import tensorflow_probability as tfp
 from scipy import integrate
 from scipy import special
 
@@ -396,11 +397,11 @@ def test_integer_boundary_probs_are_converted():
     np.testing.assert_array_equal(d.log_prob(x), 0.)
 
 
-# -- regressions for the reference library's defects (relaxit-review.md §9) -------
+# -- regressions for defects of the reference library, relaxit --------------------
 
 
 def test_regression_no_shared_noise_across_batch():
-    """§9.16: relaxit drew one uniform of shape sample_shape + (1,) for the
+    """relaxit drew one uniform of shape sample_shape + (1,) for the
     whole batch, so every gate of a (3, 4) batch took the same value."""
     d = HardConcrete(0.5, logits=tf.zeros([3, 4]))
     x = d.sample(5, seed=(1, 2)).numpy()
@@ -410,7 +411,7 @@ def test_regression_no_shared_noise_across_batch():
 
 
 def test_regression_log_prob_finite_at_high_temperature():
-    """§9.20: the raw-power density gave log_prob(1) = -inf at beta = 20 and NaN
+    """the raw-power density gave log_prob(1) = -inf at beta = 20 and NaN
     inside (0, 1) at beta = 60."""
     for t in (20., 60., 1000.):
         lp = HardConcrete(t, logits=0.).log_prob([0., 0.25, 0.5, 1.]).numpy()
@@ -418,14 +419,14 @@ def test_regression_log_prob_finite_at_high_temperature():
 
 
 def test_regression_float64_is_kept():
-    """§9.23: relaxit cast parameters to float32 with `.float()`."""
+    """relaxit cast parameters to float32 with `.float()`."""
     d = HardConcrete(tf.constant(0.5, tf.float64), logits=0.)
     assert d.sample(seed=(1, 2)).dtype == tf.float64
     assert d.mean().dtype == tf.float64
 
 
 def test_regression_mean_exists_and_support_is_unit_interval():
-    """§9.27 and §1: relaxit declared support `real` and had no `mean`."""
+    """relaxit declared support `real` and had no `mean`."""
     d = HardConcrete(0.5, logits=[-1., 1.])
     x = d.sample(1000, seed=(1, 2)).numpy()
     assert x.min() >= 0. and x.max() <= 1.
@@ -433,3 +434,73 @@ def test_regression_mean_exists_and_support_is_unit_interval():
     bij = d.experimental_default_event_space_bijector()
     y = bij(tf.constant([-30., 30.]))
     assert np.all((y.numpy() >= 0.) & (y.numpy() <= 1.))
+
+
+# -- discrete_law: the open/closed law of the gate ----------------------------------
+
+
+def test_discrete_law_is_the_bernoulli_of_the_open_gate():
+    logits = np.array([-30., -2., 0., 0.7, 3., 40.])
+    temperature, low, high = 0.4, -0.2, 1.3
+    for dtype in (np.float32, np.float64):
+        gate = HardConcrete(dtype(temperature), logits=logits.astype(dtype),
+                            low=dtype(low), high=dtype(high), validate_args=True)
+        law = gate.discrete_law()
+        assert isinstance(law, tfp.distributions.Bernoulli)
+        assert law.dtype == dtype and law.validate_args
+        assert law.batch_shape == gate.batch_shape
+        expected = logits - temperature * np.log(-low / high)
+        rtol = 1e-6 if dtype == np.float32 else 1e-13
+        np.testing.assert_allclose(law.logits_parameter(), expected, rtol=rtol)
+        np.testing.assert_allclose(law.probs_parameter(), gate.prob_nonzero(),
+                                   rtol=rtol, atol=0.)
+
+
+def test_discrete_law_takes_the_batch_shape_of_the_temperature():
+    gate = HardConcrete(np.array([[0.5], [2.]], np.float32), logits=[-1., 0., 1.])
+    law = gate.discrete_law()
+    assert law.batch_shape == [2, 3]
+    np.testing.assert_allclose(law.probs_parameter(), gate.prob_nonzero(), rtol=1e-6)
+
+
+def test_discrete_law_at_boundary_probabilities_is_exact_with_the_documented_slope():
+    temperature, low, high = 0.5, -0.1, 1.1
+    probs = tf.Variable([0., 0.3, 1.])
+    with tf.GradientTape() as tape:
+        law = HardConcrete(temperature, probs=probs).discrete_law()
+        open_probs = law.probs_parameter()
+    np.testing.assert_array_equal(open_probs.numpy()[[0, 2]], [0., 1.])
+    grad = tape.gradient(open_probs, probs).numpy()
+    assert np.all(np.isfinite(grad))
+    # d P(z != 0) / d probs is (high / -low)**T at 0 and (-low / high)**T at 1.
+    np.testing.assert_allclose(grad[[0, 2]], [(high / -low) ** temperature,
+                                              (-low / high) ** temperature], rtol=1e-5)
+    infinite = HardConcrete(temperature, logits=[-np.inf, np.inf]).discrete_law()
+    np.testing.assert_array_equal(infinite.logits_parameter(), [-np.inf, np.inf])
+    np.testing.assert_array_equal(infinite.log_prob([0., 1.]), [0., 0.])
+
+
+def test_discrete_law_gradients_flow_to_every_parameter():
+    params = [tf.Variable(v) for v in (0.6, [-1., 0.5], -0.1, 1.1)]
+    with tf.GradientTape() as tape:
+        law = HardConcrete(params[0], logits=params[1], low=params[2],
+                           high=params[3]).discrete_law()
+        kl = tf.reduce_sum(tfp.distributions.kl_divergence(
+            law, tfp.distributions.Bernoulli(probs=0.3)))
+    grads = tape.gradient(kl, params)
+    assert all(g is not None and np.all(np.isfinite(g)) for g in grads)
+
+
+def test_frequency_of_open_gates_matches_the_discrete_law():
+    """Hoeffding, union-bounded over the 3 gates, false-failure rate 1e-6. The
+    error that matters, the Bernoulli(sigmoid(logits)) of the unstretched
+    variable, is at least 0.09 away: far beyond twice the band."""
+    logits = np.array([-1., 0., 1.5], np.float32)
+    gate = HardConcrete(0.5, logits=logits)
+    p = gate.discrete_law().probs_parameter().numpy().astype(np.float64)
+    n = NUM_SAMPLES
+    eps = utils.hoeffding_epsilon(n, FALSE_FAIL_RATE, num_tests=3)
+    assert np.min(np.abs(p - special.expit(logits))) >= 2. * eps
+    counts = np.sum(gate.sample(n, seed=(14, 2)).numpy() != 0., axis=0)
+    for count, prob in zip(counts, p):
+        utils.assert_proportion_matches(count, n, prob, FALSE_FAIL_RATE, num_tests=3)

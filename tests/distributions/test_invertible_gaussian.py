@@ -35,7 +35,7 @@ def reference_log_prob(x, loc, scale, temperature, delta=1.):
 
 
 def relaxit_log_prob(x, loc, scale, temperature):
-    """relaxit's IGR log_prob (review §2.5), delta = 1: inverse
+    """relaxit's IGR log_prob, delta = 1: inverse
     tau (log g - log(1 - last)) and the whole log-det subtracted from each of
     the K-1 coordinates, without reduction. Returns shape [..., K-1]."""
     x = np.asarray(x, np.float64)
@@ -552,11 +552,11 @@ def test_integer_parameters_are_converted():
     np.testing.assert_array_equal(d.sample(3, seed=(1, 2)), ref.sample(3, seed=(1, 2)))
 
 
-# -- regressions for the reference library's defects (relaxit-review.md §9) -------
+# -- regressions for defects of the reference library, relaxit --------------------
 
 
 def test_regression_log_prob_inverse_and_event_reduction():
-    """§9.2: relaxit inverted softmax++ as tau (log g - log sum g) instead of
+    """relaxit inverted softmax++ as tau (log g - log sum g) instead of
     tau (log g - log x_K + log delta), and subtracted the whole log-det from
     each of the K-1 coordinates without summing over the event axis."""
     loc, scale, t = np.array([0.2, 0.1, 0.1, 0.5]), np.array([0.5, 0.6, 0.7, 0.8]), 0.8
@@ -575,7 +575,7 @@ def test_regression_log_prob_inverse_and_event_reduction():
 
 
 def test_regression_kl_checks_temperature():
-    """§9.14: relaxit's KL ignored the temperature: IGRs with tau = 1 and
+    """relaxit's KL ignored the temperature: IGRs with tau = 1 and
     tau = 0.01 and equal Gaussians had KL 0. Their log-ratios are Normal(0, 1)
     and Normal(0, 100), with KL log(100) + 1 / (2 * 100**2) - 1/2 per
     coordinate."""
@@ -587,7 +587,7 @@ def test_regression_kl_checks_temperature():
 
 
 def test_regression_softmax_plus_plus_stable():
-    """§9.19: relaxit's softmax++ returned NaN at loc = 10, tau = 0.1 (no
+    """relaxit's softmax++ returned NaN at loc = 10, tau = 0.1 (no
     max-subtraction) and computed the last coordinate as 1 - sum, giving
     exactly 0.0 at loc = 30 for a true value of 4.68e-14."""
     x = InvertibleGaussian([10., 10., 10.], [1., 1., 1.], 0.1).sample(100, seed=(1, 2))
@@ -600,7 +600,7 @@ def test_regression_softmax_plus_plus_stable():
 
 
 def test_regression_event_shape():
-    """§9.25: relaxit reported batch_shape = loc.shape and event_shape = ()
+    """relaxit reported batch_shape = loc.shape and event_shape = ()
     although samples have K = (K - 1) + 1 coordinates."""
     d = InvertibleGaussian(tf.zeros([2, 3]), tf.ones([2, 3]), 0.5)
     assert tuple(d.batch_shape) == (2,)
@@ -609,7 +609,7 @@ def test_regression_event_shape():
 
 
 def test_regression_support_is_simplex():
-    """§9.27: relaxit declared the support `real`. The default event-space
+    """relaxit declared the support `real`. The default event-space
     bijector maps R^(K-1) onto the simplex, and points outside the open
     simplex have log_prob -inf."""
     d = InvertibleGaussian([0., 1.], [1., 1.], 0.5)
@@ -619,3 +619,9 @@ def test_regression_support_is_simplex():
     np.testing.assert_allclose(y.sum(-1), 1., rtol=1e-6)
     lp = d.log_prob([[0.5, 0.6, -0.1], [0., 0.5, 0.5]]).numpy()
     np.testing.assert_array_equal(lp, -np.inf)
+
+
+def test_discrete_law_raises():
+    d = InvertibleGaussian([0., 1.], [1., 1.], 0.5)
+    with pytest.raises(NotImplementedError, match="argmax.*no closed form"):
+        d.discrete_law()

@@ -229,7 +229,7 @@ def test_mean_is_not_implemented_and_estimate_mean_is_unbiased(seed):
 
 @pytest.mark.parametrize("make", [make_diag, make_full], ids=["scale", "covariance_matrix"])
 def test_regression_log_prob_exists_and_is_exact(make):
-    """§9.9: relaxit's log_prob raised NotImplementedError. The importance
+    """relaxit's log_prob raised NotImplementedError. The importance
     identity E_{x ~ Dirichlet(1,1,1)}[q(x) / p(x)] = 1 holds for a density in
     the Dirichlet's measure; CLT half-width at FALSE_FAIL_RATE. Power: TFP's
     SoftmaxCentered convention gives 1 / sqrt(3) = 0.577, and the half-width
@@ -682,13 +682,14 @@ def test_kl_rejects_different_event_sizes():
         tfd.kl_divergence(make_diag(), make_diag(loc=np.zeros(4), scale=np.ones(4)))
 
 
-# -- regressions for the reference library's defects (relaxit-review.md §9) -------
+# -- regressions for defects of the reference library, relaxit --------------------
 
 
 def test_regression_log_prob_in_dirichlet_measure():
-    """§9.9 (and the 0.5 log K trap of tfb.SoftmaxCentered): with
-    loc = 0 and Sigma = diag(1/alpha) projected, the density at the simplex
-    centre matches the closed form, not the surface-measure one."""
+    """The density is in the Dirichlet's measure (the 0.5 log K trap of
+    tfb.SoftmaxCentered gives the surface measure instead): with loc = 0 and
+    Sigma = diag(1/alpha) projected, the density at the simplex centre
+    matches the closed form, not the surface-measure one."""
     d = make_diag(loc=[0., 0., 0.], scale=[1., 1., 1.])
     x = np.full(3, 1. / 3.)
     # d = 0 = m, S = I + ones (det 3): log N = -log(2 pi) - 0.5 log 3.
@@ -697,7 +698,7 @@ def test_regression_log_prob_in_dirichlet_measure():
 
 
 def test_regression_no_degenerate_scalar_simplex():
-    """§2.6: relaxit expanded scalar loc/scale to a 1-simplex whose samples
+    """relaxit expanded scalar loc/scale to a 1-simplex whose samples
     were always 1. Here a length-1 event is rejected, and a scalar scale
     broadcasts against a length-K loc."""
     d = LogisticNormalSoftmax(tf.zeros([4]), scale=1.)
@@ -707,7 +708,13 @@ def test_regression_no_degenerate_scalar_simplex():
 
 
 def test_regression_float64_is_kept():
-    """§9.23: relaxit forced float32."""
+    """relaxit forced float32."""
     d = make_full()
     assert d.sample(seed=(1, 2)).dtype == tf.float64
     assert d.log_prob(d.sample(seed=(1, 2))).dtype == tf.float64
+
+
+def test_discrete_law_raises():
+    d = LogisticNormalSoftmax([0., 1., 0.5], [1., 1., 1.])
+    with pytest.raises(NotImplementedError, match="argmax.*no closed form"):
+        d.discrete_law()

@@ -416,11 +416,11 @@ def test_integer_boundary_probs_are_converted():
     np.testing.assert_array_equal(d.log_prob(x), 0.)
 
 
-# -- regressions for the reference library's defects (relaxit-review.md §9) -------
+# -- regressions for defects of the reference library, relaxit --------------------
 
 
 def test_regression_log_prob_matches_sampler_not_the_muprop_mixture(seed):
-    """§9.3: relaxit sampled sigmoid((c logit(theta) + logit(u)) / lambda),
+    """relaxit sampled sigmoid((c logit(theta) + logit(u)) / lambda),
     c = (lambda^2 + lambda + 1) / (lambda + 1), but scored the density
     without c. Our sampler and log_prob agree (DKWM, false-failure rate
     FALSE_FAIL_RATE), and the test has power against relaxit's pair: the
@@ -442,7 +442,7 @@ def test_regression_log_prob_matches_sampler_not_the_muprop_mixture(seed):
 
 
 def test_regression_no_shared_noise_across_batch():
-    """§9.16: relaxit drew one uniform for the whole batch when
+    """relaxit drew one uniform for the whole batch when
     sample_shape = (), so every element took the same value."""
     d = RebarRelaxation(0.5, logits=tf.zeros([3, 4]))
     for x in (d.sample(seed=(1, 2)), d.conditional_sample(tf.ones([3, 4]), seed=(1, 2))):
@@ -450,7 +450,7 @@ def test_regression_no_shared_noise_across_batch():
 
 
 def test_regression_float64_is_kept_and_python_float_temperature_works():
-    """§9.23 and §2.9: relaxit forced float32 and failed on a Python float
+    """relaxit forced float32 and failed on a Python float
     temperature."""
     d = RebarRelaxation(0.5, logits=tf.constant([0.1, 0.2], tf.float64))
     assert d.sample(seed=(1, 2)).dtype == tf.float64
@@ -459,10 +459,43 @@ def test_regression_float64_is_kept_and_python_float_temperature_works():
 
 
 def test_regression_support_is_the_unit_interval():
-    """§9.27: relaxit declared support `real`."""
+    """relaxit declared support `real`."""
     d = RebarRelaxation(1e-3, logits=[-50., 0., 50.])
     x = d.sample(1000, seed=(1, 2)).numpy()
     assert x.min() > 0. and x.max() < 1.
     y = d.experimental_default_event_space_bijector()(
         tf.constant([-30., 0., 30.], tf.float64))
     assert np.all((y.numpy() > 0.) & (y.numpy() < 1.))
+
+
+# -- discrete_law: the law of b = 1[x > 1/2] ---------------------------------------
+
+
+def test_discrete_law_is_the_bernoulli_of_the_hard_value():
+    logits = np.array([-30., -1., 0., 2.5, 40.])
+    for dtype in (np.float32, np.float64):
+        d = RebarRelaxation(dtype(0.3), logits=logits.astype(dtype), validate_args=True)
+        law = d.discrete_law()
+        assert isinstance(law, tfd.Bernoulli)
+        assert law.dtype == dtype and law.validate_args
+        np.testing.assert_array_equal(law.logits_parameter(), logits.astype(dtype))
+    law = RebarRelaxation(0.3, probs=[0., 0.4, 1.]).discrete_law()
+    np.testing.assert_array_equal(law.probs_parameter(), np.float32([0., 0.4, 1.]))
+    law = RebarRelaxation(np.float32([[0.1], [2.]]), logits=[0., 1., 2.]).discrete_law()
+    assert law.batch_shape == [2, 3]
+
+
+def test_frequency_of_hard_values_matches_the_discrete_law():
+    """Hoeffding, union-bounded over 3 units, false-failure rate 1e-6; the
+    error that matters, the MuProp pairing of the logits with c * logits
+    (c = 1.09 at temperature 0.3), or any probability off by 0.02, exceeds
+    twice the band (0.017)."""
+    logits = np.array([-1., 0.2, 1.5], np.float32)
+    d = RebarRelaxation(0.3, logits=logits)
+    p = d.discrete_law().probs_parameter().numpy().astype(np.float64)
+    n = NUM_SAMPLES
+    eps = utils.hoeffding_epsilon(n, FALSE_FAIL_RATE, num_tests=3)
+    assert 2. * eps <= 0.02
+    counts = np.sum(d.sample(n, seed=(5, 12)).numpy() > 0.5, axis=0)
+    for count, prob in zip(counts, p):
+        utils.assert_proportion_matches(count, n, prob, FALSE_FAIL_RATE, num_tests=3)

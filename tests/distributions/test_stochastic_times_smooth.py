@@ -181,7 +181,7 @@ def test_log_prob_when_atom_underflows():
     np.testing.assert_array_equal(x, np.tile([0., 1.], (100, 1)))
 
 
-# -- the sampler and log_prob describe one law (relaxit §9.8) -------------------
+# -- the sampler and log_prob describe one law --------------------------------------
 
 
 @pytest.mark.parametrize("dtype", [tf.float32, tf.float64])
@@ -330,11 +330,11 @@ def test_log_prob_validates_support():
         d.log_prob(1.5)
 
 
-# -- regressions for the reference library's defects (relaxit-review.md) ------------
+# -- regressions for defects of the reference library, relaxit ----------------------
 
 
 def test_regression_sample_has_one_law_and_log_prob_accepts_it():
-    """§9.8 / §2.7: relaxit's `sample()` drew Bernoulli(p) in {0, 1} while
+    """relaxit's `sample()` drew Bernoulli(p) in {0, 1} while
     `rsample()` drew {0, sqrt(p)}, and `log_prob(rsample())` raised under
     validation. Here a sample drawn with or without a gradient tape is the
     same draw, takes values in {0, sqrt(p)}, and scores under validation."""
@@ -354,7 +354,7 @@ def test_regression_sample_has_one_law_and_log_prob_accepts_it():
 
 
 def test_regression_variance_is_that_of_the_sampled_law():
-    """§2.7: relaxit inherited Bernoulli's variance p (1 - p); the law of
+    """relaxit inherited Bernoulli's variance p (1 - p); the law of
     z = sqrt(p) b has variance p^1.5 - p^2."""
     p = np.array([0.1, 0.5, 0.8])
     v = StochasticTimesSmooth(probs=tf.constant(p, tf.float64)).variance().numpy()
@@ -363,9 +363,52 @@ def test_regression_variance_is_that_of_the_sampled_law():
 
 
 def test_regression_batch_can_be_expanded():
-    """§9.15: relaxit's Bernoulli subclasses could not `expand`."""
+    """relaxit's Bernoulli subclasses could not `expand`."""
     d = StochasticTimesSmooth(logits=[-1., 0., 1.])
     wide = tfd.BatchBroadcast(d, [4, 3])
     x = wide.sample(2, seed=(1, 2))
     assert tuple(x.shape) == (2, 4, 3)
     assert np.all(np.isfinite(wide.log_prob(x).numpy()))
+
+
+# -- discrete_law: the law of the gate b -------------------------------------------
+
+
+def test_discrete_law_is_the_bernoulli_of_the_gate():
+    for dtype in (np.float32, np.float64):
+        d = StochasticTimesSmooth(logits=LOGITS.astype(dtype), validate_args=True)
+        law = d.discrete_law()
+        assert isinstance(law, tfd.Bernoulli)
+        assert law.dtype == dtype and law.validate_args
+        s = np.sqrt(special.expit(LOGITS))
+        rtol = 1e-5 if dtype == np.float32 else 1e-12
+        np.testing.assert_allclose(law.probs_parameter(), s, rtol=rtol)
+        np.testing.assert_allclose(law.logits_parameter(), np.log(s) - np.log1p(-s),
+                                   rtol=rtol)
+
+
+def test_discrete_law_is_finite_for_extreme_logits_and_exact_at_boundary_probs():
+    law = StochasticTimesSmooth(logits=[-1e30, -200., 200., 1e30]).discrete_law()
+    assert np.all(np.isfinite(law.logits_parameter()))
+    probs = tf.Variable([0., 0.25, 1.])
+    with tf.GradientTape() as tape:
+        law = StochasticTimesSmooth(probs=probs).discrete_law()
+        gate_probs = law.probs_parameter()
+    np.testing.assert_array_equal(gate_probs, [0., 0.5, 1.])
+    assert np.all(np.isfinite(tape.gradient(gate_probs, probs)))
+
+
+def test_frequency_of_nonzero_values_matches_the_discrete_law():
+    """Hoeffding, union-bounded over the logits, false-failure rate 1e-6; the
+    error that matters, Bernoulli(p) instead of Bernoulli(sqrt(p)), is at
+    least 0.016 away from every probability here."""
+    logits = LOGITS[1:-1].astype(np.float32)
+    d = StochasticTimesSmooth(logits=logits)
+    s = d.discrete_law().probs_parameter().numpy().astype(np.float64)
+    n = NUM_SAMPLES
+    eps = utils.hoeffding_epsilon(n, FALSE_FAIL_RATE, num_tests=logits.size)
+    assert np.min(np.abs(s - special.expit(logits))) >= 2. * eps
+    counts = np.sum(d.sample(n, seed=(8, 1)).numpy() != 0., axis=0)
+    for count, prob in zip(counts, s):
+        utils.assert_proportion_matches(count, n, prob, FALSE_FAIL_RATE,
+                                        num_tests=logits.size)

@@ -421,11 +421,11 @@ def test_log_prob_validates_support():
         d.log_prob(0.5)
 
 
-# -- regressions for the reference library's defects (relaxit-review.md) ------------
+# -- regressions for defects of the reference library, relaxit ----------------------
 
 
 def test_regression_gradient_is_sigmoid_adjusted_and_value_exact():
-    """§2.8: relaxit's rsample is b + p - stopgrad(p): the gradient w.r.t.
+    """relaxit's rsample is b + p - stopgrad(p): the gradient w.r.t.
     logits is sigma'(logits) (not 1), and the value must be exactly 0/1 -
     which its left-to-right sum does not guarantee in float32."""
     logits = tf.Variable(tf.constant(np.linspace(-3., 3., 61), tf.float32))
@@ -439,7 +439,7 @@ def test_regression_gradient_is_sigmoid_adjusted_and_value_exact():
 
 
 def test_regression_batch_can_be_expanded():
-    """§9.15: relaxit's Bernoulli subclasses could not `expand`. Here the
+    """relaxit's Bernoulli subclasses could not `expand`. Here the
     batch broadcasts (`tfd.BatchBroadcast`), slices and wraps in
     `tfd.Independent`."""
     d = StraightThroughBernoulli(logits=[-1., 0., 1.])
@@ -453,7 +453,35 @@ def test_regression_batch_can_be_expanded():
 
 
 def test_regression_float64_is_kept():
-    """§9.23: relaxit forced float32 in several classes."""
+    """relaxit forced float32 in several classes."""
     d = StraightThroughBernoulli(logits=tf.constant(0.5, tf.float64))
     assert d.sample(seed=(1, 2)).dtype == tf.float64
     assert d.mean().dtype == tf.float64
+
+
+# -- discrete_law ---------------------------------------------------------------------
+
+
+def test_discrete_law_is_the_forward_bernoulli():
+    d = StraightThroughBernoulli(logits=LOGITS, validate_args=True)
+    law = d.discrete_law()
+    assert isinstance(law, tfd.Bernoulli)
+    assert law.dtype == tf.float64 and law.validate_args
+    np.testing.assert_array_equal(law.logits_parameter(), LOGITS)
+    x = np.array([0., 1.])[:, np.newaxis] * np.ones_like(LOGITS)
+    np.testing.assert_allclose(law.log_prob(x), d.log_prob(x), rtol=1e-12)
+    probs = np.array([0., 0.3, 1.], np.float32)
+    law = StraightThroughBernoulli(probs=probs).discrete_law()
+    np.testing.assert_array_equal(law.probs_parameter(), probs)
+    np.testing.assert_array_equal(law.log_prob([0., 0., 1.]).numpy()[[0, 2]], [0., 0.])
+
+
+def test_discrete_law_docstring_example_runs():
+    """The method is inherited from the forward-law mixin, whose docstring
+    example the per-class docstring test does not collect."""
+    import inspect
+    import re
+
+    doc = inspect.getdoc(StraightThroughBernoulli.discrete_law)
+    (code,) = re.findall(r"```python\n(.*?)```", doc, re.DOTALL)
+    exec(compile(code, "<discrete_law example>", "exec"), {})

@@ -402,7 +402,7 @@ def test_forward_frequencies_hoeffding(seed):
     """Per-category Hoeffding bounds (union over K categories): distribution
     free, no asymptotics. Power: the bound eps is below half the largest
     per-category gap to softmax(probs) (relaxit's top-K confusion of probs and
-    logits, §9.4), so that alternative is rejected with probability at least
+    logits), so that alternative is rejected with probability at least
     1 - FALSE_FAIL_RATE."""
     probs = np.array([0.1, 0.2, 0.3, 0.4])
     d = StraightThroughGumbelSoftmax(tf.constant(0.5, tf.float64), probs=probs)
@@ -529,11 +529,11 @@ def test_log_prob_validates_one_hot(value, message):
     d.log_prob([0., 0., 1., 0.])  # A one-hot value passes.
 
 
-# -- regressions for the reference library's defects (relaxit-review.md §9) -------------
+# -- regressions for defects of the reference library, relaxit --------------------------
 
 
 def test_regression_mean_and_variance_exist():
-    """§9.10: relaxit's DSTGS `mean`/`variance` raised AttributeError; the
+    """relaxit's DSTGS `mean`/`variance` raised AttributeError; the
     straight-through classes here return p and p (1 - p)."""
     logits = np.array([0.3, -1.2, 2., 0.1])
     d = StraightThroughGumbelSoftmax(tf.constant(0.5, tf.float64), logits=logits)
@@ -543,14 +543,14 @@ def test_regression_mean_and_variance_exist():
 
 
 def test_regression_enumerate_support_leading_axis():
-    """§9.26: relaxit laid the support out as batch + (K, K) ((5, 4, 4) for
+    """relaxit laid the support out as batch + (K, K) ((5, 4, 4) for
     batch (5,)); here it is [K] + batch + [K]."""
     d = StraightThroughGumbelSoftmax(1., logits=tf.zeros([5, K]))
     assert tuple(d.enumerate_support().shape) == (K, 5, K)
 
 
 def test_regression_support_is_one_hot_vertices():
-    """§9.27: relaxit declared the support of its one-hot straight-through
+    """relaxit declared the support of its one-hot straight-through
     class `real`. Every sample here is one of the K vertices listed by
     `enumerate_support`, and there is no continuous event-space bijector
     (as for tfd.OneHotCategorical)."""
@@ -562,7 +562,35 @@ def test_regression_support_is_one_hot_vertices():
 
 
 def test_regression_float64_is_kept():
-    """§9.23: relaxit forced float32 on temperatures."""
+    """relaxit forced float32 on temperatures."""
     d = StraightThroughGumbelSoftmax(tf.constant(0.5, tf.float64), logits=[0., 1.])
     assert d.sample(seed=(1, 2)).dtype == tf.float64
     assert d.mean().dtype == tf.float64
+
+
+# -- discrete_law ---------------------------------------------------------------------
+
+
+def test_discrete_law_is_the_one_hot_forward_law():
+    logits = np.array([[0.3, -1.2, 1., 0.1], [5., 0., 0., -5.]], np.float32)
+    d = StraightThroughGumbelSoftmax(np.float32([[0.5], [2.], [9.]]), logits=logits,
+                                     validate_args=True)
+    law = d.discrete_law()
+    assert isinstance(law, tfd.OneHotCategorical)
+    assert law.batch_shape == d.batch_shape == [3, 2] and law.event_shape == [K]
+    assert law.dtype == d.dtype and law.validate_args
+    np.testing.assert_allclose(law.probs_parameter(),
+                               np.broadcast_to(special.softmax(logits, -1), [3, 2, K]),
+                               rtol=1e-6)
+    law = StraightThroughGumbelSoftmax(0.5, probs=BOUNDARY_PROBS).discrete_law()
+    np.testing.assert_array_equal(law.probs_parameter() == 0., BOUNDARY_PROBS == 0.)
+
+
+def test_discrete_law_docstring_example_runs():
+    """Inherited from the forward-law mixin, so not collected per class."""
+    import inspect
+    import re
+
+    doc = inspect.getdoc(StraightThroughGumbelSoftmax.discrete_law)
+    (code,) = re.findall(r"```python\n(.*?)```", doc, re.DOTALL)
+    exec(compile(code, "<discrete_law example>", "exec"), {})

@@ -307,11 +307,11 @@ def test_log_prob_validates_support():
         d.log_prob(0.3)
 
 
-# -- regressions for the reference library's defects (relaxit-review.md) ------------
+# -- regressions for defects of the reference library, relaxit ----------------------
 
 
 def test_regression_no_shared_noise_across_batch():
-    """§9.16: relaxit shared one noise draw across the batch in several
+    """relaxit shared one noise draw across the batch in several
     relaxations. With a scalar temperature and logits, all 12 elements of a
     (3, 4) batch must get their own noise (their gradients differ)."""
     logits = tf.Variable(tf.zeros([3, 4]))
@@ -322,7 +322,22 @@ def test_regression_no_shared_noise_across_batch():
 
 
 def test_regression_float64_is_kept():
-    """§9.23: relaxit forced float32 with `.float()` on temperatures."""
+    """relaxit forced float32 with `.float()` on temperatures."""
     d = StraightThroughRelaxedBernoulli(tf.constant(0.5, tf.float64), logits=0.)
     assert d.sample(seed=(1, 2)).dtype == tf.float64
     assert d.mean().dtype == tf.float64
+
+
+# -- discrete_law ---------------------------------------------------------------------
+
+
+def test_discrete_law_is_the_forward_bernoulli_with_the_batch_shape():
+    d = StraightThroughRelaxedBernoulli(
+        temperature=np.float32([[0.1], [1.], [10.]]), logits=np.float32([-2., 0., 3.]))
+    law = d.discrete_law()
+    assert isinstance(law, tfd.Bernoulli)
+    assert law.batch_shape == d.batch_shape == [3, 3]
+    np.testing.assert_allclose(law.probs_parameter(), np.broadcast_to(
+        special.expit(np.float32([-2., 0., 3.])), [3, 3]), rtol=1e-6)
+    law = StraightThroughRelaxedBernoulli(0.5, probs=[0., 1.]).discrete_law()
+    np.testing.assert_array_equal(law.probs_parameter(), [0., 1.])

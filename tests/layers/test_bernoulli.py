@@ -10,9 +10,12 @@ import numpy as np
 import pytest
 import scipy.stats
 import tensorflow as tf
+import tensorflow_probability as tfp
 
 import relaxtfp.layers as rl
 from relaxtfp.layers.bernoulli import bernoulli_kl_from_logits
+
+tfd = tfp.distributions
 
 
 def _sigmoid(x):
@@ -160,3 +163,41 @@ def test_kl_from_logits_takes_exactly_one_prior():
     for kwargs in ({}, {"prior_probs": 0.5, "prior_logits": 0.}):
         with pytest.raises(ValueError, match="exactly one of `prior_probs` and `prior_logits`"):
             bernoulli_kl_from_logits(logits, **kwargs)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_divergence_is_the_kl_of_the_discrete_law_to_the_prior_law(name):
+    cls, kwargs, gate = CASES[name]
+    for learn_prior in (False, True):
+        layer = cls(learn_prior=learn_prior, prior_probs=0.3, **kwargs)
+        x = tf.random.stateless_normal([4, 5], seed=(2, 3)) * 3.
+        dist = layer.distribution(x)
+        law = (tfd.Bernoulli(logits=dist.logits) if "correlated" in name
+               else dist.discrete_law())
+        expected = tf.reduce_sum(tfd.kl_divergence(law, layer.prior_law()), axis=-1)
+        np.testing.assert_allclose(layer.divergence(x).numpy(), expected.numpy(), rtol=1e-6)
+        q = gate(x.numpy().astype(np.float64), layer)
+        np.testing.assert_allclose(law.probs_parameter().numpy(), q, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_divergence_is_finite_for_huge_and_infinite_inputs(name):
+    """The closed-form KL is finite for any input: at |logits| ~ 17 a form
+    through p = sigmoid(logits) gives 0 * log(0), and an infinite logit (an
+    encoder that overflowed) gave NaN through inf - inf in the logits."""
+    cls, kwargs, _ = CASES[name]
+    x = np.array([[-np.inf, -1e4, -17., 17., np.inf]], np.float32)
+    layer = cls(prior_probs=0.3, **kwargs)
+    d = layer.divergence(x).numpy()
+    assert np.all(np.isfinite(d)), d
+    # Every gate is (nearly) certain, closed for negative inputs and open for
+    # positive ones, so the KL is nearly the sum of -log P_prior of those
+    # outcomes (the least certain gate, sqrt(sigmoid(-17)) = 2e-4 open for
+    # stochastic_times_smooth, moves it by about 2e-3).
+    expected = np.sum(np.where(x > 0., -np.log(0.3), -np.log(0.7)))
+    np.testing.assert_allclose(d, [expected], rtol=1e-3)
+
+
+def test_kl_from_logits_is_finite_for_infinite_logits():
+    kl = bernoulli_kl_from_logits(tf.constant([-np.inf, np.inf]), prior_probs=0.3).numpy()
+    np.testing.assert_allclose(kl, [-np.log(0.7), -np.log(0.3)], rtol=1e-6)

@@ -314,9 +314,9 @@ def test_same_seed_reproducible_in_each_execution_mode():
 
 
 def test_regression_igr_split_is_along_the_last_axis():
-    """relaxit-review §9.28 (and §5.1): the reference IGR VAE split loc and
-    scale along the batch axis and paired rows of different examples. Each
-    example's output must depend only on its own input row."""
+    """A split of loc and scale along the batch axis would pair rows of
+    different examples. Each example's output must depend only on its own
+    input row."""
     layer = rl.InvertibleGaussianLatent(seed=9)
     x = tf.constant(_inputs((5, 2, 6)))
     with tf.GradientTape() as tape:
