@@ -114,20 +114,21 @@ def load_images(dataset, data_dir):
 def latent_layer(method, seed):
     """The method's latent layer: hard samples at inference, uniform prior.
     The temperature is set by the annealing callback."""
-    L, kw = relaxtfp.layers, dict(inference_mode="hard", seed=seed)
+    latents, kw = relaxtfp.layers, dict(inference_mode="hard", seed=seed)
     return {   # R = I below: the correlated layer's hard latents are independent
-        "correlated_relaxed_bernoulli": lambda: L.CorrelatedRelaxedBernoulliLatent(
+        "correlated_relaxed_bernoulli": lambda: latents.CorrelatedRelaxedBernoulliLatent(
             correlation=np.eye(LATENTS), **kw),
-        "straight_through_relaxed_bernoulli": lambda: L.StraightThroughRelaxedBernoulliLatent(
+        "straight_through_relaxed_bernoulli": lambda: latents.StraightThroughRelaxedBernoulliLatent(
             **kw),
-        "straight_through_bernoulli": lambda: L.StraightThroughBernoulliLatent(**kw),
-        "hard_concrete": lambda: L.HardConcreteLatent(**kw),
-        "gaussian_relaxed_bernoulli": lambda: L.GaussianRelaxedBernoulliLatent(scale=0.5, **kw),
-        "gumbel_softmax": lambda: L.GeneralizedGumbelSoftmaxLatent(
+        "straight_through_bernoulli": lambda: latents.StraightThroughBernoulliLatent(**kw),
+        "hard_concrete": lambda: latents.HardConcreteLatent(**kw),
+        "gaussian_relaxed_bernoulli":
+            lambda: latents.GaussianRelaxedBernoulliLatent(scale=0.5, **kw),
+        "gumbel_softmax": lambda: latents.GeneralizedGumbelSoftmaxLatent(
             values=list(range(CLASSES)), output_type="weights", **kw),
-        "straight_through_gumbel_softmax": lambda: L.StraightThroughGumbelSoftmaxLatent(**kw),
+        "straight_through_gumbel_softmax": lambda: latents.StraightThroughGumbelSoftmaxLatent(**kw),
         "decoupled_straight_through_gumbel_softmax":
-            lambda: L.DecoupledStraightThroughGumbelSoftmaxLatent(**kw),
+            lambda: latents.DecoupledStraightThroughGumbelSoftmaxLatent(**kw),
     }[method]()
 
 

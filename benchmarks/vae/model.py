@@ -16,7 +16,7 @@ from benchmarks.vae.options import CONTINUOUS_METHODS
 from benchmarks.vae.options import ESTIMATOR_METHODS
 from benchmarks.vae.options import ESTIMATOR_SAMPLES
 
-L = relaxtfp.layers
+latents = relaxtfp.layers
 tfd = tfp.distributions
 
 
@@ -52,39 +52,39 @@ class LatentModel:
         if learn_prior:
             kw["learn_prior"] = True
         if method == "correlated_relaxed_bernoulli":
-            self.layer = L.CorrelatedRelaxedBernoulliLatent(
+            self.layer = latents.CorrelatedRelaxedBernoulliLatent(
                 temperature=temperature,
                 correlation=None if correlation == "learned" else np.eye(n),
                 **kw)
         elif method == "straight_through_relaxed_bernoulli":
-            self.layer = L.StraightThroughRelaxedBernoulliLatent(
+            self.layer = latents.StraightThroughRelaxedBernoulliLatent(
                 temperature=temperature, **kw)
         elif method in ("straight_through_bernoulli",) + ESTIMATOR_METHODS:
-            self.layer = L.StraightThroughBernoulliLatent(**kw)
+            self.layer = latents.StraightThroughBernoulliLatent(**kw)
         elif method == "hard_concrete":
-            self.layer = L.HardConcreteLatent(temperature=temperature, **kw)
+            self.layer = latents.HardConcreteLatent(temperature=temperature, **kw)
         elif method == "gaussian_relaxed_bernoulli":
-            self.layer = L.GaussianRelaxedBernoulliLatent(scale=0.5, **kw)
+            self.layer = latents.GaussianRelaxedBernoulliLatent(scale=0.5, **kw)
         elif method == "stochastic_times_smooth":
-            self.layer = L.StochasticTimesSmoothLatent(**kw)
+            self.layer = latents.StochasticTimesSmoothLatent(**kw)
         elif method == "gumbel_softmax":
-            self.layer = L.GeneralizedGumbelSoftmaxLatent(
+            self.layer = latents.GeneralizedGumbelSoftmaxLatent(
                 values=list(range(k)), temperature=temperature,
                 output_type="weights", **kw)
         elif method == "straight_through_gumbel_softmax":
-            self.layer = L.StraightThroughGumbelSoftmaxLatent(
+            self.layer = latents.StraightThroughGumbelSoftmaxLatent(
                 temperature=temperature, **kw)
         elif method == "decoupled_straight_through_gumbel_softmax":
-            self.layer = L.DecoupledStraightThroughGumbelSoftmaxLatent(
+            self.layer = latents.DecoupledStraightThroughGumbelSoftmaxLatent(
                 forward_temperature=1., temperature=temperature, **kw)
         elif method == "invertible_gaussian":
-            self.layer = L.InvertibleGaussianLatent(temperature=temperature, **kw)
+            self.layer = latents.InvertibleGaussianLatent(temperature=temperature, **kw)
         elif method == "logistic_normal_softmax":
-            self.layer = L.LogisticNormalSoftmaxLatent(**kw)
+            self.layer = latents.LogisticNormalSoftmaxLatent(**kw)
         elif method == "gumbel_softmax_top_k":
             if not 1 <= top_k < k:
                 raise SystemExit(f"--top-k must be in [1, {k - 1}]; got {top_k}.")
-            self.layer = L.GumbelSoftmaxTopKLatent(k=top_k, temperature=temperature, **kw)
+            self.layer = latents.GumbelSoftmaxTopKLatent(k=top_k, temperature=temperature, **kw)
         else:
             raise SystemExit(f"Unknown --method {method!r}.")
         if self.kind == "bernoulli":
