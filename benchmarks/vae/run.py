@@ -82,7 +82,7 @@ def main(argv=None):
     callbacks = [keras.callbacks.BackupAndRestore(backup), timer]
     has_temperature = latent.layer.temperature is not None
     if cfg["anneal"] and has_temperature and estimator is None:
-        callbacks.append(model.L.TemperatureAnnealing(**cfg["anneal"]))
+        callbacks.append(model.latents.TemperatureAnnealing(**cfg["anneal"]))
     if args.kl_warmup > 0:
         callbacks.append(model.KLWarmUp(args.kl_warmup))
     if args.verbose:
