@@ -100,43 +100,39 @@ class Method:
         return budget // self.evals_per_sample
 
 
-def _m(*args, **kwargs):
-    return Method(*args, **kwargs)
-
-
 METHODS = (
-    _m("reinforce", "estimator", 1, True, "no baseline"),
-    _m("rloo", "estimator", 1, True, "leave-one-out baseline"),
-    _m("arm", "estimator", 2, True, "antithetic pairs"),
-    _m("disarm", "estimator", 2, True, "antithetic pairs"),
-    _m("rebar", "estimator", 3, True, f"temperature {TEMPERATURE}, scale 1, fixed"),
-    _m("rebar_tuned", "estimator", 3, True,
-       "temperature and scale trained on the variance objective"),
-    _m("relax", "estimator", 3, True,
-       "c = scale f(relaxed) + MLP(z), all trained on the variance objective"),
-    _m("gumbel_rao", "estimator", 1, False,
-       f"temperature {TEMPERATURE}, 10 Rao samples"),
-    _m("reinmax", "estimator", 1, False, "temperature 1"),
-    _m("straight_through_bernoulli", "relaxation", 1, False, "identity backward",
-       "straight_through_bernoulli"),
-    _m("straight_through_relaxed_bernoulli", "relaxation", 1, False,
-       f"temperature {TEMPERATURE}", "straight_through_relaxed_bernoulli"),
-    _m("correlated_relaxed_bernoulli", "relaxation", 1, False,
-       f"temperature {TEMPERATURE}, identity correlation",
-       "correlated_relaxed_bernoulli"),
-    _m("gaussian_relaxed_bernoulli", "relaxation", 1, False,
-       f"scale {GAUSSIAN_SCALE}, loc = scale ndtri(sigmoid(logits))",
-       "gaussian_relaxed_bernoulli"),
-    _m("hard_concrete", "relaxation", 1, False,
-       f"temperature {TEMPERATURE}, (low, high) = (-0.1, 1.1), P(z > 0) = sigmoid(logits)",
-       "hard_concrete"),
-    _m("stochastic_times_smooth", "relaxation", 1, False,
-       "probs = sigmoid(logits)^2 (gate opens w.p. sigmoid(logits))",
-       "stochastic_times_smooth"),
-    _m("rebar_relaxation", "relaxation", 1, False, f"temperature {TEMPERATURE}",
-       "rebar_relaxation"),
-    _m("tfd.RelaxedBernoulli", "relaxation", 1, False,
-       f"temperature {TEMPERATURE} (TFP reference)"),
+    Method("reinforce", "estimator", 1, True, "no baseline"),
+    Method("rloo", "estimator", 1, True, "leave-one-out baseline"),
+    Method("arm", "estimator", 2, True, "antithetic pairs"),
+    Method("disarm", "estimator", 2, True, "antithetic pairs"),
+    Method("rebar", "estimator", 3, True, f"temperature {TEMPERATURE}, scale 1, fixed"),
+    Method("rebar_tuned", "estimator", 3, True,
+           "temperature and scale trained on the variance objective"),
+    Method("relax", "estimator", 3, True,
+           "c = scale f(relaxed) + MLP(z), all trained on the variance objective"),
+    Method("gumbel_rao", "estimator", 1, False,
+           f"temperature {TEMPERATURE}, 10 Rao samples"),
+    Method("reinmax", "estimator", 1, False, "temperature 1"),
+    Method("straight_through_bernoulli", "relaxation", 1, False, "identity backward",
+           "straight_through_bernoulli"),
+    Method("straight_through_relaxed_bernoulli", "relaxation", 1, False,
+           f"temperature {TEMPERATURE}", "straight_through_relaxed_bernoulli"),
+    Method("correlated_relaxed_bernoulli", "relaxation", 1, False,
+           f"temperature {TEMPERATURE}, identity correlation",
+           "correlated_relaxed_bernoulli"),
+    Method("gaussian_relaxed_bernoulli", "relaxation", 1, False,
+           f"scale {GAUSSIAN_SCALE}, loc = scale ndtri(sigmoid(logits))",
+           "gaussian_relaxed_bernoulli"),
+    Method("hard_concrete", "relaxation", 1, False,
+           f"temperature {TEMPERATURE}, (low, high) = (-0.1, 1.1), P(z > 0) = sigmoid(logits)",
+           "hard_concrete"),
+    Method("stochastic_times_smooth", "relaxation", 1, False,
+           "probs = sigmoid(logits)^2 (gate opens w.p. sigmoid(logits))",
+           "stochastic_times_smooth"),
+    Method("rebar_relaxation", "relaxation", 1, False, f"temperature {TEMPERATURE}",
+           "rebar_relaxation"),
+    Method("tfd.RelaxedBernoulli", "relaxation", 1, False,
+           f"temperature {TEMPERATURE} (TFP reference)"),
 )
 METHOD_BY_NAME = {m.name: m for m in METHODS}
 # The docs page of each relaxation module also shows these estimator rows.
@@ -366,27 +362,27 @@ CAT_K = len(CAT_LOGITS)
 ARSM_EVALS = 1 + CAT_K * (CAT_K - 1) // 2
 
 CAT_METHODS = (
-    _m("reinforce", "estimator", 1, True, "no baseline"),
-    _m("rloo", "estimator", 1, True, "leave-one-out baseline"),
-    _m("arm", "estimator", ARSM_EVALS, True,
+    Method("reinforce", "estimator", 1, True, "no baseline"),
+    Method("rloo", "estimator", 1, True, "leave-one-out baseline"),
+    Method("arm", "estimator", ARSM_EVALS, True,
        f"ARSM: 1 + K(K-1)/2 = {ARSM_EVALS} evaluations per sample"),
-    _m("rebar", "estimator", 3, True, f"temperature {TEMPERATURE}, scale 1, fixed"),
-    _m("gumbel_rao", "estimator", 1, False, f"temperature {TEMPERATURE}, 10 Rao samples"),
-    _m("reinmax", "estimator", 1, False, f"temperature {TEMPERATURE}"),
-    _m("straight_through_gumbel_softmax", "relaxation", 1, False,
+    Method("rebar", "estimator", 3, True, f"temperature {TEMPERATURE}, scale 1, fixed"),
+    Method("gumbel_rao", "estimator", 1, False, f"temperature {TEMPERATURE}, 10 Rao samples"),
+    Method("reinmax", "estimator", 1, False, f"temperature {TEMPERATURE}"),
+    Method("straight_through_gumbel_softmax", "relaxation", 1, False,
        f"temperature {TEMPERATURE}", "straight_through_gumbel_softmax"),
-    _m("decoupled_straight_through_gumbel_softmax", "relaxation", 1, False,
+    Method("decoupled_straight_through_gumbel_softmax", "relaxation", 1, False,
        f"forward temperature 1 (the only one whose forward law is the categorical's), "
        f"backward temperature {TEMPERATURE}", "decoupled_straight_through_gumbel_softmax"),
-    _m("generalized_gumbel_softmax", "relaxation", 1, False,
+    Method("generalized_gumbel_softmax", "relaxation", 1, False,
        f"temperature {TEMPERATURE}, values 0..K-1 = c, hard=False; f at the relaxed "
        "one-hot weights", "generalized_gumbel_softmax"),
-    _m("tfd.RelaxedOneHotCategorical", "relaxation", 1, False,
+    Method("tfd.RelaxedOneHotCategorical", "relaxation", 1, False,
        f"temperature {TEMPERATURE} (TFP reference)"),
-    _m("invertible_gaussian", "simplex", 1, False,
+    Method("invertible_gaussian", "simplex", 1, False,
        f"loc = logits[:K-1] - logits[K-1], scale 1, temperature {TEMPERATURE}, delta 1; "
        "gradient wrt loc", "invertible_gaussian"),
-    _m("logistic_normal_softmax", "simplex", 1, False,
+    Method("logistic_normal_softmax", "simplex", 1, False,
        "loc = logits, scale 1; gradient wrt loc", "logistic_normal_softmax"),
 )
 CAT_METHOD_BY_NAME = {m.name: m for m in CAT_METHODS}
@@ -694,7 +690,7 @@ def run_vae(args, data, seed):
 # Output.
 # --------------------------------------------------------------------------
 
-def _g(x, digits=3):
+def _number(x, digits=3):
     if x is None:
         return "-"
     if x == 0 or not math.isfinite(x):
@@ -719,17 +715,17 @@ VAE_HEADER = ("| method | samples | total variance | rel. bias | noise level | "
 
 
 def toy_row(name, s, budget):
-    return (f"| {name} | {_evals(name, budget)} | {_g(s['mean'])} | "
-            f"{_g(s['bias'])} ± {_g(s['bias_se'], 2)} | {_g(s['sd'])} | "
-            f"{_g(s['variance'])} | {_g(s['snr'])} | {s['sign_agreement']:.3f} |\n")
+    return (f"| {name} | {_evals(name, budget)} | {_number(s['mean'])} | "
+            f"{_number(s['bias'])} ± {_number(s['bias_se'], 2)} | {_number(s['sd'])} | "
+            f"{_number(s['variance'])} | {_number(s['snr'])} | {s['sign_agreement']:.3f} |\n")
 
 
 def vae_row(name, s, budget):
-    return (f"| {name} | {_evals(name, budget)} | {_g(s['total_variance'])} | "
-            f"{_g(s['relative_bias'])} | {_g(s['relative_bias_noise'])} | "
+    return (f"| {name} | {_evals(name, budget)} | {_number(s['total_variance'])} | "
+            f"{_number(s['relative_bias'])} | {_number(s['relative_bias_noise'])} | "
             f"{s['bias_to_noise']:.2f} | "
-            f"{_g(s['relative_bias_debiased']) if _resolved('vae', s) else 'n.r.'} | "
-            f"{_g(1e3 * s['seconds_per_estimate'])} |\n")
+            f"{_number(s['relative_bias_debiased']) if _resolved('vae', s) else 'n.r.'} | "
+            f"{_number(1e3 * s['seconds_per_estimate'])} |\n")
 
 
 def markdown(results, command, budget):
@@ -756,12 +752,12 @@ def markdown(results, command, budget):
         lines.append(
             f"**VAE encoder gradient** ({vae['dataset']}, {vae['num_pixels']} pixels): "
             f"trained {vae['train_steps']} DisARM steps (last-20 mean loss "
-            f"{_g(vae['train_loss_last'])} nats), then frozen; gradient of "
+            f"{_number(vae['train_loss_last'])} nats), then frozen; gradient of "
             f"E_q[log p(x|b)] wrt the [{vae['images']}, 200] encoder logits of a fixed "
             f"binarized test batch; {next(iter(vae['methods'].values()))['replicas']} "
             f"replicas per method. Reference: mean of {vae['reference_pairs']} "
             f"single-pair DisARM estimates (its own relative noise "
-            f"{_g(vae['reference_relative_noise'])}). Total variance: sum over the 200 "
+            f"{_number(vae['reference_relative_noise'])}). Total variance: sum over the 200 "
             "coordinates of the per-coordinate variance, mean over images. "
             "Rel. bias: ||mean - ref|| / ||ref||; noise level: the value that figure "
             "has for an unbiased method (sqrt(sum var / R + reference noise) / ||ref||); "
@@ -788,7 +784,7 @@ CAT_HEADER = ("| method | samples | mean gradient | bias (per coordinate) | "
 
 
 def _vec(v, digits=3):
-    return "(" + ", ".join(_g(x, digits) for x in v) + ")"
+    return "(" + ", ".join(_number(x, digits) for x in v) + ")"
 
 
 def cat_row(name, s, budget):
@@ -796,10 +792,10 @@ def cat_row(name, s, budget):
     n = m.num_samples(budget)
     if "bias" not in s:
         return (f"| {name} | {n} | {_vec(s['mean'])} (wrt loc) | n/a | n/a | n/a | "
-                f"{_g(s['total_variance'])} | n/a | n/a |\n")
+                f"{_number(s['total_variance'])} | n/a | n/a |\n")
     return (f"| {name} | {n} | {_vec(s['mean'])} | {_vec(s['bias'], 2)} | "
-            f"{s['max_z']:.1f} | {_g(s['bias_norm'], 2)} ({_g(s['noise_norm'], 2)}) | "
-            f"{_g(s['total_variance'])} | {_g(s['snr'])} | {s['cosine']:.3f} |\n")
+            f"{s['max_z']:.1f} | {_number(s['bias_norm'], 2)} ({_number(s['noise_norm'], 2)}) | "
+            f"{_number(s['total_variance'])} | {_number(s['snr'])} | {s['cosine']:.3f} |\n")
 
 
 def cat_description(cat):
@@ -835,8 +831,8 @@ def _cv_note(cv):
     parts = []
     for name, c in cv.items():
         parts.append(f"{name}: {c['steps']} Adam steps on the variance objective, "
-                     f"objective {_g(c['first_loss'])} -> {_g(c['last_loss'])}, "
-                     f"temperature {_g(c['temperature'])}, scale {_g(c['scale'])}")
+                     f"objective {_number(c['first_loss'])} -> {_number(c['last_loss'])}, "
+                     f"temperature {_number(c['temperature'])}, scale {_number(c['scale'])}")
     return "Control variates: " + "; ".join(parts) + "."
 
 

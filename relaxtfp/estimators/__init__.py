@@ -87,7 +87,8 @@ from relaxtfp.estimators.score_function import rloo
 from relaxtfp.estimators.straight_through import gumbel_rao
 from relaxtfp.estimators.straight_through import reinmax
 
-# The estimator functions, in the order of the issue. Every one has the
+# The estimator functions: score-function estimators first, then the
+# control-variate and the biased straight-through ones. Every one has the
 # signature NAME(f, logits, *, seed, num_samples=..., categorical=False,
 # validate_args=False, ..., name=None); `relax` also requires
 # `control_variate`, and `rebar` and `relax` return a pair.
