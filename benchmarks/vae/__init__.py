@@ -53,9 +53,10 @@ At the end, on the test set, with `--iwae-k` (default 100) samples per image:
   `log (1/k) sum_i p(x|b_i) p(b_i) / q(b_i|x)`.
 
 `bound_kind` says in which space: `"discrete"` (the usual case) scores hard
-latents `b` drawn from the discrete law behind the relaxation, with the
-decoder evaluated at them and the prior of the training loss (uniform, or the
-learned one with `--learn-prior`):
+latents `b` drawn from the discrete law behind the relaxation (the layer's
+`distribution(params).discrete_law()`), with the decoder evaluated at them
+and the layer's `prior_law()`, the prior of the training loss (uniform, or
+the learned one with `--learn-prior`):
 
   Bernoulli(sigmoid(logits)) for straight_through_bernoulli,
   straight_through_relaxed_bernoulli, correlated_relaxed_bernoulli (its

@@ -103,51 +103,40 @@ class LatentModel:
 
     # -- the law used by the bounds ------------------------------------------
 
-    def gate_logits(self, params):
-        """logit of P(b = 1) of the discrete law of Bernoulli-family methods."""
-        layer = self.layer
-        if self.method == "hard_concrete":
-            tau = layer.temperature_value(params.dtype)
-            return params - tau * (math.log(-layer.low) - math.log(layer.high))
-        if self.method == "gaussian_relaxed_bernoulli":
-            x = params / layer.scale
-            normal = tfd.Normal(tf.zeros([], x.dtype), tf.ones([], x.dtype))
-            return normal.log_cdf(x) - normal.log_cdf(-x)
-        if self.method == "stochastic_times_smooth":
-            half = 0.5 * tf.math.log_sigmoid(params)
-            return half - tf.math.log_sigmoid(-params) + tf.math.log1p(tf.exp(half))
-        return params
+    def discrete_law(self, params):
+        """The law of the hard latents behind the layer's relaxation: its
+        distribution's `discrete_law()`. The correlated gates have no joint
+        pmf in closed form; their marginals are taken independent (exact at
+        the identity correlation of the presets)."""
+        dist = self.layer.distribution(params)
+        if self.method == "correlated_relaxed_bernoulli":
+            return tfd.Bernoulli(logits=dist.logits_parameter(), dtype=dist.dtype)
+        return dist.discrete_law()
 
     def log_weights(self, params, decoder, x, num_samples, seed):
         """`log p(x|b) + log p(b) - log q(b|x)` for `num_samples` draws: [k, B]."""
         batch = tf.shape(x)[0]
         if self.kind == "bernoulli":
-            logits = self.gate_logits(params)                       # [B, n]
+            q = self.discrete_law(params)                           # batch [B, n]
             u = tf.random.stateless_uniform(
-                tf.concat([[num_samples], tf.shape(logits)], 0), seed, alg="philox")
-            b = tf.cast(u < tf.math.sigmoid(logits), x.dtype)       # [k, B, n]
-            log_q = tf.reduce_sum(b * tf.math.log_sigmoid(logits)
-                                  + (1. - b) * tf.math.log_sigmoid(-logits), -1)
-            prior_logits = self.layer.prior_logits_value(x.dtype)   # fixed or learned
-            log_p = tf.reduce_sum(b * tf.math.log_sigmoid(prior_logits)
-                                  + (1. - b) * tf.math.log_sigmoid(-prior_logits), -1)
+                tf.concat([[num_samples], tf.shape(params)], 0), seed, alg="philox")
+            b = tf.cast(u < q.probs_parameter(), x.dtype)           # [k, B, n]
+            log_q = tf.reduce_sum(q.log_prob(b), -1)
+            log_p = tf.reduce_sum(self.layer.prior_law(x.dtype).log_prob(b), -1)
             code = b
             if self.method == "stochastic_times_smooth":
                 code = b * tf.exp(0.5 * tf.math.log_sigmoid(params))
         elif self.kind == "categorical":
-            logits = params
-            if self.method == "decoupled_straight_through_gumbel_softmax":
-                logits = logits / self.layer.forward_temperature
-            log_probs = tf.math.log_softmax(logits)                 # [B, n, K]
+            q = self.discrete_law(params)                           # batch [B, n]
+            log_probs = tf.math.log_softmax(q.logits_parameter())   # [B, n, K]
             u = tf.random.stateless_uniform(
-                tf.concat([[num_samples], tf.shape(logits)], 0), seed,
+                tf.concat([[num_samples], tf.shape(params)], 0), seed,
                 minval=np.finfo(np.float32).tiny, maxval=1., alg="philox")
             gumbel = -tf.math.log(-tf.math.log(u))
             b = tf.one_hot(tf.argmax(log_probs + gumbel, -1), self.num_classes,
                            dtype=x.dtype)                            # [k, B, n, K]
-            log_q = tf.reduce_sum(b * log_probs, [-2, -1])
-            log_p = (-tf.cast(self.num_latents, x.dtype) * math.log(self.num_classes)
-                     * tf.ones_like(log_q))
+            log_q = tf.reduce_sum(q.log_prob(b), -1)
+            log_p = tf.reduce_sum(self.layer.prior_law(x.dtype).log_prob(b), -1)
             code = b
         elif self.kind == "subset":
             # Hard k-subsets (the Gumbel-top-k set) scored by the exact
@@ -158,9 +147,7 @@ class LatentModel:
                 minval=np.finfo(np.float32).tiny, maxval=1., alg="philox")
             top = tf.math.top_k(params - tf.math.log(-tf.math.log(u)), k=self.top_k).indices
             b = tf.reduce_sum(tf.one_hot(top, self.num_classes, dtype=x.dtype), -2)
-            subset_law = relaxtfp.distributions.GumbelSoftmaxTopK(
-                k=self.top_k, temperature=1., logits=params, hard=True)
-            log_q = tf.reduce_sum(subset_law.log_prob(b), -1)        # [k, B]
+            log_q = tf.reduce_sum(self.discrete_law(params).log_prob(b), -1)  # [k, B]
             log_p = (-tf.cast(self.num_latents, x.dtype)
                      * math.log(math.comb(self.num_classes, self.top_k)) * tf.ones_like(log_q))
             code = b
