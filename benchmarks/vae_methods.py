@@ -49,7 +49,7 @@ named in `bound` (`discrete`: hard latents of the discrete law behind the
 relaxation, decoder scored on them; `continuous`: relaxed samples and their
 densities, for methods whose hard law has no closed-form pmf).
 `relaxed loss` is the quantity the reference library's demo reports as
-"test loss" (127.56 after 10 epochs, relaxit-review 5.1): the training
+"test loss" (127.56 after 10 epochs in its MNIST demo): the training
 objective, summed Bernoulli cross-entropy at a RELAXED sample plus the
 divergence the layer adds, per test image. It is not a bound on the discrete
 model, and with `--preset relaxit` the targets are grey-level pixels (as in

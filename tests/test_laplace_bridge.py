@@ -130,7 +130,7 @@ def test_only_full_covariance_matches_the_dirichlet_log_ratio_covariance():
 
 
 def test_regression_diagonal_bridge_scale_is_a_standard_deviation(seed):
-    """§9.5: relaxit passed the variance Sigma_kk as the Normal's scale. For
+    """relaxit passed the variance Sigma_kk as the Normal's scale. For
     alpha = (2, 3, 6) the review measured component variances of x of
     (0.0086, 0.0123, 0.0162) with scale = sqrt(Sigma_kk) and
     (0.0021, 0.0027, 0.0035) with scale = Sigma_kk. The sample variances
