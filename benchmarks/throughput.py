@@ -3,7 +3,9 @@
 A "step" is the work a training loop does with a distribution once per
 iteration: build it from its parameters, draw `sample`, score the draw with
 `log_prob`, and take the gradient of `sum(sample) + sum(log_prob)` with
-respect to every float parameter. Each step is timed eagerly, under
+respect to every float parameter (`--step sample`: no `log_prob`, and the
+gradient of a weighted sum of the sample, the step of a model that only
+decodes the sample). Each step is timed eagerly, under
 `tf.function` and under `tf.function(jit_compile=True)` (XLA), at element
 counts from 1e3 to 1e7, next to its *floor*: drawing as many stateless
 Philox uniforms (or normals, whichever the sampler draws) as the sampler
@@ -225,12 +227,23 @@ REFERENCES = {
 # Steps and floors.
 
 
-def make_step(spec, module, names):
+STEPS = ("sample+log_prob", "sample")
+STEP_DESCRIPTIONS = {
+    "sample+log_prob": "sample + log_prob + gradient of sum(sample) + sum(log_prob)",
+    "sample": "sample + gradient of a weighted sum of the sample",
+}
+
+
+def make_step(spec, module, names, with_log_prob=True):
     """The training-step function of `spec`: `(seed, *params) -> scalar`.
 
     `params` are positional tensors in the order of `names`, so a
     `tf.function` of it traces once per shape. It returns the loss plus the
     sum of every gradient, a scalar whose value depends on all the work.
+    The loss is `sum(sample) + sum(log_prob(sample))`, or, without
+    `log_prob`, `sum(w * sample)` with weights 1, 2, ... along the last axis
+    (a plain sum of a point of the simplex is constant, and its gradient
+    zero).
     """
 
     def step(seed, *params):
@@ -238,8 +251,11 @@ def make_step(spec, module, names):
             tape.watch(params)
             dist = spec.build(module, **dict(zip(names, params)))
             x = dist.sample(seed=seed)
-            lp = dist.log_prob(x)
-            loss = tf.reduce_sum(x) + tf.reduce_sum(lp)
+            if with_log_prob:
+                loss = tf.reduce_sum(x) + tf.reduce_sum(dist.log_prob(x))
+            else:
+                weights = tf.cast(tf.range(1, tf.shape(x)[-1] + 1), x.dtype)
+                loss = tf.reduce_sum(x * weights)
         grads = tape.gradient(loss, params,
                               unconnected_gradients=tf.UnconnectedGradients.ZERO)
         return loss + tf.add_n([tf.reduce_sum(g) for g in grads])
@@ -384,7 +400,8 @@ def run(args):
             largest = (max_intermediate_elements(spec, module, tensors, names)
                        if "function" in modes and not args.no_graph_check else None)
             for mode in modes:
-                fn = compile_in_mode(make_step(spec, module, names), mode)
+                fn = compile_in_mode(
+                    make_step(spec, module, names, args.step == STEPS[0]), mode)
                 step_s, reps = time_callable(
                     lambda seed: fn(seed, *tensors).numpy(), budget,
                     min_repeats, max_repeats, seeds)
@@ -425,7 +442,7 @@ def run(args):
             categories=None if categories is None else list(categories),
             budget_s=budget,
             min_repeats=min_repeats, max_repeats=max_repeats,
-            dtype="float32", statistic="median",
+            dtype="float32", statistic="median", step=args.step,
             wall_s=time.perf_counter() - t_start),
         rows=rows)
 
@@ -436,8 +453,10 @@ def _fmt(x, spec=".3g"):
 
 def markdown_table(result):
     meta = result["meta"]
+    step = (STEP_DESCRIPTIONS[meta["step"]] if "step" in meta
+            else STEP_DESCRIPTIONS[STEPS[0]])
     lines = [
-        f"Step = sample + log_prob + gradient of sum(sample) + sum(log_prob), "
+        f"Step = {step}, "
         f"float32, median wall time. relaxtfp {meta['relaxtfp']}, "
         f"TF {meta['tensorflow']}, TFP {meta['tensorflow_probability']}, "
         f"{meta['cpu_count']} CPUs ({meta['machine']}).",
@@ -471,6 +490,10 @@ def parse_args(argv=None):
                    "own, 10 100 10000 for most)")
     p.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES))
     p.add_argument("--classes", nargs="+", help="only these distributions")
+    p.add_argument("--step", choices=STEPS, default=STEPS[0],
+                   help="what a step does: " + "; ".join(
+                       f"{k}: {v}" for k, v in STEP_DESCRIPTIONS.items())
+                   + " (default: %(default)s)")
     p.add_argument("--include-unexported", action="store_true",
                    help="also time FACTORIES entries whose class exists in its "
                    "module but is not yet in relaxtfp.distributions.__all__")

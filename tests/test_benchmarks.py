@@ -45,13 +45,15 @@ def test_missing_factory_fails_loudly():
         bench.resolve_classes(factories=partial)
 
 
+@pytest.mark.parametrize("with_log_prob", [True, False], ids=["sample+log_prob", "sample"])
 @pytest.mark.parametrize("name,spec,module", _CLASSES,
                          ids=[c[0] for c in _CLASSES])
-def test_step_does_not_retrace(name, spec, module):
+def test_step_does_not_retrace(name, spec, module, with_log_prob):
     """A second call with the same shapes and another seed reuses the trace,
-    and the seed is a real input: the two results differ."""
+    and the seed is a real input: the two results differ (with and without
+    `log_prob`, the two steps `--step` offers)."""
     names, tensors = _small_inputs(spec)
-    step = tf.function(bench.make_step(spec, module, names), autograph=False)
+    step = tf.function(bench.make_step(spec, module, names, with_log_prob), autograph=False)
     first = step(tf.constant([1, 2], tf.int32), *tensors)
     second = step(tf.constant([3, 4], tf.int32), *tensors)
     assert step.experimental_get_tracing_count() == 1, name
