@@ -8,9 +8,11 @@ The other direction, KL(LogisticNormalSoftmax || Dirichlet), has no closed
 form and is not registered. With `g ~ Normal(loc, Sigma)` and
 `x = softmax(g)`, `log x_k = g_k - logsumexp(g)`, so
 
-    KL(q || Dirichlet(alpha)) = -H(q) + sum_k lgamma(alpha_k) - lgamma(alpha_0)
-                                - sum_k alpha_k loc_k + alpha_0 E[logsumexp(g)]
-                                + (terms in closed form),
+```none
+KL(q || Dirichlet(alpha)) = -H(q) + sum_k lgamma(alpha_k) - lgamma(alpha_0)
+                            - sum_k alpha_k loc_k + alpha_0 E[logsumexp(g)]
+                            + (terms in closed form),
+```
 
 and every term is in closed form except `E[logsumexp(g)]`, the expected
 log-sum-exp of a Gaussian, which has none even for K = 2 (there it is
