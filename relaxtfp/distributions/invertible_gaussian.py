@@ -8,6 +8,7 @@ from relaxtfp.internal import noise
 from relaxtfp.internal.parameters import assert_positive
 from relaxtfp.internal.parameters import convert_float
 from relaxtfp.internal.parameters import float_dtype
+from relaxtfp.internal.simplex import ArgmaxLawWithoutClosedForm
 from relaxtfp.internal.simplex import SoftmaxCenteredLebesgue
 from relaxtfp.internal.tfp_internal import assert_util
 from relaxtfp.internal.tfp_internal import dtype_util
@@ -24,7 +25,7 @@ __all__ = ["InvertibleGaussian"]
 _HALF_LOG_TWO_PI = 0.5 * np.log(2. * np.pi)
 
 
-class InvertibleGaussian(tfd.AutoCompositeTensorDistribution):
+class InvertibleGaussian(ArgmaxLawWithoutClosedForm, tfd.AutoCompositeTensorDistribution):
     """The Invertible Gaussian Reparameterization (IGR) on the simplex.
 
     A diagonal Gaussian in R^(K-1), divided by a temperature and mapped onto
@@ -242,31 +243,6 @@ class InvertibleGaussian(tfd.AutoCompositeTensorDistribution):
                 "The last axes of `loc` and `scale` must have size K - 1 >= 1 "
                 f"(at least 2 categories); got shapes {self._loc.shape} and "
                 f"{self._scale.shape}.")
-
-    def discrete_law(self, name="discrete_law"):
-        """Raises `NotImplementedError`: the law of the argmax has no closed form.
-
-        The discrete value behind a sample `x` is the one-hot vector
-        `one_hot(argmax(x))`. Its law is a Gaussian orthant probability (the
-        probability that one coordinate of a correlated Gaussian vector
-        exceeds all others), which has no closed form for more than two
-        categories; estimate it from samples instead, e.g. the mean of
-        `one_hot(argmax(x))` over many draws.
-
-        Args:
-          name: Python `str` name prefixed to Ops created by this method.
-
-        Raises:
-          NotImplementedError: always.
-        """
-        del name  # Nothing is computed.
-        raise NotImplementedError(
-            "InvertibleGaussian.discrete_law: the discrete value behind a sample "
-            "is one_hot(argmax(x)), and the law of the argmax of softmax++((loc + "
-            "scale * eps) / temperature) with a reference category is a Gaussian "
-            "orthant probability in K - 1 dimensions with no closed form. "
-            "Estimate it from samples (the mean of one_hot(argmax(x)) over "
-            "draws).")
 
     def _event_shape(self):
         k_minus_1 = tf.broadcast_static_shape(

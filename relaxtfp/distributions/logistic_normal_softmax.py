@@ -11,6 +11,7 @@ from relaxtfp.internal.parameters import assert_positive
 from relaxtfp.internal.parameters import check_exactly_one
 from relaxtfp.internal.parameters import convert_float
 from relaxtfp.internal.parameters import float_dtype
+from relaxtfp.internal.simplex import ArgmaxLawWithoutClosedForm
 from relaxtfp.internal.simplex import SoftmaxCenteredLebesgue
 from relaxtfp.internal.simplex import diagonal_log_ratio_log_det
 from relaxtfp.internal.simplex import diagonal_log_ratio_quadratic_form
@@ -30,7 +31,7 @@ __all__ = ["LogisticNormalSoftmax"]
 _LOG_2PI = math.log(2. * math.pi)
 
 
-class LogisticNormalSoftmax(tfd.AutoCompositeTensorDistribution):
+class LogisticNormalSoftmax(ArgmaxLawWithoutClosedForm, tfd.AutoCompositeTensorDistribution):
     """The logistic-normal distribution: `softmax(g)` of a Gaussian `g` in R^K.
 
     `g ~ Normal(loc, Sigma)` in R^K and `x = softmax(g)` lies on the
@@ -302,30 +303,6 @@ class LogisticNormalSoftmax(tfd.AutoCompositeTensorDistribution):
         if None in sizes:
             return None
         return 1
-
-    def discrete_law(self, name="discrete_law"):
-        """Raises `NotImplementedError`: the law of the argmax has no closed form.
-
-        The discrete value behind a sample `x` is the one-hot vector
-        `one_hot(argmax(x))`. Its law is a Gaussian orthant probability (the
-        probability that one coordinate of a correlated Gaussian vector
-        exceeds all others), which has no closed form for more than two
-        categories; estimate it from samples instead, e.g. the mean of
-        `one_hot(argmax(x))` over many draws.
-
-        Args:
-          name: Python `str` name prefixed to Ops created by this method.
-
-        Raises:
-          NotImplementedError: always.
-        """
-        del name  # Nothing is computed.
-        raise NotImplementedError(
-            "LogisticNormalSoftmax.discrete_law: the discrete value behind a "
-            "sample is one_hot(argmax(x)), and the law of the argmax of a "
-            "Gaussian vector is a Gaussian orthant probability in K - 1 "
-            "dimensions with no closed form. Estimate it from samples (the mean "
-            "of one_hot(argmax(x)) over draws).")
 
     def _event_shape(self):
         return tf.TensorShape([self._event_size()])

@@ -26,11 +26,43 @@ from relaxtfp.internal.tfp_internal import ps
 tfb = tfp.bijectors
 
 __all__ = [
+    "ArgmaxLawWithoutClosedForm",
     "SoftmaxCenteredLebesgue",
     "diagonal_log_ratio_log_det",
     "diagonal_log_ratio_quadratic_form",
     "diagonal_log_ratio_trace",
 ]
+
+
+class ArgmaxLawWithoutClosedForm:
+    """`discrete_law()` of a law on the simplex that pushes a Gaussian
+    through a softmax-type map (`InvertibleGaussian`, `LogisticNormalSoftmax`).
+    """
+
+    def discrete_law(self, name="discrete_law"):
+        """Raises `NotImplementedError`: the law of the argmax has no closed form.
+
+        The discrete value behind a sample `x` is the one-hot vector
+        `one_hot(argmax(x))`. Its law is a Gaussian orthant probability (the
+        probability that one coordinate of a correlated Gaussian vector
+        exceeds all others), which has no closed form for more than two
+        categories; estimate it from samples instead, e.g. the mean of
+        `one_hot(argmax(x))` over many draws.
+
+        Args:
+          name: Python `str` name prefixed to Ops created by this method.
+
+        Raises:
+          NotImplementedError: always.
+        """
+        del name  # Nothing is computed.
+        raise NotImplementedError(
+            f"{type(self).__name__}.discrete_law: the discrete value behind a "
+            "sample is one_hot(argmax(x)), and the law of the argmax of a "
+            "Gaussian vector pushed through the softmax map is a Gaussian "
+            "orthant probability in K - 1 dimensions with no closed form. "
+            "Estimate it from samples (the mean of one_hot(argmax(x)) over "
+            "draws).")
 
 
 class SoftmaxCenteredLebesgue(tfb.SoftmaxCentered):
