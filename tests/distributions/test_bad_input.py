@@ -7,8 +7,9 @@ the rule, never a NaN or a silently wrong result:
 
 * integer inputs: a NumPy integer array for a float parameter (one at a
   time, and all at once) gives the same samples and log-probabilities as
-  the same values as float32 (TFP's convention: integers become the float
-  dtype), or a `TypeError` that names the argument; GumbelSoftmaxTopK's `k`
+  the same values as float32 (relaxtfp converts integers to the float
+  dtype, where TFP's own classes fail in a kernel), or a `TypeError` that
+  names the argument; GumbelSoftmaxTopK's `k`
   as a NumPy integer or an integer tensor gives the Python int's result or
   an error naming `k`;
 * extreme logits (or locations): +-1e30 and +-50 give finite samples, and
