@@ -20,14 +20,25 @@ _FENCE = re.compile(r"```python\n(.*?)```", re.DOTALL)
 
 
 def _public_objects():
+    """Public classes and functions, and the public methods of the classes,
+    including those they inherit from relaxtfp's mixins and base classes
+    (each method once, under the class that defines it)."""
+    seen = set()
     for module in (distributions, estimators, laplace_bridge, layers):
         for name in module.__all__:
             obj = getattr(module, name)
             yield f"{module.__name__}.{name}", obj
-            if inspect.isclass(obj):
-                for attr, member in vars(obj).items():
-                    if not attr.startswith("_") and callable(member):
-                        yield f"{module.__name__}.{name}.{attr}", member
+            if not inspect.isclass(obj):
+                continue
+            for klass in inspect.getmro(obj):
+                if not klass.__module__.startswith("relaxtfp"):
+                    continue
+                for attr, member in vars(klass).items():
+                    if (attr.startswith("_") or not callable(member)
+                            or id(member) in seen):
+                        continue
+                    seen.add(id(member))
+                    yield f"{klass.__module__}.{klass.__qualname__}.{attr}", member
 
 
 def _examples():
