@@ -234,10 +234,11 @@ class HardConcrete(LogitsProbsMixin, tfd.AutoCompositeTensorDistribution):
             temperature=temperature, logits=logits, low=low, high=high)], axis=0)
         # Full-shape noise: every element of every sample gets its own draw.
         logistic = noise.logistic(shape, seed=seed, dtype=self.dtype)
-        # The clip keeps the temperature gradient of a saturated sigmoid
-        # finite (see `numerics.clip_to_saturation`).
-        y = numerics.clip_to_saturation(logits + logistic, temperature)
-        s = tf.math.sigmoid(y / temperature)
+        # The binary Concrete variable; `relaxed_sigmoid` keeps the
+        # temperature gradient of a saturated sigmoid finite. (Its values lie
+        # in (0, 1); where they are moved off 0 or 1 the stretched value is
+        # outside [0, 1] either way and the clip below gives the same gate.)
+        s = numerics.relaxed_sigmoid(logits + logistic, temperature)
         z = tf.clip_by_value(low + (high - low) * s, 0., 1.)
         # Probability 0 or 1: the gate is the constant 0 or 1 (derivative 0,
         # the limit: near the boundary the clip holds the sample there).

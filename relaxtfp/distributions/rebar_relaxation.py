@@ -239,8 +239,7 @@ class RebarRelaxation(LogitsProbsMixin, tfd.AutoCompositeTensorDistribution):
         # finite (see `numerics.clip_to_saturation`). Probability 0 (1): the
         # point mass at 0 (1), drawn as the nearest float inside (0, 1), a
         # constant (see the class docstring).
-        z = numerics.clip_to_saturation(z, temperature)
-        return self._at_ends(numerics.sigmoid_in_open_unit(z, temperature), side)
+        return self._at_ends(numerics.relaxed_sigmoid(z, temperature), side)
 
     def discrete_law(self, name="discrete_law"):
         """The law of the hard value `b = 1[x > 1/2]`: `tfd.Bernoulli`.
@@ -321,10 +320,8 @@ class RebarRelaxation(LogitsProbsMixin, tfd.AutoCompositeTensorDistribution):
                     ps.shape(b), self._batch_shape_tensor(
                         temperature=temperature, logits=logits))
                 v = noise.uniform(shape, seed=seed, dtype=self.dtype)
-                z = numerics.clip_to_saturation(
-                    noise.conditional_logistic(logits, b, v), temperature)
-                return self._at_ends(numerics.sigmoid_in_open_unit(z, temperature),
-                                     side)
+                z = noise.conditional_logistic(logits, b, v)
+                return self._at_ends(numerics.relaxed_sigmoid(z, temperature), side)
 
     def _log_prob(self, x):
         temperature, logits, side, _ = self._params()

@@ -206,7 +206,9 @@ class StraightThroughRelaxedBernoulli(BernoulliForwardLaw, LogitsProbsMixin,
             soft_perturbed = (tf.math.log(inner) - tf.math.log1p(-inner)) + logistic
         else:
             soft_perturbed = perturbed
-        soft = tf.math.sigmoid(soft_perturbed / temperature)
+        # The binary Concrete relaxation, with finite temperature gradients
+        # where the sigmoid saturates (extreme logits, tiny temperatures).
+        soft = numerics.relaxed_sigmoid(soft_perturbed, temperature)
         # P(logits + L > 0) = sigmoid(logits) exactly; deciding on `soft`
         # would misclassify values that round to 1/2 at small temperatures.
         hard = tf.cast(perturbed > 0., self.dtype)

@@ -103,9 +103,9 @@ def relax_control_variate(f, *, temperature, scale=1., network=None,
     def control_variate(z):
         lam = tf.cast(temperature, z.dtype)
         if categorical:
-            relaxed = util.relaxed_softmax(z, util.with_category_axis(lam))
+            relaxed = numerics.relaxed_softmax(z, util.with_category_axis(lam))
         else:
-            relaxed = util.relaxed_sigmoid(z, lam)
+            relaxed = numerics.relaxed_sigmoid(z, lam)
         values = tf.cast(scale, z.dtype) * tf.cast(f(relaxed), z.dtype)
         if network is not None:
             values = values + tf.cast(network(z), z.dtype)

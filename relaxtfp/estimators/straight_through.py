@@ -177,7 +177,7 @@ def gumbel_rao(f, logits, *, seed, num_samples=1, categorical=False,
         # to 0 rather than computed as -inf - (-inf) = NaN.
         gumbels = tf.stop_gradient(tf.where(
             tf.math.is_inf(cat_logits), tf.zeros([], z.dtype), z - cat_logits))
-        relaxed = util.relaxed_softmax(cat_logits + gumbels, temperature)
+        relaxed = numerics.relaxed_softmax(cat_logits + gumbels, temperature)
         return _finish(f, logits, one_hot, tf.reduce_mean(relaxed, axis=0),
                        num_samples, categorical)
 
@@ -316,7 +316,7 @@ def reinmax(f, logits, *, seed, num_samples=1, categorical=False,
         temperature = util.with_category_axis(util.convert_temperature(
             temperature, logits, categorical, validate_args))
         pi_0 = numerics.softmax(cat_logits)
-        pi_1 = 0.5 * (one_hot + util.relaxed_softmax(cat_logits, temperature))
+        pi_1 = 0.5 * (one_hot + numerics.relaxed_softmax(cat_logits, temperature))
         t = (2. * _softmax_jacobian_proxy(cat_logits, pi_1)
              - 0.5 * _softmax_jacobian_proxy(cat_logits, pi_0))
         return _finish(f, logits, one_hot, t, num_samples, categorical)

@@ -15,8 +15,6 @@ conventions are written once:
 * sampling Bernoulli and categorical variables from `relaxtfp.internal.noise`
   (Philox, stateless, full-shape noise);
 * calling `f` and checking what it returns (`call_f`);
-* relaxations that stay finite, with finite derivatives, for any finite or
-  infinite pre-activation (`relaxed_sigmoid`, `relaxed_softmax`);
 * the surrogate: its value is the Monte Carlo estimate of E[f] and its
   gradient is the estimator (`surrogate`, `gradient_term`).
 
@@ -67,8 +65,6 @@ __all__ = [
     "gradient_term",
     "log_prob",
     "reduce_latent",
-    "relaxed_sigmoid",
-    "relaxed_softmax",
     "sample_bernoulli_uniform",
     "sample_categorical",
     "surrogate",
@@ -386,45 +382,6 @@ def broadcast_to_latent(values, target_rank):
     extra = target_rank - values.shape.rank
     return tf.reshape(values, tf.concat(
         [tf.shape(values), tf.ones([extra], tf.int32)], axis=0))
-
-
-def _saturation(dtype, log_smallest):
-    """`1 - log(smallest)` for the dtype's smallest normal or subnormal."""
-    info = np.finfo(tf.as_dtype(dtype).as_numpy_dtype)
-    smallest = info.smallest_subnormal if log_smallest == "subnormal" else info.tiny
-    return 1. - float(np.log(np.float64(smallest)))
-
-
-def relaxed_sigmoid(z, temperature):
-    """`sigmoid(z / temperature)` in the open interval (0, 1), for any `z`.
-
-    Values are those of `numerics.sigmoid_in_open_unit`. Beyond
-    `|z / temperature| = T = 1 - log(tiny)` that function returns one of its
-    two clip values, so `z` is first clipped to `[-T, T] * temperature`:
-    the values are unchanged, and for infinite or huge `z`, where
-    `z / temperature` overflows, the derivatives stay finite (0 with respect
-    to `z`, 0 with respect to `temperature`) instead of `0 * inf = NaN`.
-    """
-    bound = _saturation(z.dtype, "normal") * temperature
-    return numerics.sigmoid_in_open_unit(
-        tf.clip_by_value(z, -bound, bound), temperature)
-
-
-def relaxed_softmax(x, temperature):
-    """`softmax(x / temperature)` over the last axis, for any `x` with a
-    finite maximum per row (-inf entries, huge finite entries).
-
-    Computed as `softmax(max(x - m, -T * temperature) / temperature)` with
-    `m = stop_gradient(max(x))` (softmax is invariant to the shift, whose
-    derivative cancels) and `T = 1 - log(smallest subnormal)`, so that
-    `exp(-T) == 0` exactly: entries below the clip round to the same 0 as
-    before, while `x / temperature` can no longer overflow to `+inf` (NaN
-    values) and `x - m = -inf` no longer meets a zero derivative in
-    `0 * inf` (NaN derivatives with respect to `temperature`).
-    """
-    m = tf.stop_gradient(tf.reduce_max(x, axis=-1, keepdims=True))
-    bound = _saturation(x.dtype, "subnormal") * temperature
-    return numerics.softmax(tf.math.maximum(x - m, -bound) / temperature)
 
 
 def with_category_axis(x):

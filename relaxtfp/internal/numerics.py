@@ -16,6 +16,8 @@ __all__ = [
     "binary_concrete_log_prob",
     "boundary_value",
     "clip_to_saturation",
+    "relaxed_sigmoid",
+    "relaxed_softmax",
     "gauss_legendre",
     "into_open_unit",
     "log_ndtr",
@@ -387,3 +389,29 @@ def clip_to_saturation(y, temperature):
     """
     bound = _SATURATION.get(tf.as_dtype(y.dtype).base_dtype, 750.) * temperature
     return tf.clip_by_value(y, -bound, bound)
+
+
+def relaxed_sigmoid(z, temperature):
+    """`sigmoid(z / temperature)` in the open interval (0, 1), for any `z`.
+
+    `sigmoid_in_open_unit` of `clip_to_saturation(z, temperature)`: the
+    values are those of `sigmoid_in_open_unit`, and for infinite or huge
+    `z`, or tiny temperatures, where `z / temperature` overflows, the
+    derivatives stay finite instead of `0 * inf = NaN`.
+    """
+    return sigmoid_in_open_unit(clip_to_saturation(z, temperature), temperature)
+
+
+def relaxed_softmax(x, temperature):
+    """`softmax(x / temperature)` over the last axis, for any `x` with a
+    finite maximum per row (-inf entries, huge finite entries).
+
+    Computed as `softmax(clip_to_saturation(x - m) / temperature)` with
+    `m = stop_gradient(max(x))` (softmax is invariant to the shift, whose
+    derivative cancels): entries below the clip have `exp` of exactly 0 as
+    before, while `x / temperature` can no longer overflow to `+inf` (NaN
+    values) and `x - m = -inf` no longer meets a zero derivative in
+    `0 * inf` (NaN derivatives with respect to `temperature`).
+    """
+    m = tf.stop_gradient(tf.reduce_max(x, axis=-1, keepdims=True))
+    return softmax(clip_to_saturation(x - m, temperature) / temperature)

@@ -32,3 +32,30 @@ def test_softmax_gradient_and_static_shape_in_a_graph():
     # d p_0 / d x_k = p_0 (delta_0k - p_k).
     want = p[..., :1] * ((np.arange(4) == 0) - p)
     np.testing.assert_allclose(grad(tf.constant(x)), want, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("dtype", [tf.float32, tf.float64])
+def test_relaxed_sigmoid_and_softmax_keep_values_and_finite_gradients(dtype):
+    """The relaxations used by RebarRelaxation and the estimators: the plain
+    sigmoid and softmax in the ordinary range, and finite gradients with
+    respect to the input and the temperature where `z / temperature`
+    overflows (infinite or huge inputs, tiny temperatures)."""
+    z = tf.constant([-3., 0., 2.5], dtype)
+    np.testing.assert_allclose(numerics.relaxed_sigmoid(z, tf.constant(0.7, dtype)),
+                               tf.math.sigmoid(z / 0.7), rtol=1e-6)
+    np.testing.assert_allclose(numerics.relaxed_softmax(z, tf.constant(0.7, dtype)),
+                               tf.nn.softmax(z / 0.7), rtol=1e-6)
+    extreme = tf.constant([-np.inf, -1e30, 0., 1e30], dtype)
+    for temperature in (1e-6, 1., 1e6):
+        t = tf.constant(temperature, dtype)
+        with tf.GradientTape(persistent=True) as tape:
+            tape.watch([extreme, t])
+            s = numerics.relaxed_sigmoid(extreme, t)
+            p = numerics.relaxed_softmax(extreme, t)
+            loss_s = tf.reduce_sum(s * [1., 2., 3., 4.])
+            loss_p = tf.reduce_sum(p * [1., 2., 3., 4.])
+        assert np.all((s.numpy() > 0.) & (s.numpy() < 1.))
+        np.testing.assert_allclose(np.sum(p.numpy()), 1., rtol=1e-6)
+        for loss in (loss_s, loss_p):
+            for grad in tape.gradient(loss, [extreme, t]):
+                assert np.all(np.isfinite(grad.numpy())), (temperature, grad)
