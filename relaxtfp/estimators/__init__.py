@@ -30,6 +30,14 @@ surrogate only.
   the estimator. Variables that `f` uses (decoder weights) get the pathwise
   gradient `mean grad f` at the discrete samples.
 * `seed` is required (stateless, TFP-style); noise comes from Philox.
+* At the boundaries: a Bernoulli logit of +inf or -inf (probability
+  exactly 1 or 0) and a categorical logit of -inf (a category of
+  probability 0) get a gradient of exactly 0, their true derivative, with
+  finite values and gradients elsewhere; huge finite logits give finite
+  results. NaN logits, a categorical logit of +inf and a categorical
+  variable whose logits are all -inf define no distribution and give NaN
+  (`validate_args=True` raises instead). Integer logits are converted to
+  float32.
 
 | estimator   | unbiased | evaluations of f   | needs differentiable f |
 |-------------|----------|--------------------|------------------------|

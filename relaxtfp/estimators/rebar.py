@@ -242,16 +242,11 @@ def relax(f, logits, *, seed, control_variate, num_samples=1,
       with respect to the control variate's parameters ONLY (not `f`'s
       variables or `logits`).
 
-    At the boundaries: a Bernoulli logit of +inf or -inf (probability
-    exactly 1 or 0) and a categorical logit of -inf (a category of
-    probability 0) get a gradient of exactly 0, their true derivative, with
-    finite values and gradients elsewhere; huge finite logits give finite
-    results. NaN logits, a categorical logit of +inf and a categorical
-    variable whose logits are all -inf define no distribution and give NaN
-    (`validate_args=True` raises instead). Integer logits are converted to
-    float32. The control variate receives `z = logits + noise`, which is
-    infinite where a logit is (and may be huge); a custom `c` must stay
-    finite there, as `relax_control_variate`'s does.
+    At the boundaries (infinite, huge, NaN or integer logits) it behaves as
+    every estimator does; see `relaxtfp.estimators`. The control variate
+    receives `z = logits + noise`, which is infinite where a logit is (and
+    may be huge); a custom `c` must stay finite there, as
+    `relax_control_variate`'s does.
 
     #### Mathematical Details
 
@@ -392,14 +387,8 @@ def rebar(f, logits, *, seed, num_samples=1, categorical=False,
       e.g. `tf.exp(log_temperature)` computed inside the tape) and nothing
       else.
 
-    At the boundaries: a Bernoulli logit of +inf or -inf (probability
-    exactly 1 or 0) and a categorical logit of -inf (a category of
-    probability 0) get a gradient of exactly 0, their true derivative, with
-    finite values and gradients elsewhere; huge finite logits give finite
-    results. NaN logits, a categorical logit of +inf and a categorical
-    variable whose logits are all -inf define no distribution and give NaN
-    (`validate_args=True` raises instead). Integer logits are converted to
-    float32.
+    At the boundaries (infinite, huge, NaN or integer logits) it behaves as
+    every estimator does; see `relaxtfp.estimators`.
 
     #### Mathematical Details
 

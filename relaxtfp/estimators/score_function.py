@@ -226,14 +226,8 @@ def reinforce(f, logits, *, seed, num_samples=1, categorical=False,
       in `b` (it is never differentiated with respect to the sample).
     * Variance: high; a baseline, `rloo`, `arm`/`disarm` reduce it.
 
-    At the boundaries: a Bernoulli logit of +inf or -inf (probability
-    exactly 1 or 0) and a categorical logit of -inf (a category of
-    probability 0) get a gradient of exactly 0, their true derivative, with
-    finite values and gradients elsewhere; huge finite logits give finite
-    results. NaN logits, a categorical logit of +inf and a categorical
-    variable whose logits are all -inf define no distribution and give NaN
-    (`validate_args=True` raises instead). Integer logits are converted to
-    float32.
+    At the boundaries (infinite, huge, NaN or integer logits) it behaves as
+    every estimator does; see `relaxtfp.estimators`.
 
     #### Mathematical Details
 
@@ -347,14 +341,8 @@ def rloo(f, logits, *, seed, num_samples=2, categorical=False,
       samples, summed over the batch prefix `f` returns); variables used by
       `f` get the pathwise gradient `mean_i grad f(b_i)`.
 
-    At the boundaries: a Bernoulli logit of +inf or -inf (probability
-    exactly 1 or 0) and a categorical logit of -inf (a category of
-    probability 0) get a gradient of exactly 0, their true derivative, with
-    finite values and gradients elsewhere; huge finite logits give finite
-    results. NaN logits, a categorical logit of +inf and a categorical
-    variable whose logits are all -inf define no distribution and give NaN
-    (`validate_args=True` raises instead). Integer logits are converted to
-    float32.
+    At the boundaries (infinite, huge, NaN or integer logits) it behaves as
+    every estimator does; see `relaxtfp.estimators`.
 
     #### Mathematical Details
 

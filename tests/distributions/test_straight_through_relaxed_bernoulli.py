@@ -341,3 +341,17 @@ def test_discrete_law_is_the_forward_bernoulli_with_the_batch_shape():
         special.expit(np.float32([-2., 0., 3.])), [3, 3]), rtol=1e-6)
     law = StraightThroughRelaxedBernoulli(0.5, probs=[0., 1.]).discrete_law()
     np.testing.assert_array_equal(law.probs_parameter(), [0., 1.])
+
+
+@pytest.mark.parametrize("temperature", [1e-6, 1e6])
+def test_surrogate_gradients_finite_where_the_sigmoid_saturates(temperature):
+    """Logits of +-1e30: `logits / temperature` overflows, and a plain
+    sigmoid's temperature gradient would be 0 * inf = NaN."""
+    logits = tf.constant([1e30, -1e30, 0.])
+    t = tf.constant(temperature)
+    with tf.GradientTape() as tape:
+        tape.watch([logits, t])
+        x = StraightThroughRelaxedBernoulli(t, logits=logits).sample(50, seed=(1, 2))
+        loss = tf.reduce_sum(x * [1., 2., 3.])
+    for grad in tape.gradient(loss, [logits, t]):
+        assert np.all(np.isfinite(grad.numpy())), grad
