@@ -5,17 +5,10 @@ No learning is asserted: the quick runs are 3 episodes of 50 steps."""
 
 import json
 import os
-import pathlib
 
 from tests import utils
 
 bench = utils.load_script("benchmarks/acrobot.py")
-
-
-def _results_files():
-    """{path: modification time} of every file under benchmarks/results/."""
-    return {p: p.stat().st_mtime_ns
-            for p in pathlib.Path(bench.bench_io.RESULTS_DIR).rglob("*") if p.is_file()}
 
 
 def test_quick_output_defaults_to_scratch_not_results():
@@ -35,9 +28,9 @@ def test_quick_runs_and_merge(tmp_path, capsys, monkeypatch):
     # The first run with the default output folder: the scratch one.
     argv = ["--quick", "--estimators", "reinforce"]
     assert bench.parse_args(argv).output_dir == str(first)
-    before = _results_files()
+    before = utils.results_files()
     assert bench.main(argv) == 0
-    assert _results_files() == before
+    assert utils.results_files() == before
     assert bench.main(["--quick", "--estimators", "rloo", "--output-dir", str(second)]) == 0
     for folder, name in ((first, "reinforce"), (second, "rloo")):
         (result,) = json.loads((folder / "acrobot.json").read_text())

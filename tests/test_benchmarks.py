@@ -6,7 +6,6 @@ benchmarks/results/. No timing is asserted here."""
 import json
 import math
 import os
-import pathlib
 
 import numpy as np
 import pytest
@@ -69,12 +68,6 @@ def test_floor_does_not_retrace():
     assert floor.experimental_get_tracing_count() == 1
 
 
-def _results_files():
-    """{path: modification time} of every file under benchmarks/results/."""
-    return {p: p.stat().st_mtime_ns
-            for p in pathlib.Path(bench.bench_io.RESULTS_DIR).rglob("*") if p.is_file()}
-
-
 def test_quick_outputs_default_to_scratch_not_results():
     io = bench.bench_io
     quick = bench.parse_args(["--quick"])
@@ -98,9 +91,9 @@ def test_quick_mode_smoke(tmp_path, monkeypatch):
     argv = ["--quick", "--max-elements", "1000", "--modes", "function",
             "--budget", "0", "--min-repeats", "1", "--max-repeats", "2"]
     assert bench.parse_args(argv).json == str(json_path)   # checked before running
-    before = _results_files()
+    before = utils.results_files()
     result = bench.main(argv)
-    assert _results_files() == before
+    assert utils.results_files() == before
     rows = json.loads(json_path.read_text())["rows"]
     assert rows == json.loads(json.dumps(result["rows"]))
     timed = {r["distribution"] for r in rows}

@@ -6,7 +6,6 @@ where there is one)."""
 
 import json
 import os
-import pathlib
 
 import numpy as np
 import pytest
@@ -92,12 +91,6 @@ def test_budget_that_a_method_cannot_meet_is_refused():
         bench.parse_args(["--cat-budget", "14"])     # rebar needs 3 per sample
 
 
-def _results_files():
-    """{path: modification time} of every file under benchmarks/results/."""
-    return {p: p.stat().st_mtime_ns
-            for p in pathlib.Path(bench.bench_io.RESULTS_DIR).rglob("*") if p.is_file()}
-
-
 def test_quick_outputs_default_to_scratch_not_results():
     io = bench.bench_io
     quick = bench.parse_args(["--quick"])
@@ -119,9 +112,9 @@ def test_quick_mode_end_to_end(tmp_path, monkeypatch):
     md_path, json_path = tmp_path / "estimator_variance.md", tmp_path / "estimator_variance.json"
     png_path, snippet_dir = tmp_path / "estimator_variance.png", tmp_path / "estimator_variance"
     assert bench.parse_args(["--quick"]).json == str(json_path)   # checked before running
-    before = _results_files()
+    before = utils.results_files()
     bench.main(["--quick"])
-    assert _results_files() == before
+    assert utils.results_files() == before
     text = md_path.read_text()
     results = json.loads(json_path.read_text())
     assert "python benchmarks/estimator_variance.py --quick" in text

@@ -5,7 +5,6 @@ asserted here, and a quick run never writes into benchmarks/results/."""
 import json
 import math
 import os
-import pathlib
 
 import pytest
 import tensorflow as tf
@@ -47,12 +46,6 @@ def test_hlo_counts_of_a_compiled_function():
                      jit_compile=True)
     hlo = fn.experimental_get_compiler_ir(x)(stage="optimized_hlo")
     assert profile.hlo_counts(hlo, 500)["transcendental"] == 2
-
-
-def _results_files():
-    """{path: modification time} of every file under benchmarks/results/."""
-    return {p: p.stat().st_mtime_ns
-            for p in pathlib.Path(profile.bench_io.RESULTS_DIR).rglob("*") if p.is_file()}
 
 
 def test_runs_end_to_end(tmp_path):
@@ -123,8 +116,8 @@ def test_quick_run_with_default_outputs_leaves_results_alone(tmp_path, monkeypat
     argv = ["--quick", "--elements", "1e3", "--repeats", "1", "--classes", "HardConcrete"]
     args = profile.parse_args(argv)
     assert not profile.bench_io.in_results(args.json), args.json   # checked before running
-    before = _results_files()
+    before = utils.results_files()
     profile.main(argv)
-    assert _results_files() == before
+    assert utils.results_files() == before
     assert json.loads((tmp_path / "step_profile.json").read_text())["rows"]
     assert (tmp_path / "step_profile.md").read_text().startswith("1e+03 elements")

@@ -7,17 +7,10 @@ Jensen's inequality -IWAE <= -ELBO."""
 
 import json
 import os
-import pathlib
 
 from tests import utils
 
 bench = utils.load_script("benchmarks/vae_methods.py")
-
-
-def _results_files():
-    """{path: modification time} of every file under benchmarks/results/."""
-    return {p: p.stat().st_mtime_ns
-            for p in pathlib.Path(bench.bench_io.RESULTS_DIR).rglob("*") if p.is_file()}
 
 
 def test_quick_outputs_default_to_scratch_not_results():
@@ -39,9 +32,9 @@ def test_quick_run_and_merge(tmp_path, capsys, monkeypatch):
     first_json, merged_json = tmp_path / "vae_methods.json", tmp_path / "b.json"
     argv = common + ["--methods", "straight_through_bernoulli"]
     assert bench.parse_args(argv).json == str(first_json)   # checked before running
-    before = _results_files()
+    before = utils.results_files()
     assert bench.main(argv) == 0
-    assert _results_files() == before
+    assert utils.results_files() == before
     assert "| straight_through_bernoulli |" in (tmp_path / "vae_methods.md").read_text()
     assert bench.main(common + ["--methods", "gumbel_softmax_top_k",
                                 "--merge-json", str(first_json),

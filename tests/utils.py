@@ -31,6 +31,7 @@ __all__ = [
     "dkwm_epsilon",
     "hoeffding_epsilon",
     "load_script",
+    "results_files",
     "max_cdf_discrepancy",
 ]
 
@@ -141,3 +142,10 @@ def load_script(relative_path):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def results_files():
+    """{path: modification time} of every file under benchmarks/results/, the
+    committed results that no quick or smoke run may write over."""
+    return {p: p.stat().st_mtime_ns
+            for p in (ROOT / "benchmarks" / "results").rglob("*") if p.is_file()}
