@@ -10,6 +10,7 @@ from relaxtfp.internal.parameters import convert_float
 from relaxtfp.internal.parameters import float_dtype
 from relaxtfp.internal.simplex import ArgmaxLawWithoutClosedForm
 from relaxtfp.internal.simplex import SoftmaxCenteredLebesgue
+from relaxtfp.internal.simplex import check_same_event_size
 from relaxtfp.internal.tfp_internal import assert_util
 from relaxtfp.internal.tfp_internal import dtype_util
 from relaxtfp.internal.tfp_internal import parameter_properties
@@ -359,12 +360,7 @@ def _kl_invertible_gaussian(p, q, name=None):
       ValueError: If the event sizes are statically known to differ.
     """
     with tf.name_scope(name or "kl_invertible_gaussian"):
-        k_p = tf.compat.dimension_value(p.event_shape[0])
-        k_q = tf.compat.dimension_value(q.event_shape[0])
-        if k_p is not None and k_q is not None and k_p != k_q:
-            raise ValueError(
-                "KL(InvertibleGaussian || InvertibleGaussian) needs one event "
-                f"size K; got {k_p} and {k_q}.")
+        check_same_event_size(p, q, "InvertibleGaussian")
         loc_p, scale_p, temperature_p, delta_p = p._params()
         loc_q, scale_q, temperature_q, delta_q = q._params()
         tau_p = temperature_p[..., tf.newaxis]

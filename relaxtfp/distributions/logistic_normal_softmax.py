@@ -13,6 +13,7 @@ from relaxtfp.internal.parameters import convert_float
 from relaxtfp.internal.parameters import float_dtype
 from relaxtfp.internal.simplex import ArgmaxLawWithoutClosedForm
 from relaxtfp.internal.simplex import SoftmaxCenteredLebesgue
+from relaxtfp.internal.simplex import check_same_event_size
 from relaxtfp.internal.simplex import diagonal_log_ratio_log_det
 from relaxtfp.internal.simplex import diagonal_log_ratio_quadratic_form
 from relaxtfp.internal.simplex import diagonal_log_ratio_trace
@@ -561,12 +562,7 @@ def _kl_logistic_normal_softmax(p, q, name=None):
       ValueError: If the event sizes are statically known to differ.
     """
     with tf.name_scope(name or "kl_logistic_normal_softmax"):
-        k_p = tf.compat.dimension_value(p.event_shape[0])
-        k_q = tf.compat.dimension_value(q.event_shape[0])
-        if k_p is not None and k_q is not None and k_p != k_q:
-            raise ValueError(
-                "KL(LogisticNormalSoftmax || LogisticNormalSoftmax) needs one "
-                f"event size K; got {k_p} and {k_q}.")
+        check_same_event_size(p, q, "LogisticNormalSoftmax")
         batch_shape = ps.broadcast_shape(p.batch_shape_tensor(), q.batch_shape_tensor())
         if p.scale is not None and q.scale is not None:
             log_scale_p = p._full_log_scale()

@@ -27,6 +27,7 @@ tfb = tfp.bijectors
 
 __all__ = [
     "ArgmaxLawWithoutClosedForm",
+    "check_same_event_size",
     "SoftmaxCenteredLebesgue",
     "diagonal_log_ratio_log_det",
     "diagonal_log_ratio_quadratic_form",
@@ -63,6 +64,16 @@ class ArgmaxLawWithoutClosedForm:
             "orthant probability in K - 1 dimensions with no closed form. "
             "Estimate it from samples (the mean of one_hot(argmax(x)) over "
             "draws).")
+
+
+def check_same_event_size(p, q, law):
+    """Raises `ValueError` when the event sizes K of two laws on the simplex
+    are statically known to differ (a KL between them is undefined)."""
+    k_p = tf.compat.dimension_value(p.event_shape[0])
+    k_q = tf.compat.dimension_value(q.event_shape[0])
+    if k_p is not None and k_q is not None and k_p != k_q:
+        raise ValueError(
+            f"KL({law} || {law}) needs one event size K; got {k_p} and {k_q}.")
 
 
 class SoftmaxCenteredLebesgue(tfb.SoftmaxCentered):
