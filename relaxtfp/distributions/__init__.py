@@ -35,3 +35,7 @@ __all__ = [
     "StraightThroughGumbelSoftmax",
     "StraightThroughRelaxedBernoulli",
 ]
+
+# Registers KL(Dirichlet || LogisticNormalSoftmax) (the Laplace bridge) with
+# `tfd.kl_divergence` whenever the distributions are imported.
+from relaxtfp import laplace_bridge  # noqa: E402,F401  isort: skip

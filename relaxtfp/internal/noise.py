@@ -24,7 +24,9 @@ import numbers
 import numpy as np
 import tensorflow as tf
 
+from relaxtfp.internal import backend
 from relaxtfp.internal import numerics
+from relaxtfp.internal.tfp_internal import dtype_util
 from relaxtfp.internal.tfp_internal import samplers
 
 __all__ = [
@@ -38,11 +40,54 @@ __all__ = [
     "uniform",
 ]
 
-_ALG = "philox"
-
 
 def sanitize_seed(seed):
-    """A shape-[2] int32 stateless seed; raises if `seed` is not one.
+    """The substrate's stateless seed for `seed`; raises if it is not one.
+
+    On TensorFlow a shape-[2] int32 tensor, on JAX a PRNG key: see
+    `_sanitize_tf_seed` and `_sanitize_jax_seed` for what each accepts.
+    """
+    if backend.JAX_MODE:
+        return _sanitize_jax_seed(seed)
+    return _sanitize_tf_seed(seed)
+
+
+def _sanitize_jax_seed(seed):
+    """A JAX PRNG key from `seed`, as TFP on JAX takes it.
+
+    Accepts a typed key (`jax.random.key(0)`), a raw key (`jax.random.PRNGKey(0)`,
+    a uint32 array of shape [2]), a Python int (`jax.random.PRNGKey(seed)`), and
+    a pair of integers such as TensorFlow's stateless seeds (`(1, 2)`, taken as
+    the raw key data). There is no global random state on JAX, so `None`
+    raises `ValueError` (as in TFP on JAX) instead of drawing a fresh seed.
+    """
+    import jax  # Only on the JAX substrate.
+    rule = ("Argument `seed` must be a JAX PRNG key (`jax.random.key(n)` or "
+            "`jax.random.PRNGKey(n)`), a Python int, or a pair of integers")
+    if seed is None:
+        raise ValueError(
+            f"{rule}; got None. JAX has no global random state: pass a key.")
+    if isinstance(seed, (str, bytes, bool, np.bool_)):
+        raise TypeError(f"{rule}; got {seed!r}.")
+    if isinstance(seed, numbers.Integral):
+        return samplers.sanitize_seed(jax.random.PRNGKey(int(seed)))
+    if hasattr(seed, "dtype") and jax.dtypes.issubdtype(seed.dtype, jax.dtypes.prng_key):
+        if seed.shape != ():
+            raise ValueError(f"{rule}; got a key array of shape {seed.shape}.")
+        return seed
+    try:
+        array = jax.numpy.asarray(seed)
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"{rule}; got {seed!r}.") from e
+    if array.dtype.kind not in "iu":
+        raise TypeError(f"{rule}; got an array of dtype {array.dtype}.")
+    if array.shape != (2,):
+        raise ValueError(f"{rule}; got shape {array.shape}.")
+    return samplers.sanitize_seed(array.astype(jax.numpy.uint32))
+
+
+def _sanitize_tf_seed(seed):
+    """A shape-[2] int32 stateless seed for TensorFlow.
 
     Accepts what TFP accepts (`None`, a Python int, or a shape-[2] integer
     tensor, array or sequence) and integer tensors of other integer dtypes,
@@ -90,9 +135,9 @@ def uniform(shape, seed, dtype):
     """
     dtype = tf.as_dtype(dtype)
     seed = sanitize_seed(seed)
-    return tf.random.stateless_uniform(
-        shape, seed=seed, minval=np.finfo(dtype.as_numpy_dtype).tiny, maxval=1.,
-        dtype=dtype, alg=_ALG)
+    return backend.stateless_uniform(
+        shape, seed=seed, minval=np.finfo(dtype_util.as_numpy_dtype(dtype)).tiny,
+        dtype=dtype)
 
 
 def logistic(shape, seed, dtype):
@@ -118,7 +163,7 @@ def normal(shape, seed, dtype):
     """Standard normal noise."""
     dtype = tf.as_dtype(dtype)
     seed = sanitize_seed(seed)
-    return tf.random.stateless_normal(shape, seed=seed, dtype=dtype, alg=_ALG)
+    return backend.stateless_normal(shape, seed=seed, dtype=dtype)
 
 
 def conditional_logistic(logits, b, v):

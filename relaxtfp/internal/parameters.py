@@ -6,6 +6,7 @@ import tensorflow as tf
 
 from relaxtfp.internal import numerics
 from relaxtfp.internal.tfp_internal import assert_util
+from relaxtfp.internal.tfp_internal import dtype_util
 from relaxtfp.internal.tfp_internal import tensor_util
 
 __all__ = [
@@ -54,13 +55,14 @@ def float_dtype(dtype_hint=tf.float32, **params):
             dtype = tf.as_dtype(value.dtype)
         except TypeError:
             dtype = None
-        if dtype is not None and dtype.is_floating:
+        if dtype is not None and dtype_util.is_floating(dtype):
             found[name] = dtype
-        elif dtype is not None and dtype.is_integer and not dtype.is_bool:
+        elif (dtype is not None and dtype_util.is_integer(dtype)
+              and not dtype_util.is_bool(dtype)):
             if tensor_util.is_ref(value):
                 raise TypeError(
                     f"Argument `{name}` must have a floating dtype; got an "
-                    f"integer variable of dtype {dtype.name}. Create the "
+                    f"integer variable of dtype {dtype_util.name(dtype)}. Create the "
                     "variable with a float dtype.")
         else:
             raise TypeError(
@@ -68,7 +70,8 @@ def float_dtype(dtype_hint=tf.float32, **params):
                 f"integer dtype. Received dtype {value.dtype}.")
     dtypes = set(found.values())
     if len(dtypes) > 1:
-        described = ", ".join(f"`{k}` ({v.name})" for k, v in found.items())
+        described = ", ".join(
+            f"`{k}` ({dtype_util.name(v)})" for k, v in found.items())
         raise TypeError(
             "Floating arguments must share one dtype; received " + described + ".")
     return dtypes.pop() if dtypes else tf.as_dtype(dtype_hint)
@@ -82,7 +85,7 @@ def convert_float(value, dtype, name):
     """
     if (value is not None and not tensor_util.is_ref(value)
             and hasattr(value, "dtype")):
-        if not tf.as_dtype(value.dtype).is_floating:
+        if not dtype_util.is_floating(value.dtype):
             value = tf.cast(value, dtype)
     return tensor_util.convert_nonref_to_tensor(value, dtype=dtype, name=name)
 

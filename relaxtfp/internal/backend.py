@@ -1,0 +1,42 @@
+"""What differs between relaxtfp's two substrates, written once.
+
+relaxtfp's modules are written against TensorFlow's API (`import tensorflow
+as tf`, `import tensorflow_probability as tfp`). On TensorFlow they run as
+they are; `relaxtfp.substrates.jax` loads the same source files with their
+imports rewritten to TFP's JAX substrate and its TensorFlow-API shim (see
+`relaxtfp.substrates.jax`). Almost everything then runs unchanged. The few
+operations that the shim does not provide, or provides differently, branch
+here on `JAX_MODE`, as TFP's own code branches on its `JAX_MODE` constant.
+
+This module learns its substrate from its own module name: it is
+`relaxtfp.internal.backend` on TensorFlow and
+`relaxtfp.substrates.jax.internal.backend` on JAX.
+"""
+
+import tensorflow as tf
+
+__all__ = ["JAX_MODE", "SUBSTRATE", "stateless_normal", "stateless_uniform"]
+
+SUBSTRATE = "jax" if __name__.startswith("relaxtfp.substrates.jax.") else "tensorflow"
+JAX_MODE = SUBSTRATE == "jax"
+
+# TensorFlow's stateless kernels take an explicit algorithm; Philox is fast
+# under XLA on CPU (see `relaxtfp.internal.noise`). JAX's generators take a
+# PRNG key and choose their own algorithm (threefry by default).
+_TF_ALG = "philox"
+
+
+def stateless_uniform(shape, seed, minval, dtype):
+    """Uniform draws on `[minval, 1)` from a sanitized seed."""
+    if JAX_MODE:
+        return tf.random.stateless_uniform(
+            shape, seed=seed, minval=minval, maxval=1., dtype=dtype)
+    return tf.random.stateless_uniform(
+        shape, seed=seed, minval=minval, maxval=1., dtype=dtype, alg=_TF_ALG)
+
+
+def stateless_normal(shape, seed, dtype):
+    """Standard normal draws from a sanitized seed."""
+    if JAX_MODE:
+        return tf.random.stateless_normal(shape, seed=seed, dtype=dtype)
+    return tf.random.stateless_normal(shape, seed=seed, dtype=dtype, alg=_TF_ALG)
