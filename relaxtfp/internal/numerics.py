@@ -10,6 +10,8 @@ import math
 import numpy as np
 import tensorflow as tf
 
+from relaxtfp.internal.tfp_internal import dtype_util
+
 __all__ = [
     "bernoulli_logits_and_boundary",
     "binary_concrete_log_cdf",
@@ -73,7 +75,7 @@ def sigmoid_in_open_unit(z, temperature):
     finite. The derivative is zero at those points (its true value is below
     `eps / temperature`).
     """
-    np_dtype = tf.as_dtype(z.dtype).as_numpy_dtype
+    np_dtype = dtype_util.as_numpy_dtype(z.dtype)
     low = np.finfo(np_dtype).tiny
     high = np.nextafter(np_dtype(1.), np_dtype(0.))
     return tf.clip_by_value(tf.math.sigmoid(z / temperature), low, high)
@@ -149,8 +151,8 @@ def ndtr(x):
 # and float64, and at these points the series truncated after
 # _LOG_NDTR_SERIES_TERMS terms has a relative error below 2e-10 (float32) and
 # 5e-18 (float64).
-_LOG_NDTR_TAIL_START = {tf.float16: -10., tf.bfloat16: -10., tf.float32: -10.,
-                        tf.float64: -30.}
+_LOG_NDTR_TAIL_START = {"float16": -10., "bfloat16": -10., "float32": -10.,
+                        "float64": -30.}
 _LOG_NDTR_SERIES_TERMS = 8
 _HALF_LOG_TWO_PI = 0.5 * math.log(2. * math.pi)
 
@@ -178,7 +180,7 @@ def _log_ndtr_nonpositive(w):
     """
     dtype = w.dtype
     q = 0.5 * tf.math.erfc(-w * _INV_SQRT_TWO)
-    tail_start = tf.constant(_LOG_NDTR_TAIL_START[dtype.base_dtype], dtype)
+    tail_start = tf.constant(_LOG_NDTR_TAIL_START[dtype_util.name(dtype)], dtype)
     central = w >= tail_start
     w_tail = tf.math.minimum(w, tail_start)
     w_tail_sq = tf.math.square(w_tail)
@@ -245,7 +247,7 @@ def log_ndtr_nonpositive_and_mills(w):
     """
     dtype = w.dtype
     log_q, q, central, w_tail, series = _log_ndtr_nonpositive(w)
-    w_central = tf.math.maximum(w, tf.constant(_LOG_NDTR_TAIL_START[dtype.base_dtype],
+    w_central = tf.math.maximum(w, tf.constant(_LOG_NDTR_TAIL_START[dtype_util.name(dtype)],
                                                dtype))
     q_central = tf.where(central, q, tf.ones([], dtype))
     mills = tf.where(
@@ -294,7 +296,7 @@ def into_open_unit(probs):
     (see `straight_through`).
     """
     probs = tf.convert_to_tensor(probs)
-    np_dtype = probs.dtype.as_numpy_dtype
+    np_dtype = dtype_util.as_numpy_dtype(probs.dtype)
     finfo = np.finfo(np_dtype)
     low = tf.constant(np.sqrt(float(finfo.tiny)), probs.dtype)
     high = tf.constant(np.nextafter(np_dtype(1.), np_dtype(0.)), probs.dtype)
@@ -364,7 +366,7 @@ def boundary_value(value, slope, tangent):
     overflows). A slope beyond the largest float is clipped to it, so the
     gradient stays finite.
     """
-    big = np.finfo(tf.as_dtype(tangent.dtype).as_numpy_dtype).max
+    big = np.finfo(dtype_util.as_numpy_dtype(tangent.dtype)).max
     slope = tf.clip_by_value(tf.stop_gradient(slope), -big, big)
     return value + slope * tangent
 
@@ -372,7 +374,7 @@ def boundary_value(value, slope, tangent):
 # |x| beyond which sigmoid(x) and exp(-|x|) round to exactly 1 and 0: exp(-110)
 # is below half the smallest float32 subnormal (1.4e-45), exp(-750) below that
 # of float64 (4.9e-324).
-_SATURATION = {tf.float16: 20., tf.bfloat16: 110., tf.float32: 110., tf.float64: 750.}
+_SATURATION = {"float16": 20., "bfloat16": 110., "float32": 110., "float64": 750.}
 
 
 def clip_to_saturation(y, temperature):
@@ -387,7 +389,7 @@ def clip_to_saturation(y, temperature):
     function as `0 * inf = NaN`. After the clip it is at most
     `c / temperature`.
     """
-    bound = _SATURATION.get(tf.as_dtype(y.dtype).base_dtype, 750.) * temperature
+    bound = _SATURATION.get(dtype_util.name(y.dtype), 750.) * temperature
     return tf.clip_by_value(y, -bound, bound)
 
 

@@ -2,14 +2,16 @@
 
 import numpy as np
 import pytest
-import tensorflow as tf
-import tensorflow_probability as tfp
 from scipy import integrate
 from scipy import special
 
-from relaxtfp.distributions import HardConcrete
+from tests import substrates
 from tests import utils
 from tests.distributions.contract import DistributionContract
+
+sub = substrates.current()
+tf, tfp = sub.tf, sub.tfp
+HardConcrete = sub.rtd.HardConcrete
 
 NUM_SAMPLES = 100_000
 FALSE_FAIL_RATE = 1e-6
@@ -46,21 +48,19 @@ class TestHardConcreteContract(DistributionContract):
                             logits=tf.zeros([n], dtype))
 
     def extreme_cases(self, dtype):
-        cases = []
-        for t in (1e-3, 1e-2, 1., 1e2, 1e3):
-            temperature = tf.Variable(tf.constant(t, dtype))
-            logits = tf.Variable(tf.constant([-50., -5., 0., 5., 50.], dtype))
-            cases.append((HardConcrete(temperature, logits=logits),
-                          [temperature, logits]))
-        return cases
+        def build(temperature, logits):
+            return HardConcrete(temperature, logits=logits)
+        return [(build, [tf.constant(t, dtype),
+                         tf.constant([-50., -5., 0., 5., 50.], dtype)])
+                for t in (1e-3, 1e-2, 1., 1e2, 1e3)]
 
-    def variables(self, dtype):
-        variables = [tf.Variable(tf.constant([[0.5], [2.]], dtype)),
-                     tf.Variable(tf.constant([-1., 0., 1.5], dtype)),
-                     tf.Variable(tf.constant(-0.2, dtype)),
-                     tf.Variable(tf.constant(1.3, dtype))]
-        t, lg, lo, hi = variables
-        return HardConcrete(t, logits=lg, low=lo, high=hi), variables
+    def parameters(self, dtype):
+        def build(t, lg, lo, hi):
+            return HardConcrete(t, logits=lg, low=lo, high=hi)
+        return build, [tf.constant([[0.5], [2.]], dtype),
+                       tf.constant([-1., 0., 1.5], dtype),
+                       tf.constant(-0.2, dtype),
+                       tf.constant(1.3, dtype)]
 
 
 # -- analytic values ----------------------------------------------------------
