@@ -7,14 +7,15 @@ For each class in `relaxtfp.distributions.__all__` (with `hard=False` and
   `NotImplementedError`, inside `tfd.Independent`, `tfd.Sample` and
   `tfd.JointDistributionCoroutineAutoBatched`: a NaN there would spread
   silently through VI or HMC, an error at least says what is missing;
-* `tfp.experimental.util.make_trainable` builds a working instance from the
-  class's `parameter_properties` alone (only the Python arguments `k` and
+* `tfp.experimental.util.make_trainable` (on JAX, which has no variables,
+  `make_trainable_stateless`) builds a working instance from the class's
+  `parameter_properties` alone (only the Python arguments `k` and
   `hard`, and GeneralizedGumbelSoftmax's `values`, are passed): its samples
   and `log_prob` are finite and every trainable variable gets a finite
   gradient.
 
 Small shapes (a batch of 3, K = 4 categories or D = 3 coordinates) and
-fixed seeds: no statistics here.
+fixed seeds: no statistics here. Runs on both substrates.
 """
 
 import dataclasses
@@ -22,12 +23,11 @@ import inspect
 
 import numpy as np
 import pytest
-import tensorflow as tf
-import tensorflow_probability as tfp
 
-import relaxtfp.distributions as rd
+from tests import substrates
 
-tfd = tfp.distributions
+sub = substrates.current()
+tf, tfp, tfd, rd = sub.tf, sub.tfp, sub.tfd, sub.rtd
 
 _F = np.float32
 _LOGITS = _F([-1., 0., 2.])
@@ -128,7 +128,7 @@ def _log_prob_finite_or_not_implemented(dist, seed, sample_shape=()):
         lp = dist.log_prob(x)
     except NotImplementedError:
         return None
-    assert np.all(np.isfinite(lp.numpy())), (dist, lp)
+    assert np.all(np.isfinite(np.asarray(lp))), (dist, lp)
     return lp
 
 
@@ -166,30 +166,57 @@ def test_log_prob_of_own_samples_inside_joint_distribution(case):
     assert lp is None or lp.shape == (2,)
 
 
+def _trainable_loss(dist):
+    """A weighted sum of a sample and its log-density, and the sample: a
+    straight-through `log_prob` need not depend on the temperature, and the
+    sum of a simplex-valued sample is constant, so both terms are needed."""
+    x = dist.sample(4, seed=(3, 4))
+    try:
+        lp = dist.log_prob(tf.stop_gradient(x))
+    except NotImplementedError:
+        lp = tf.zeros([])
+    weights = tf.linspace(1., 2., x.shape[-1])
+    return tf.reduce_sum(x * weights) + tf.reduce_sum(lp), x, lp
+
+
+@substrates.tensorflow_only("tf.Variable parameters; JAX: test_make_trainable_stateless")
 @pytest.mark.parametrize("case", _TRAINABLE, ids=[c.name for c in _TRAINABLE])
 def test_make_trainable(case):
     """An instance from `make_trainable` with only the Python arguments
     given: the shapes asked for, finite samples and `log_prob`, and a finite
-    gradient for every variable (through a weighted sum of the sample and
-    the log-density: a straight-through `log_prob` need not depend on the
-    temperature)."""
+    gradient for every variable."""
     dist = tfp.experimental.util.make_trainable(
         case.cls, batch_and_event_shape=case.shape, seed=(1, 2), **case.fixed)
     assert tuple(dist.batch_shape) + tuple(dist.event_shape) == case.shape
     variables = dist.trainable_variables
     assert variables
     with tf.GradientTape() as tape:
-        x = dist.sample(4, seed=(3, 4))
-        try:
-            lp = dist.log_prob(tf.stop_gradient(x))
-        except NotImplementedError:
-            lp = tf.zeros([])
-        # Weights along the last axis: the sum of a simplex-valued sample is
-        # constant, and its gradient zero whatever the parameters.
-        weights = tf.linspace(1., 2., x.shape[-1])
-        loss = tf.reduce_sum(x * weights) + tf.reduce_sum(lp)
+        loss, x, lp = _trainable_loss(dist)
     assert tuple(x.shape) == (4,) + case.shape
-    assert np.all(np.isfinite(x.numpy())) and np.all(np.isfinite(lp.numpy())), (x, lp)
+    assert np.all(np.isfinite(np.asarray(x))) and np.all(np.isfinite(np.asarray(lp))), (x, lp)
     for variable, grad in zip(variables, tape.gradient(loss, variables)):
         assert grad is not None, variable.name
-        assert np.all(np.isfinite(tf.convert_to_tensor(grad).numpy())), variable.name
+        assert np.all(np.isfinite(np.asarray(tf.convert_to_tensor(grad)))), variable.name
+
+
+@pytest.mark.parametrize("case", _TRAINABLE, ids=[c.name for c in _TRAINABLE])
+def test_make_trainable_stateless(case):
+    """The same from `make_trainable_stateless` (TFP's form for JAX, which
+    has no variables): every parameter gets a finite gradient."""
+    init_fn, apply_fn = tfp.experimental.util.make_trainable_stateless(
+        case.cls, batch_and_event_shape=case.shape, **case.fixed)
+    params = init_fn(sub.seed(1, 2))
+    dist = apply_fn(params)
+    assert tuple(dist.batch_shape) + tuple(dist.event_shape) == case.shape
+    leaves = tf.nest.flatten(params)
+    assert leaves
+
+    def loss(*flat):
+        return _trainable_loss(apply_fn(tf.nest.pack_sequence_as(params, list(flat))))[0]
+
+    _, x, lp = _trainable_loss(dist)
+    assert tuple(x.shape) == (4,) + case.shape
+    assert np.all(np.isfinite(np.asarray(x))) and np.all(np.isfinite(np.asarray(lp))), (x, lp)
+    for i, grad in enumerate(sub.gradients(loss, *leaves)):
+        assert grad is not None, i
+        assert np.all(np.isfinite(np.asarray(grad))), i
