@@ -136,14 +136,14 @@ def _log_prob_finite_or_not_implemented(dist, seed, sample_shape=()):
 def test_log_prob_of_own_samples_inside_independent(case):
     d = tfd.Independent(case.make(), reinterpreted_batch_ndims=1)
     assert tuple(d.batch_shape) == ()
-    _log_prob_finite_or_not_implemented(d, (1, 2))
+    _log_prob_finite_or_not_implemented(d, sub.seed(1, 2))
 
 
 @pytest.mark.parametrize("case", CASES, ids=_IDS)
 def test_log_prob_of_own_samples_inside_sample(case):
     d = tfd.Sample(case.make(), sample_shape=3)
     assert tuple(d.batch_shape) == (3,)
-    _log_prob_finite_or_not_implemented(d, (3, 4))
+    _log_prob_finite_or_not_implemented(d, sub.seed(3, 4))
 
 
 # TFP warns that with a stateless (pair) seed it vectorizes the sampler by an
@@ -162,7 +162,7 @@ def test_log_prob_of_own_samples_inside_joint_distribution(case):
         yield tfd.Normal(tf.reduce_sum(z), 1.)
 
     jd = tfd.JointDistributionCoroutineAutoBatched(model)
-    lp = _log_prob_finite_or_not_implemented(jd, (5, 6), sample_shape=2)
+    lp = _log_prob_finite_or_not_implemented(jd, sub.seed(5, 6), sample_shape=2)
     assert lp is None or lp.shape == (2,)
 
 
@@ -170,7 +170,7 @@ def _trainable_loss(dist):
     """A weighted sum of a sample and its log-density, and the sample: a
     straight-through `log_prob` need not depend on the temperature, and the
     sum of a simplex-valued sample is constant, so both terms are needed."""
-    x = dist.sample(4, seed=(3, 4))
+    x = dist.sample(4, seed=sub.seed(3, 4))
     try:
         lp = dist.log_prob(tf.stop_gradient(x))
     except NotImplementedError:
