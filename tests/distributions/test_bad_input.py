@@ -32,7 +32,7 @@ the rule, never a NaN or a silently wrong result:
   deep inside the computation.
 
 Small shapes (a batch of 3, K = 4 categories or D = 3 coordinates), fixed
-seeds, no statistics.
+seeds, no statistics. Runs on both substrates.
 """
 
 import dataclasses
@@ -41,9 +41,11 @@ import re
 
 import numpy as np
 import pytest
-import tensorflow as tf
 
-import relaxtfp.distributions as rd
+from tests import substrates
+
+sub = substrates.current()
+tf, rd = sub.tf, sub.rtd
 
 _F = np.float32
 # Integer-valued parameters, so that their integer arrays are the same values.
@@ -214,7 +216,27 @@ def _log_prob_or_none(dist, x):
 def _sample_and_log_prob(dist, seed=(1, 2)):
     x = dist.sample(5, seed=seed)
     lp = _log_prob_or_none(dist, x)
-    return x.numpy(), None if lp is None else lp.numpy()
+    return np.asarray(x), None if lp is None else np.asarray(lp)
+
+
+def _gradients(case, params, seed):
+    """The sample and log-prob of `case.cls(**params)`, and the gradients
+    with respect to every parameter of a weighted sum of the sample and of
+    `sum(log_prob)` (of the stopped sample): {source: {param: gradient}}."""
+    names = list(params)
+
+    def evaluate(*values):
+        dist = case.cls(**dict(zip(names, values)), **case.fixed)
+        x = dist.sample(20, seed=seed)
+        return x, _log_prob_or_none(dist, tf.stop_gradient(x))
+
+    x, lp = evaluate(*params.values())
+    sources = {"weighted sum(sample)": lambda *v: _weighted_sum(evaluate(*v)[0])}
+    if lp is not None:
+        sources["sum(log_prob)"] = lambda *v: tf.reduce_sum(evaluate(*v)[1])
+    grads = {name: dict(zip(names, sub.gradients(f, *params.values())))
+             for name, f in sources.items()}
+    return x, lp, grads
 
 
 def _assert_same(got, want):
@@ -248,7 +270,7 @@ def test_integer_inputs_give_the_float_result(case, param):
     except TypeError as error:
         assert any(re.search(rf"\b{n}\b", str(error)) for n in names), error
         return
-    assert dist.dtype == tf.float32
+    assert sub.dtype_name(dist.dtype) == "float32"
     _assert_same(got, expected)
 
 
@@ -287,19 +309,12 @@ def test_extreme_logits(case, magnitude):
     scalar, per_category = _EXTREME[magnitude]
     extreme = scalar if len(shape) == 1 else per_category[:, :shape[-1]]
     params = {k: tf.constant(v) for k, v in dict(case.kwargs, **{case.location: extreme}).items()}
-    with tf.GradientTape(persistent=True) as tape:
-        tape.watch(list(params.values()))
-        dist = case.cls(**params, **case.fixed)
-        x = dist.sample(20, seed=(3, 4))
-        lp = _log_prob_or_none(dist, tf.stop_gradient(x))
-        sources = {"weighted sum(sample)": _weighted_sum(x)}
-        if lp is not None:
-            sources["sum(log_prob)"] = tf.reduce_sum(lp)
+    x, lp, grads = _gradients(case, params, seed=(3, 4))
     assert _finite(x), x
-    assert lp is None or not np.any(np.isnan(lp.numpy())), lp
-    for name, source in sources.items():
-        for param, grad in zip(params, tape.gradient(source, list(params.values()))):
-            assert grad is None or not np.any(np.isnan(grad.numpy())), (name, param, grad)
+    assert lp is None or not np.any(np.isnan(np.asarray(lp))), lp
+    for name, by_param in grads.items():
+        for param, grad in by_param.items():
+            assert grad is None or not np.any(np.isnan(np.asarray(grad))), (name, param, grad)
 
 
 # -- boundary probabilities -----------------------------------------------------
@@ -312,20 +327,12 @@ def test_boundary_probabilities(case):
     """`probs` with exact 0 and 1 entries: finite samples, a finite
     `log_prob` of them (each is a possible value), and finite gradients with
     respect to `probs`."""
-    probs = tf.constant(case.probs)
-    kwargs = {k: v for k, v in case.kwargs.items() if k != "logits"}
-    with tf.GradientTape(persistent=True) as tape:
-        tape.watch(probs)
-        dist = case.cls(probs=probs, **kwargs, **case.fixed)
-        x = dist.sample(20, seed=(5, 6))
-        lp = _log_prob_or_none(dist, tf.stop_gradient(x))
-        sources = {"weighted sum(sample)": _weighted_sum(x)}
-        if lp is not None:
-            sources["sum(log_prob)"] = tf.reduce_sum(lp)
+    kwargs = {k: tf.constant(v) for k, v in case.kwargs.items() if k != "logits"}
+    x, lp, grads = _gradients(case, dict(probs=tf.constant(case.probs), **kwargs), seed=(5, 6))
     assert _finite(x), x
     assert lp is None or _finite(lp), lp
-    for name, source in sources.items():
-        grad = tape.gradient(source, probs)
+    for name, by_param in grads.items():
+        grad = by_param["probs"]
         assert grad is None or _finite(grad), (name, grad)
 
 
