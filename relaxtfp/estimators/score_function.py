@@ -226,8 +226,10 @@ def reinforce(f, logits, *, seed, num_samples=1, categorical=False,
       in `b` (it is never differentiated with respect to the sample).
     * Variance: high; a baseline, `rloo`, `arm`/`disarm` reduce it.
 
-    At the boundaries (infinite, huge, NaN or integer logits) it behaves as
-    every estimator does; see `relaxtfp.estimators`.
+    Its arguments `f`, `logits`, `seed`, `categorical`, `validate_args` and
+    `name`, what it raises for them, and its behaviour at the boundaries
+    (infinite, huge, NaN or integer logits) are those of every estimator,
+    documented once in `relaxtfp.estimators`.
 
     #### Mathematical Details
 
@@ -275,37 +277,21 @@ def reinforce(f, logits, *, seed, num_samples=1, categorical=False,
          Learning_, 2014. https://arxiv.org/abs/1402.0030
 
     Args:
-      f: Callable mapping a float sample of shape `[num_samples] +
-        logits.shape` (0/1 values, or one-hot along the last axis when
-        `categorical=True`) to values of shape `[num_samples] + batch[:r]`.
-      logits: Float `Tensor` (or `tf.Variable`): Bernoulli log-odds, or
-        categorical logits with a trailing category axis.
-      seed: TFP-style stateless seed (int or shape-[2] int tensor); `None`
-        draws a fresh one.
       num_samples: Python int >= 1: samples (and evaluations of `f`).
-      categorical: Python bool; `True` for one-hot categorical variables.
       baseline: `None`, a `MovingAverageBaseline` (updated by this call
         after it is read), or a float `Tensor` broadcastable to `f`'s output
         that does not depend on the samples (no gradient flows through it).
-      validate_args: Python bool, default `False`. When `True`, run-time
-        assertions (dropped under XLA) refuse NaN logits and, for categorical
-        variables, a +inf logit or a variable whose logits are all -inf.
-      name: Python `str` name for the ops.
 
     Returns:
       A scalar float `Tensor`, the surrogate.
 
     Raises:
-      TypeError: If `f` is not callable, `seed`, `categorical`,
-        `validate_args` or `name` is of the wrong kind, `logits` are not
-        real, `f` returns values that are not real, or
-        `baseline` is not None, a `MovingAverageBaseline` or a real tensor.
-      ValueError: If `num_samples` is not a Python integer >= 1, `seed`
-        does not have shape [2], `logits` lack a category axis (or have 0
-        categories) when categorical, `f` returns a wrongly
-        shaped value, or `baseline` does not broadcast to the shape of `f`'s
-        values without widening it (for a `MovingAverageBaseline`: its shape
-        is neither () nor the batch prefix that `f` returns).
+      TypeError: As every estimator, and if `baseline` is not None, a
+        `MovingAverageBaseline` or a real tensor.
+      ValueError: As every estimator, and if `baseline` does not broadcast
+        to the shape of `f`'s values without widening it (for a
+        `MovingAverageBaseline`: its shape is neither () nor the batch
+        prefix that `f` returns).
     """
     seed, num_samples, categorical, validate_args = util.check_arguments(
         f, seed, num_samples, 1, categorical, validate_args, name)
@@ -341,8 +327,10 @@ def rloo(f, logits, *, seed, num_samples=2, categorical=False,
       samples, summed over the batch prefix `f` returns); variables used by
       `f` get the pathwise gradient `mean_i grad f(b_i)`.
 
-    At the boundaries (infinite, huge, NaN or integer logits) it behaves as
-    every estimator does; see `relaxtfp.estimators`.
+    Its arguments `f`, `logits`, `seed`, `categorical`, `validate_args` and
+    `name`, what it raises for them, and its behaviour at the boundaries
+    (infinite, huge, NaN or integer logits) are those of every estimator,
+    documented once in `relaxtfp.estimators`.
 
     #### Mathematical Details
 
@@ -385,28 +373,14 @@ def rloo(f, logits, *, seed, num_samples=2, categorical=False,
          Learning_, 2016. https://arxiv.org/abs/1602.06725
 
     Args:
-      f: Callable, as in `relaxtfp.estimators.reinforce`.
-      logits: Float `Tensor` (or `tf.Variable`): Bernoulli log-odds, or
-        categorical logits with a trailing category axis.
-      seed: TFP-style stateless seed; `None` draws a fresh one.
       num_samples: Python int >= 2: samples (and evaluations of `f`).
-      categorical: Python bool; `True` for one-hot categorical variables.
-      validate_args: Python bool, default `False`. When `True`, run-time
-        assertions (dropped under XLA) refuse NaN logits and, for categorical
-        variables, a +inf logit or a variable whose logits are all -inf.
-      name: Python `str` name for the ops.
 
     Returns:
       A scalar float `Tensor`, the surrogate.
 
     Raises:
-      TypeError: If `f` is not callable, `seed`, `categorical`,
-        `validate_args` or `name` is of the wrong kind, `logits` are not
-        real, or `f` returns values that are not real.
-      ValueError: If `num_samples` is not a Python integer >= 2, `seed`
-        does not have shape [2], `logits` lack a category axis (or have 0
-        categories) when categorical, or `f` returns a
-        wrongly shaped value.
+      TypeError: As every estimator.
+      ValueError: As every estimator (`num_samples` must be at least 2).
     """
     seed, num_samples, categorical, validate_args = util.check_arguments(
         f, seed, num_samples, 2, categorical, validate_args, name)
