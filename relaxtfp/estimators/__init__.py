@@ -14,6 +14,13 @@ surrogate alone; the second item is the objective on which to train the
 control variate's parameters (see their docstrings). The others return the
 surrogate only.
 
+Samples drawn elsewhere. The estimators draw their own samples and call `f`.
+Where that is impossible, as in reinforcement learning (the agent draws its
+actions while acting and observes one return for each),
+`score_function_surrogate(values, logits, samples, ...)` builds `reinforce`'s
+surrogate from the given samples and the values `f` took there. It draws
+nothing and calls nothing, so it is not in `ESTIMATORS`.
+
 Arguments shared by every estimator. Each estimator's docstring lists only
 its own arguments (and `num_samples` where its meaning differs); these are
 documented here once:
@@ -116,6 +123,7 @@ from relaxtfp.estimators.rebar import relax_control_variate
 from relaxtfp.estimators.score_function import MovingAverageBaseline
 from relaxtfp.estimators.score_function import reinforce
 from relaxtfp.estimators.score_function import rloo
+from relaxtfp.estimators.score_function import score_function_surrogate
 from relaxtfp.estimators.straight_through import gumbel_rao
 from relaxtfp.estimators.straight_through import reinmax
 
@@ -128,4 +136,5 @@ ESTIMATORS = tuple(name for name in (
     "reinforce", "rloo", "arm", "disarm", "rebar", "relax", "gumbel_rao",
     "reinmax") if name in globals())
 
-__all__ = ["ESTIMATORS", "MovingAverageBaseline", "relax_control_variate"] + list(ESTIMATORS)
+__all__ = ["ESTIMATORS", "MovingAverageBaseline", "relax_control_variate",
+           "score_function_surrogate"] + list(ESTIMATORS)
