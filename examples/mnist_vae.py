@@ -73,6 +73,8 @@ def parse_args():
 if __name__ == "__main__":
     ARGS = parse_args()  # before TensorFlow is imported: --help answers at once.
 
+# Silences TensorFlow's start-up messages except the oneDNN notice, which
+# is printed before this applies (README, "Troubleshooting").
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 import matplotlib  # noqa: E402

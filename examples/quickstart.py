@@ -46,6 +46,8 @@ if __name__ == "__main__":
     # Answer --help and reject bad flags before TensorFlow loads (seconds).
     ARGS = parse_args()
 
+# Silences TensorFlow's start-up messages except the oneDNN notice, which
+# is printed before this applies (README, "Troubleshooting").
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import matplotlib  # noqa: E402

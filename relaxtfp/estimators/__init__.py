@@ -14,30 +14,63 @@ surrogate alone; the second item is the objective on which to train the
 control variate's parameters (see their docstrings). The others return the
 surrogate only.
 
-* `logits`: Bernoulli log-odds (default), or categorical logits with a
-  trailing category axis when `categorical=True`. The batch shape is
-  `logits.shape` without the category axis.
-* `f`: maps a float sample of shape `[m] + logits.shape` (0/1 values, or
-  one-hot along the last axis) to values of shape `[m] + batch[:r]`, a
-  PREFIX of the batch shape: the latent axes after the prefix form one joint
-  latent per prefix element (reduce over them inside `f`). `m` is
-  `num_samples`, except for `arm` and `disarm`, which evaluate `f` once on
-  `2 * num_samples` antithetic samples (categorical `arm`, ARSM: see its
-  docstring).
+Samples drawn elsewhere. The estimators draw their own samples and call `f`.
+Where that is impossible, as in reinforcement learning (the agent draws its
+actions while acting and observes one return for each),
+`score_function_surrogate(values, logits, samples, ...)` builds `reinforce`'s
+surrogate from the given samples and the values `f` took there. It draws
+nothing and calls nothing, so it is not in `ESTIMATORS`.
+
+Arguments shared by every estimator. Each estimator's docstring lists only
+its own arguments (and `num_samples` where its meaning differs); these are
+documented here once:
+
+* `f`: a callable mapping a float sample of shape `[m] + logits.shape` (0/1
+  values, or one-hot along the last axis when `categorical=True`) to real
+  values of shape `[m] + batch[:r]`, a PREFIX of the batch shape: the latent
+  axes after the prefix form one joint latent per prefix element (reduce
+  over them inside `f`). `m` is `num_samples`, except for `arm` and
+  `disarm`, which evaluate `f` once on `2 * num_samples` antithetic samples
+  (categorical `arm`, ARSM: see its docstring). Integer values are
+  converted to the dtype of `logits`, except where `f` is differentiated
+  (`gumbel_rao`, `reinmax`, and `rebar`'s relaxed evaluations), where it
+  must return floating TensorFlow values computed from its input.
+* `logits`: a float `Tensor` (or `tf.Variable`, read inside the caller's
+  tape) of static rank: Bernoulli log-odds (default), or categorical logits
+  with a trailing category axis of at least one category when
+  `categorical=True`. The batch shape is `logits.shape` without the
+  category axis. Integer logits are converted to float32.
+* `seed`: required keyword; a TFP-style stateless seed: `None` (draws a
+  fresh one), a Python int, or an integer tensor of shape [2]. Noise comes
+  from Philox.
+* `num_samples`: a Python int, the number of samples (evaluations of `f`):
+  at least 1 (at least 2 for `rloo`; the number of antithetic pairs for
+  `arm` and `disarm`). It sets the graph, so it must be known when the
+  graph is built.
+* `categorical`: a Python bool, default `False`; `True` for one-hot
+  categorical variables (`disarm` is Bernoulli only).
+* `validate_args`: a Python bool, default `False`. When `True`, run-time
+  assertions (dropped under XLA) refuse NaN logits and, for categorical
+  variables, a +inf logit or a variable whose logits are all -inf; and a
+  temperature known only at run time must be positive and finite.
+* `name`: a Python `str` or `None`, the name scope of the ops (default the
+  estimator's name).
+
+What every estimator returns and raises for these arguments:
+
 * The surrogate is a scalar: its value is the Monte Carlo estimate of `E[f]`
   (the mean over samples, SUMMED over the prefix elements; divide by the
   batch size for a mean loss), and its gradient with respect to `logits` is
   the estimator. Variables that `f` uses (decoder weights) get the pathwise
   gradient `mean grad f` at the discrete samples.
-* `seed` is required (stateless, TFP-style); noise comes from Philox.
-* At the boundaries: a Bernoulli logit of +inf or -inf (probability
-  exactly 1 or 0) and a categorical logit of -inf (a category of
-  probability 0) get a gradient of exactly 0, their true derivative, with
-  finite values and gradients elsewhere; huge finite logits give finite
-  results. NaN logits, a categorical logit of +inf and a categorical
-  variable whose logits are all -inf define no distribution and give NaN
-  (`validate_args=True` raises instead). Integer logits are converted to
-  float32.
+* `TypeError` if `f` is not callable, `seed`, `categorical`,
+  `validate_args` or `name` is of the wrong kind, `logits` are not real, or
+  `f` returns values that are not real (not floating TensorFlow values,
+  where `f` is differentiated).
+* `ValueError` if `num_samples` is not a Python integer at or above its
+  minimum, `seed` does not have shape [2], `logits` have no static rank or,
+  when categorical, lack a category axis (or have 0 categories), or `f`
+  returns a wrongly shaped value.
 
 | estimator   | unbiased | evaluations of f   | needs differentiable f |
 |-------------|----------|--------------------|------------------------|
@@ -58,17 +91,15 @@ Bad and extreme input. Arguments that can be checked when the graph is built
 are checked then, and a mistake raises `TypeError` (wrong kind) or
 `ValueError` (wrong value or shape) with a message that names the argument
 and the rule ("Argument `num_samples` must be a Python integer >= 1; got
-0."): `f` and `control_variate` must be callable and return real values of
-the documented shape (integer values are converted, except where `f` is
-differentiated: `gumbel_rao`, `reinmax`, and `rebar`'s relaxed evaluations);
-`num_samples` a Python int; `seed` `None`, an int or an integer tensor of
-shape [2]; `categorical` and `validate_args` Python bools; `temperature`
-and `scale` real numbers, finite (`temperature` also positive), a scalar or
-of a shape that broadcasts to the batch shape, cast to the dtype of
-`logits` as Keras casts variables to a layer's compute dtype; integer
-`logits` are converted to float32. `rebar` and `relax` raise when the
-control variate has no gradient with respect to `z` (a function computed
-in NumPy or through `tf.round`), which would make them biased.
+0."), as listed above for the shared arguments. The estimators' own
+arguments follow the same rules: `control_variate` must be callable and
+return floating values of `f`'s shape; `temperature` and `scale` must be
+real numbers, finite (`temperature` also positive), a scalar or of a shape
+that broadcasts to the batch shape, and are cast to the dtype of `logits`
+as Keras casts variables to a layer's compute dtype. `rebar` and `relax`
+raise when the control variate has no gradient with respect to `z` (a
+function computed in NumPy or through `tf.round`), which would make them
+biased.
 
 Infinite logits are valid where they define a distribution: a Bernoulli
 logit of +inf or -inf is the point mass at 1 or 0, and a categorical logit
@@ -92,6 +123,7 @@ from relaxtfp.estimators.rebar import relax_control_variate
 from relaxtfp.estimators.score_function import MovingAverageBaseline
 from relaxtfp.estimators.score_function import reinforce
 from relaxtfp.estimators.score_function import rloo
+from relaxtfp.estimators.score_function import score_function_surrogate
 from relaxtfp.estimators.straight_through import gumbel_rao
 from relaxtfp.estimators.straight_through import reinmax
 
@@ -104,4 +136,5 @@ ESTIMATORS = tuple(name for name in (
     "reinforce", "rloo", "arm", "disarm", "rebar", "relax", "gumbel_rao",
     "reinmax") if name in globals())
 
-__all__ = ["ESTIMATORS", "MovingAverageBaseline", "relax_control_variate"] + list(ESTIMATORS)
+__all__ = ["ESTIMATORS", "MovingAverageBaseline", "relax_control_variate",
+           "score_function_surrogate"] + list(ESTIMATORS)

@@ -84,8 +84,10 @@ def arm(f, logits, *, seed, num_samples=1, categorical=False,
       at the true samples only; the swapped evaluations only enter the
       estimator.
 
-    At the boundaries (infinite, huge, NaN or integer logits) it behaves as
-    every estimator does; see `relaxtfp.estimators`.
+    Its arguments `f`, `logits`, `seed`, `categorical`, `validate_args` and
+    `name`, what it raises for them, and its behaviour at the boundaries
+    (infinite, huge, NaN or integer logits) are those of every estimator,
+    documented once in `relaxtfp.estimators`.
 
     #### Mathematical Details
 
@@ -165,33 +167,17 @@ def arm(f, logits, *, seed, num_samples=1, categorical=False,
          Machine Learning_, 2019. https://arxiv.org/abs/1905.01413
 
     Args:
-      f: Callable mapping a float sample of shape `[m] + logits.shape` (0/1
-        values, or one-hot on the last axis if `categorical`) to values of
-        shape `[m] + batch[:r]` (a prefix of the batch shape); `m` is
-        `2 * num_samples` for Bernoulli variables, and as described above
-        for categorical ones.
-      logits: Float `Tensor` (or `tf.Variable`) of Bernoulli log-odds, or of
-        categorical logits with a trailing category axis of static size.
-      seed: TFP-style stateless seed; `None` draws a fresh one.
       num_samples: Python int >= 1: the number of antithetic PAIRS
-        (Bernoulli), or of Dirichlet draws `pi` per variable (categorical).
-      categorical: Python bool: ARSM for categorical variables if `True`.
-      validate_args: Python bool, default `False`. When `True`, run-time
-        assertions (dropped under XLA) refuse NaN logits and, for categorical
-        variables, a +inf logit or a variable whose logits are all -inf.
-      name: Python `str` name for the ops.
+        (Bernoulli; `f` sees `m = 2 * num_samples` samples), or of Dirichlet
+        draws `pi` per variable (categorical; `m` as described above).
 
     Returns:
       A scalar float `Tensor`, the surrogate.
 
     Raises:
-      TypeError: If `f` is not callable, `seed`, `categorical`,
-        `validate_args` or `name` is of the wrong kind, `logits` are not
-        real, or `f` returns values that are not real.
-      ValueError: If `num_samples` is not a Python integer >= 1, `seed`
-        does not have shape [2], `logits` lack a category axis (or have 0
-        categories) when categorical, `f` returns a wrongly shaped value,
-        or (categorical) the number of categories is not static.
+      TypeError: As every estimator.
+      ValueError: As every estimator, and if (categorical) the number of
+        categories is not static.
     """
     seed, num_samples, categorical, validate_args = util.check_arguments(
         f, seed, num_samples, 1, categorical, validate_args, name)
@@ -225,11 +211,10 @@ def disarm(f, logits, *, seed, num_samples=1, categorical=False,
     The surrogate's value is the mean of `f` over all `2 * num_samples`
     evaluations (summed over the batch prefix of `f`'s output).
 
-    At the boundaries: a logit of +inf or -inf (probability exactly 1 or 0)
-    gets a gradient of exactly 0, its true derivative, with finite values
-    and gradients elsewhere; huge finite logits give finite results. NaN
-    logits give NaN (`validate_args=True` raises instead). Integer logits
-    are converted to float32.
+    Its arguments `f`, `logits`, `seed`, `categorical`, `validate_args` and
+    `name`, what it raises for them, and its behaviour at the boundaries
+    (infinite, huge, NaN or integer logits) are those of every estimator,
+    documented once in `relaxtfp.estimators`.
 
     #### Mathematical Details
 
@@ -266,26 +251,17 @@ def disarm(f, logits, *, seed, num_samples=1, categorical=False,
          https://arxiv.org/abs/1807.11143
 
     Args:
-      f: Callable, as in `relaxtfp.estimators.arm`.
-      logits: Float `Tensor` (or `tf.Variable`) of Bernoulli log-odds.
-      seed: TFP-style stateless seed; `None` draws a fresh one.
-      num_samples: Python int >= 1: the number of antithetic PAIRS.
-      categorical: Python bool, must be `False` (accepted so that every
-        estimator has the same signature).
-      validate_args: Python bool, default `False`. When `True`, run-time
-        assertions (dropped under XLA) refuse NaN logits.
-      name: Python `str` name for the ops.
+      num_samples: Python int >= 1: the number of antithetic PAIRS (`f`
+        sees `2 * num_samples` samples).
 
     Returns:
       A scalar float `Tensor`, the surrogate.
 
     Raises:
-      TypeError: If `f` is not callable, `seed`, `categorical`,
-        `validate_args` or `name` is of the wrong kind, `logits` are not
-        real, or `f` returns values that are not real.
-      ValueError: If `num_samples` is not a Python integer >= 1, `seed`
-        does not have shape [2], or `f` returns a wrongly shaped value.
-      NotImplementedError: If `categorical=True` is passed.
+      TypeError: As every estimator.
+      ValueError: As every estimator.
+      NotImplementedError: If `categorical=True` is passed (the argument
+        exists so that every estimator has the same signature).
     """
     seed, num_samples, categorical, validate_args = util.check_arguments(
         f, seed, num_samples, 1, categorical, validate_args, name)

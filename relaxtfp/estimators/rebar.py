@@ -242,11 +242,13 @@ def relax(f, logits, *, seed, control_variate, num_samples=1,
       with respect to the control variate's parameters ONLY (not `f`'s
       variables or `logits`).
 
-    At the boundaries (infinite, huge, NaN or integer logits) it behaves as
-    every estimator does; see `relaxtfp.estimators`. The control variate
-    receives `z = logits + noise`, which is infinite where a logit is (and
-    may be huge); a custom `c` must stay finite there, as
-    `relax_control_variate`'s does.
+    Its arguments `f`, `logits`, `seed`, `categorical`, `validate_args` and
+    `name`, what it raises for them, and its behaviour at the boundaries
+    (infinite, huge, NaN or integer logits) are those of every estimator,
+    documented once in `relaxtfp.estimators`. The control variate receives
+    `z = logits + noise`, which is infinite where a logit is (and may be
+    huge); a custom `c` must stay finite there, as `relax_control_variate`'s
+    does.
 
     #### Mathematical Details
 
@@ -318,36 +320,21 @@ def relax(f, logits, *, seed, control_variate, num_samples=1,
          https://arxiv.org/abs/1703.07370
 
     Args:
-      f: Callable mapping a float sample of shape `[num_samples] +
-        logits.shape` (0/1 values, or one-hot along the last axis when
-        `categorical=True`) to values of shape `[num_samples] + batch[:r]`.
-      logits: Float `Tensor` (or `tf.Variable`): Bernoulli log-odds, or
-        categorical logits with a trailing category axis.
-      seed: TFP-style stateless seed; `None` draws a fresh one.
       control_variate: Callable `c` mapping `z` of shape
         `[2 * num_samples] + logits.shape` to values of `f`'s output shape
         with the sample axis `2 * num_samples`; differentiable in `z`. See
         `relaxtfp.estimators.relax_control_variate`.
       num_samples: Python int >= 1: samples (evaluations of `f`).
-      categorical: Python bool; `True` for one-hot categorical variables.
-      validate_args: Python bool, default `False`. When `True`, run-time
-        assertions (dropped under XLA) refuse NaN logits and, for categorical
-        variables, a +inf logit or a variable whose logits are all -inf.
-      name: Python `str` name for the ops.
 
     Returns:
       `(surrogate, variance_objective)`, two scalar float tensors.
 
     Raises:
-      TypeError: If `f` or `control_variate` is not callable, `seed`,
-        `categorical`, `validate_args` or `name` is of the wrong kind,
-        `logits` are not real, `f` returns values that are not real, or
-        `control_variate` values that are not floating TensorFlow values.
-      ValueError: If `num_samples` is not a Python integer >= 1, `seed`
-        does not have shape [2], `logits` lack a category axis (or have 0
-        categories) when categorical, `f` or `control_variate`
-        returns a wrongly shaped value, or the control variate has no
-        gradient with respect to `z` (RELAX would be biased).
+      TypeError: As every estimator, and if `control_variate` is not
+        callable or returns values that are not floating TensorFlow values.
+      ValueError: As every estimator, and if `control_variate` returns a
+        wrongly shaped value or has no gradient with respect to `z` (RELAX
+        would be biased).
     """
     seed, num_samples, categorical, validate_args = util.check_arguments(
         f, seed, num_samples, 1, categorical, validate_args, name)
@@ -387,8 +374,10 @@ def rebar(f, logits, *, seed, num_samples=1, categorical=False,
       e.g. `tf.exp(log_temperature)` computed inside the tape) and nothing
       else.
 
-    At the boundaries (infinite, huge, NaN or integer logits) it behaves as
-    every estimator does; see `relaxtfp.estimators`.
+    Its arguments `f`, `logits`, `seed`, `categorical`, `validate_args` and
+    `name`, what it raises for them, and its behaviour at the boundaries
+    (infinite, huge, NaN or integer logits) are those of every estimator,
+    documented once in `relaxtfp.estimators`.
 
     #### Mathematical Details
 
@@ -425,38 +414,22 @@ def rebar(f, logits, *, seed, num_samples=1, categorical=False,
          https://arxiv.org/abs/1703.07370
 
     Args:
-      f: Callable, as in `relaxtfp.estimators.relax`; also evaluated at
-        relaxed samples, and differentiable there.
-      logits: Float `Tensor` (or `tf.Variable`): Bernoulli log-odds, or
-        categorical logits with a trailing category axis.
-      seed: TFP-style stateless seed; `None` draws a fresh one.
       num_samples: Python int >= 1: samples.
-      categorical: Python bool; `True` for one-hot categorical variables.
       temperature: Positive float `Tensor`, the relaxation temperature
         `lambda`; may depend on a `tf.Variable` trained on the variance
         objective.
       scale: Float `Tensor`, the control-variate weight `eta`.
-      validate_args: Python bool, default `False`. When `True`, run-time
-        assertions (dropped under XLA) refuse NaN logits and, for categorical
-        variables, a +inf logit or a variable whose logits are all -inf;
-        and a temperature known only at run time must be positive and finite.
-      name: Python `str` name for the ops.
 
     Returns:
       `(surrogate, variance_objective)`, two scalar float tensors.
 
     Raises:
-      TypeError: If `f` is not callable, `seed`, `categorical`,
-        `validate_args` or `name` is of the wrong kind, `logits` are not
-        real, `f` returns values that are not real, or
-        `temperature` or `scale` is not a real number.
-      ValueError: If `num_samples` is not a Python integer >= 1, `seed`
-        does not have shape [2], `logits` lack a category axis (or have 0
-        categories) when categorical, `f` returns a wrongly
-        shaped value or has no gradient at relaxed inputs (REBAR would be
-        biased), `temperature` is not positive and finite or `scale` not
-        finite (checked when known before run time), or `temperature` does
-        not broadcast to the batch shape.
+      TypeError: As every estimator, and if `temperature` or `scale` is not
+        a real number.
+      ValueError: As every estimator, and if `f` has no gradient at relaxed
+        inputs (REBAR would be biased), `temperature` is not positive and
+        finite or `scale` not finite (checked when known before run time),
+        or `temperature` does not broadcast to the batch shape.
     """
     seed, num_samples, categorical, validate_args = util.check_arguments(
         f, seed, num_samples, 1, categorical, validate_args, name)

@@ -6,7 +6,7 @@ import tensorflow as tf
 
 from relaxtfp.internal import estimator_util as util
 
-__all__ = ["MovingAverageBaseline", "reinforce", "rloo"]
+__all__ = ["MovingAverageBaseline", "reinforce", "rloo", "score_function_surrogate"]
 
 
 class MovingAverageBaseline(tf.Module):
@@ -154,11 +154,26 @@ def _score_function_surrogate(f, logits, seed, num_samples, categorical,
         _, samples = util.sample_bernoulli_uniform(logits, num_samples, seed)
     values, prefix_rank = util.call_f(
         f, samples, num_samples, logits, categorical)
+    return _surrogate_at(samples, values, prefix_rank, logits, categorical,
+                         baseline_fn)
+
+
+def _surrogate_at(samples, values, prefix_rank, logits, categorical,
+                  baseline_fn):
+    """The score-function surrogate for `values` of `f` at drawn `samples`."""
     signal = tf.stop_gradient(values - baseline_fn(values))
     log_q = util.reduce_latent(
         util.log_prob(samples, logits, categorical), prefix_rank)
     term = tf.reduce_sum(tf.reduce_mean(signal * log_q, axis=0))
     return util.surrogate(values, term)
+
+
+def _with_updates(result, updates):
+    """`result`, computed after the baseline `updates` have run."""
+    if not updates:
+        return result
+    with tf.control_dependencies(updates):
+        return tf.identity(result)
 
 
 def _check_baseline(baseline):
@@ -226,8 +241,10 @@ def reinforce(f, logits, *, seed, num_samples=1, categorical=False,
       in `b` (it is never differentiated with respect to the sample).
     * Variance: high; a baseline, `rloo`, `arm`/`disarm` reduce it.
 
-    At the boundaries (infinite, huge, NaN or integer logits) it behaves as
-    every estimator does; see `relaxtfp.estimators`.
+    Its arguments `f`, `logits`, `seed`, `categorical`, `validate_args` and
+    `name`, what it raises for them, and its behaviour at the boundaries
+    (infinite, huge, NaN or integer logits) are those of every estimator,
+    documented once in `relaxtfp.estimators`.
 
     #### Mathematical Details
 
@@ -275,37 +292,21 @@ def reinforce(f, logits, *, seed, num_samples=1, categorical=False,
          Learning_, 2014. https://arxiv.org/abs/1402.0030
 
     Args:
-      f: Callable mapping a float sample of shape `[num_samples] +
-        logits.shape` (0/1 values, or one-hot along the last axis when
-        `categorical=True`) to values of shape `[num_samples] + batch[:r]`.
-      logits: Float `Tensor` (or `tf.Variable`): Bernoulli log-odds, or
-        categorical logits with a trailing category axis.
-      seed: TFP-style stateless seed (int or shape-[2] int tensor); `None`
-        draws a fresh one.
       num_samples: Python int >= 1: samples (and evaluations of `f`).
-      categorical: Python bool; `True` for one-hot categorical variables.
       baseline: `None`, a `MovingAverageBaseline` (updated by this call
         after it is read), or a float `Tensor` broadcastable to `f`'s output
         that does not depend on the samples (no gradient flows through it).
-      validate_args: Python bool, default `False`. When `True`, run-time
-        assertions (dropped under XLA) refuse NaN logits and, for categorical
-        variables, a +inf logit or a variable whose logits are all -inf.
-      name: Python `str` name for the ops.
 
     Returns:
       A scalar float `Tensor`, the surrogate.
 
     Raises:
-      TypeError: If `f` is not callable, `seed`, `categorical`,
-        `validate_args` or `name` is of the wrong kind, `logits` are not
-        real, `f` returns values that are not real, or
-        `baseline` is not None, a `MovingAverageBaseline` or a real tensor.
-      ValueError: If `num_samples` is not a Python integer >= 1, `seed`
-        does not have shape [2], `logits` lack a category axis (or have 0
-        categories) when categorical, `f` returns a wrongly
-        shaped value, or `baseline` does not broadcast to the shape of `f`'s
-        values without widening it (for a `MovingAverageBaseline`: its shape
-        is neither () nor the batch prefix that `f` returns).
+      TypeError: As every estimator, and if `baseline` is not None, a
+        `MovingAverageBaseline` or a real tensor.
+      ValueError: As every estimator, and if `baseline` does not broadcast
+        to the shape of `f`'s values without widening it (for a
+        `MovingAverageBaseline`: its shape is neither () nor the batch
+        prefix that `f` returns).
     """
     seed, num_samples, categorical, validate_args = util.check_arguments(
         f, seed, num_samples, 1, categorical, validate_args, name)
@@ -316,10 +317,129 @@ def reinforce(f, logits, *, seed, num_samples=1, categorical=False,
             f, logits, seed, num_samples, categorical,
             lambda values: _baseline_value(baseline, values, updates),
             validate_args)
-        if updates:
-            with tf.control_dependencies(updates):
-                result = tf.identity(result)
-        return result
+        return _with_updates(result, updates)
+
+
+def score_function_surrogate(values, logits, samples, *, categorical=False,
+                             baseline=None, validate_args=False, name=None):
+    """The REINFORCE surrogate for given samples and the values `f` took there.
+
+    `reinforce` draws its samples and calls `f`. Where the samples were drawn
+    elsewhere and `f` cannot be called again, as in reinforcement learning
+    (the agent sampled its actions while acting, and `f` is the return it
+    observed), this function builds the same surrogate from them. Its value
+    is the mean of `values` over samples (summed over the batch prefix they
+    have), and its gradient with respect to `logits` is the score-function
+    estimator
+
+    ```none
+    (1/n) sum_i (values_i - c) * grad log q(samples_i | logits)
+    ```
+
+    * Unbiased: yes, if the samples were drawn from
+      `Bernoulli(sigmoid(logits))` (or `Categorical(softmax(logits))`) with
+      the same logits and the baseline `c` does not depend on them. The
+      function cannot check where the samples came from: samples drawn from
+      other logits (an older policy) give a biased estimate.
+    * `values` may carry gradients of their own (a log-likelihood computed
+      from the samples by a decoder): they reach its variables pathwise, as
+      in `reinforce`. An observed return carries none.
+    * With the samples and values `reinforce` draws and computes for the
+      same `logits`, `baseline` and seed, the result is the same.
+
+    `logits`, `categorical`, `validate_args` and `name` are as for every
+    estimator (see `relaxtfp.estimators`), and so is the behaviour at the
+    boundaries: a sample of probability 1 (a Bernoulli logit of +-inf
+    towards it, or a categorical logit of -inf elsewhere in its row) has a
+    log-probability of 0 with derivative 0. A sample of probability 0 (a
+    Bernoulli logit of +-inf away from it, or a categorical sample at a -inf
+    logit) cannot have been drawn; its log-probability is -inf and the
+    surrogate is not finite.
+
+    #### Mathematical Details
+
+    Bernoulli: `log q(b) = -softplus(-logits)` if `b = 1` and
+    `-softplus(logits)` if `b = 0`; categorical:
+    `log q(b) = sum_k b_k log_softmax(logits)_k`. With `values` of shape
+    `[n] + batch[:r]`, the log-probabilities of the latent axes after the
+    prefix are summed, and
+
+    ```none
+    surrogate = sum_p mean_i values_p,i + T - stop_gradient(T),
+    T         = sum_p mean_i stop_gradient(values_p,i - c_p) * log q_p(samples_i)
+    ```
+
+    #### Examples
+
+    REINFORCE for a policy over 3 actions, with the actions sampled by the
+    agent and a reward observed for each:
+
+    ```python
+    import tensorflow as tf
+    import tensorflow_probability as tfp
+    import relaxtfp
+
+    logits = tf.Variable([[0.5, -1.0, 0.2], [0.0, 0.3, -0.4]])  # 2 states
+    actions = tfp.distributions.Categorical(logits=logits).sample(seed=(1, 2))
+    rewards = tf.cast(actions == 0, tf.float32)                 # Observed.
+    with tf.GradientTape() as tape:
+      surrogate = relaxtfp.estimators.score_function_surrogate(
+          rewards[tf.newaxis], logits, tf.one_hot(actions, 3)[tf.newaxis],
+          categorical=True)
+      loss = -surrogate
+    grad = tape.gradient(loss, logits)                         # Shape [2, 3].
+    ```
+
+    #### References
+
+    [1]: Ronald J. Williams. Simple statistical gradient-following algorithms
+         for connectionist reinforcement learning. _Machine Learning_,
+         8:229-256, 1992.
+
+    Args:
+      values: Real `Tensor` of shape `[n] + batch[:r]`: the value of `f` at
+        each sample (the sample axis, then a prefix of the batch shape).
+      logits: Float `Tensor` (or `tf.Variable`) that the samples were drawn
+        from, as for every estimator.
+      samples: `Tensor` of shape `[n] + logits.shape`: 0/1 values, or
+        one-hot rows along the last axis when `categorical=True` (float,
+        integer or bool; cast to the dtype of `logits`).
+      categorical: Python bool; `True` for one-hot categorical variables.
+      baseline: As for `relaxtfp.estimators.reinforce`: `None`, a
+        `MovingAverageBaseline` (read, then updated with `values`), or a
+        real tensor that broadcasts to the shape of `values`.
+      validate_args: Python bool, default `False`. When `True`, run-time
+        assertions (dropped under XLA) also check that `samples` hold only
+        0 and 1 (one-hot rows when categorical).
+      name: Python `str` name for the ops.
+
+    Returns:
+      A scalar float `Tensor`, the surrogate.
+
+    Raises:
+      TypeError: If `values`, `logits` or `samples` are not real tensors,
+        `categorical`, `validate_args` or `name` is of the wrong kind, or
+        `baseline` is not None, a `MovingAverageBaseline` or a real tensor.
+      ValueError: If `samples` do not have shape `[n] + logits.shape`,
+        `values` do not have shape `[n] + batch[:r]`, `logits` lack a
+        category axis when categorical, or `baseline` does not broadcast to
+        the shape of `values` without widening it.
+    """
+    categorical = util.check_bool(categorical, "categorical")
+    validate_args = util.check_bool(validate_args, "validate_args")
+    util.check_name(name)
+    baseline = _check_baseline(baseline)
+    with tf.name_scope(name or "score_function_surrogate"):
+        logits = util.convert_logits(logits, categorical, validate_args)
+        samples = util.convert_samples(samples, logits, categorical,
+                                       validate_args)
+        values, prefix_rank = util.check_values(
+            values, samples.shape[0], logits, categorical)
+        updates = []
+        result = _surrogate_at(
+            samples, values, prefix_rank, logits, categorical,
+            lambda v: _baseline_value(baseline, v, updates))
+        return _with_updates(result, updates)
 
 
 def rloo(f, logits, *, seed, num_samples=2, categorical=False,
@@ -341,8 +461,10 @@ def rloo(f, logits, *, seed, num_samples=2, categorical=False,
       samples, summed over the batch prefix `f` returns); variables used by
       `f` get the pathwise gradient `mean_i grad f(b_i)`.
 
-    At the boundaries (infinite, huge, NaN or integer logits) it behaves as
-    every estimator does; see `relaxtfp.estimators`.
+    Its arguments `f`, `logits`, `seed`, `categorical`, `validate_args` and
+    `name`, what it raises for them, and its behaviour at the boundaries
+    (infinite, huge, NaN or integer logits) are those of every estimator,
+    documented once in `relaxtfp.estimators`.
 
     #### Mathematical Details
 
@@ -385,28 +507,14 @@ def rloo(f, logits, *, seed, num_samples=2, categorical=False,
          Learning_, 2016. https://arxiv.org/abs/1602.06725
 
     Args:
-      f: Callable, as in `relaxtfp.estimators.reinforce`.
-      logits: Float `Tensor` (or `tf.Variable`): Bernoulli log-odds, or
-        categorical logits with a trailing category axis.
-      seed: TFP-style stateless seed; `None` draws a fresh one.
       num_samples: Python int >= 2: samples (and evaluations of `f`).
-      categorical: Python bool; `True` for one-hot categorical variables.
-      validate_args: Python bool, default `False`. When `True`, run-time
-        assertions (dropped under XLA) refuse NaN logits and, for categorical
-        variables, a +inf logit or a variable whose logits are all -inf.
-      name: Python `str` name for the ops.
 
     Returns:
       A scalar float `Tensor`, the surrogate.
 
     Raises:
-      TypeError: If `f` is not callable, `seed`, `categorical`,
-        `validate_args` or `name` is of the wrong kind, `logits` are not
-        real, or `f` returns values that are not real.
-      ValueError: If `num_samples` is not a Python integer >= 2, `seed`
-        does not have shape [2], `logits` lack a category axis (or have 0
-        categories) when categorical, or `f` returns a
-        wrongly shaped value.
+      TypeError: As every estimator.
+      ValueError: As every estimator (`num_samples` must be at least 2).
     """
     seed, num_samples, categorical, validate_args = util.check_arguments(
         f, seed, num_samples, 2, categorical, validate_args, name)

@@ -71,8 +71,10 @@ def gumbel_rao(f, logits, *, seed, num_samples=1, categorical=False,
     batch prefix `f` returns); variables used by `f` get the pathwise
     gradient at the discrete samples, which is unbiased.
 
-    At the boundaries (infinite, huge, NaN or integer logits) it behaves as
-    every estimator does; see `relaxtfp.estimators`.
+    Its arguments `f`, `logits`, `seed`, `categorical`, `validate_args` and
+    `name`, what it raises for them, and its behaviour at the boundaries
+    (infinite, huge, NaN or integer logits) are those of every estimator,
+    documented once in `relaxtfp.estimators`.
 
     #### Mathematical Details
 
@@ -121,38 +123,20 @@ def gumbel_rao(f, logits, *, seed, num_samples=1, categorical=False,
          https://arxiv.org/abs/1411.0030
 
     Args:
-      f: Callable mapping a float sample of shape `[num_samples] +
-        logits.shape` (0/1 or one-hot in value, carrying the surrogate
-        gradient) to values of shape `[num_samples] + batch[:r]`;
-        differentiable in its input.
-      logits: Float `Tensor` (or `tf.Variable`): Bernoulli log-odds, or
-        categorical logits with a trailing category axis.
-      seed: TFP-style stateless seed; `None` draws a fresh one.
       num_samples: Python int >= 1: samples (and evaluations of `f`).
-      categorical: Python bool; `True` for one-hot categorical variables.
       temperature: Positive float, the Gumbel-Softmax temperature `tau`.
       num_rao_samples: Python int >= 1: conditional Gumbel draws per sample.
-      validate_args: Python bool, default `False`. When `True`, run-time
-        assertions (dropped under XLA) refuse NaN logits and, for categorical
-        variables, a +inf logit or a variable whose logits are all -inf;
-        and a temperature known only at run time must be positive and finite.
-      name: Python `str` name for the ops.
 
     Returns:
       A scalar float `Tensor`, the surrogate.
 
     Raises:
-      TypeError: If `f` is not callable, `seed`, `categorical`,
-        `validate_args` or `name` is of the wrong kind, `logits` are not
-        real, `f` returns values that are not floating
-        TensorFlow values (it is differentiated), or `temperature` is not a
-        real number.
-      ValueError: If `num_samples` is not a Python integer >= 1, `seed`
-        does not have shape [2], `logits` lack a category axis (or have 0
-        categories) when categorical, `num_rao_samples` is
-        not a Python integer >= 1, `f` returns a wrongly shaped value, or
-        `temperature` is not positive and finite (checked when known before
-        run time) or does not broadcast to the batch shape.
+      TypeError: As every estimator, and if `temperature` is not a real
+        number.
+      ValueError: As every estimator, and if `num_rao_samples` is not a
+        Python integer >= 1, or `temperature` is not positive and finite
+        (checked when known before run time) or does not broadcast to the
+        batch shape.
     """
     seed, num_samples, categorical, validate_args = util.check_arguments(
         f, seed, num_samples, 1, categorical, validate_args, name)
@@ -229,8 +213,10 @@ def reinmax(f, logits, *, seed, num_samples=1, categorical=False,
     batch prefix `f` returns); variables used by `f` get the pathwise
     gradient at the discrete samples.
 
-    At the boundaries (infinite, huge, NaN or integer logits) it behaves as
-    every estimator does; see `relaxtfp.estimators`.
+    Its arguments `f`, `logits`, `seed`, `categorical`, `validate_args` and
+    `name`, what it raises for them, and its behaviour at the boundaries
+    (infinite, huge, NaN or integer logits) are those of every estimator,
+    documented once in `relaxtfp.estimators`.
 
     #### Mathematical Details
 
@@ -267,34 +253,18 @@ def reinmax(f, logits, *, seed, num_samples=1, categorical=False,
          https://arxiv.org/abs/2304.08612
 
     Args:
-      f: Callable, as in `relaxtfp.estimators.gumbel_rao`; differentiable in
-        its input.
-      logits: Float `Tensor` (or `tf.Variable`): Bernoulli log-odds, or
-        categorical logits with a trailing category axis.
-      seed: TFP-style stateless seed; `None` draws a fresh one.
       num_samples: Python int >= 1: samples (and evaluations of `f`).
-      categorical: Python bool; `True` for one-hot categorical variables.
       temperature: Positive float `tau` of `softmax(logits / tau)` in `pi_1`.
-      validate_args: Python bool, default `False`. When `True`, run-time
-        assertions (dropped under XLA) refuse NaN logits and, for categorical
-        variables, a +inf logit or a variable whose logits are all -inf;
-        and a temperature known only at run time must be positive and finite.
-      name: Python `str` name for the ops.
 
     Returns:
       A scalar float `Tensor`, the surrogate.
 
     Raises:
-      TypeError: If `f` is not callable, `seed`, `categorical`,
-        `validate_args` or `name` is of the wrong kind, `logits` are not
-        real, `f` returns values that are not floating
-        TensorFlow values (it is differentiated), or `temperature` is not a
-        real number.
-      ValueError: If `num_samples` is not a Python integer >= 1, `seed`
-        does not have shape [2], `logits` lack a category axis (or have 0
-        categories) when categorical, `f` returns a wrongly
-        shaped value, or `temperature` is not positive and finite (checked
-        when known before run time) or does not broadcast to the batch shape.
+      TypeError: As every estimator, and if `temperature` is not a real
+        number.
+      ValueError: As every estimator, and if `temperature` is not positive
+        and finite (checked when known before run time) or does not
+        broadcast to the batch shape.
     """
     seed, num_samples, categorical, validate_args = util.check_arguments(
         f, seed, num_samples, 1, categorical, validate_args, name)

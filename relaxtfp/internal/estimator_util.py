@@ -58,8 +58,10 @@ __all__ = [
     "check_name",
     "check_num_samples",
     "check_static",
+    "check_values",
     "convert_logits",
     "convert_real",
+    "convert_samples",
     "convert_temperature",
     "draw_conditional_gumbel",
     "gradient_term",
@@ -322,7 +324,19 @@ def as_two_categories(logits):
 
 def call_f(f, samples, num_evaluations, logits, categorical,
            differentiable=False, name="f"):
-    """Calls `f(samples)` and checks its values: `[m] + batch[:r]`, real.
+    """Calls `f(samples)` and checks its values with `check_values`.
+
+    Returns the values and the prefix rank r.
+    """
+    return check_values(f(samples), num_evaluations, logits, categorical,
+                        differentiable=differentiable,
+                        what=f"Argument `{name}` must return")
+
+
+def check_values(raw, num_evaluations, logits, categorical,
+                 differentiable=False, what="Argument `values` must be"):
+    """Checks values of `f`: shape `[m] + batch[:r]`, real; returns them in
+    the dtype of `logits`, with the prefix rank r.
 
     Integer values are converted to the dtype of `logits` (as are floating
     values of another precision), unless `differentiable=True`: an estimator
@@ -330,14 +344,12 @@ def call_f(f, samples, num_evaluations, logits, categorical,
     TensorFlow values, so integer values, and values that are not a
     TensorFlow tensor (a NumPy array carries no gradient), raise `TypeError`.
     None, booleans, strings and complex values always raise `TypeError`.
-
-    Returns the values and the prefix rank r.
+    `what` starts the error messages ("Argument `f` must return").
     """
-    raw = f(samples)
-    rule = f"Argument `{name}` must return real (floating or integer) values"
+    rule = f"{what} real (floating or integer) values"
     if differentiable:
-        rule = (f"Argument `{name}` must return floating TensorFlow values "
-                "computed from its input, so that they can be differentiated")
+        rule = (f"{what} floating TensorFlow values computed from its input, "
+                "so that they can be differentiated")
         if not tf.is_tensor(raw):
             raise TypeError(f"{rule}; got {type(raw).__name__} {raw!r:.80}.")
     try:
@@ -353,20 +365,54 @@ def call_f(f, samples, num_evaluations, logits, categorical,
     batch_shape = logits.shape[:batch_rank(logits, categorical)]
     rank = values.shape.rank
     expected = f"[{num_evaluations}] + a prefix of {batch_shape.as_list()}"
+    message = (f"{what} values of shape {expected} (the sample axis, then a "
+               f"prefix of the batch shape); got shape {values.shape}.")
     if rank is None or rank < 1 or rank - 1 > batch_shape.rank:
-        raise ValueError(
-            f"Argument `{name}` must return values of shape {expected} (the "
-            "sample axis, then a prefix of the batch shape); got shape "
-            f"{values.shape}.")
+        raise ValueError(message)
     prefix_rank = rank - 1
     want = tf.TensorShape([num_evaluations]).concatenate(
         batch_shape[:prefix_rank])
     if not values.shape.is_compatible_with(want):
-        raise ValueError(
-            f"Argument `{name}` must return values of shape {expected} (the "
-            "sample axis, then a prefix of the batch shape); got shape "
-            f"{values.shape}.")
+        raise ValueError(message)
     return values, prefix_rank
+
+
+def convert_samples(samples, logits, categorical, validate_args=False):
+    """Given discrete samples as a float tensor of shape `[m] + logits.shape`.
+
+    0/1 values (Bernoulli) or one-hot rows along the last axis
+    (categorical), of any real or boolean dtype, are cast to the dtype of
+    `logits`. The shape is checked when the graph is built (`ValueError`);
+    with `validate_args=True`, run-time assertions check the values.
+    """
+    rule = ("Argument `samples` must be 0/1 values (one-hot along the last axis "
+            "when `categorical=True`) of shape [m] + logits.shape")
+    if samples is None or isinstance(samples, (str, bytes)):
+        raise TypeError(f"{rule}; got {samples!r:.80}.")
+    try:
+        samples = tf.convert_to_tensor(samples)
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"{rule}; got {samples!r:.80}.") from e
+    if not (samples.dtype.is_floating or samples.dtype.is_integer
+            or samples.dtype.is_bool):
+        raise TypeError(f"{rule}; got a tensor of dtype {samples.dtype.name}.")
+    samples = tf.cast(samples, logits.dtype)
+    rank = samples.shape.rank
+    if rank is None or rank != logits.shape.rank + 1 or not (
+            samples.shape[1:].is_compatible_with(logits.shape)):
+        raise ValueError(
+            f"{rule} = [m] + {logits.shape.as_list()}; got shape {samples.shape}.")
+    if not validate_args:
+        return samples
+    assertions = [tf.debugging.assert_equal(
+        tf.reduce_all((samples == 0.) | (samples == 1.)), True,
+        message="Argument `samples` must hold only 0 and 1.")]
+    if categorical:
+        assertions.append(tf.debugging.assert_equal(
+            tf.reduce_all(tf.reduce_sum(samples, axis=-1) == 1.), True,
+            message="Argument `samples` must be one-hot along the last axis."))
+    with tf.control_dependencies(assertions):
+        return tf.identity(samples)
 
 
 def reduce_latent(x, prefix_rank):

@@ -294,6 +294,27 @@ def into_open_unit(probs):
     limit is finite, a large finite value where it is infinite. Use it for
     the gradient of a quantity whose value is computed from `probs` itself
     (see `straight_through`).
+
+    Where it applies, and where `boundary_value` does instead. Both give a
+    quantity at probability 0 or 1 a finite value and a finite derivative
+    with respect to `probs`, but they are not one operation:
+
+    * `into_open_unit` moves the point: any formula in `p` is evaluated and
+      differentiated by autodiff at the moved point. That is right when the
+      quantity is a function of `p` itself whose derivative changes on the
+      scale of `p` (`log p`, `log1p(-p)`, the entropy of the straight-through
+      forward laws, `relaxtfp.internal.forward_laws`), where the moved point
+      is as close as the dtype allows, or where the true derivative is
+      infinite and a large finite value is the intended answer.
+    * `boundary_value` keeps the point and takes the exact value and the
+      one-sided limit of the derivative in closed form. That is needed for
+      the relaxed Bernoulli laws (`HardConcrete`, `RebarRelaxation`), whose
+      quantities depend on `logit(p) - c` for a constant `c` of any size:
+      the moved point is only `logit(1 - eps / 2) = 16.6` from the centre in
+      float32, so the derivative found there is wrong. For example, the
+      derivative of `sigmoid(logit(p) - c)` at `p = 1` is `exp(c)`; through
+      `into_open_unit` float32 gives 0 for `c = -2.4` (the sigmoid has
+      already rounded to 1) and 5.4e5 instead of 4.9e8 for `c = 20`.
     """
     probs = tf.convert_to_tensor(probs)
     np_dtype = dtype_util.as_numpy_dtype(probs.dtype)
@@ -364,7 +385,8 @@ def boundary_value(value, slope, tangent):
     own derivative would be multiplied by the zero value of `tangent`, and
     `0 * inf` is NaN where a slope computed for an unselected element
     overflows). A slope beyond the largest float is clipped to it, so the
-    gradient stays finite.
+    gradient stays finite. For when to use it rather than `into_open_unit`
+    (they are different operations), see `into_open_unit`.
     """
     big = np.finfo(dtype_util.as_numpy_dtype(tangent.dtype)).max
     slope = tf.clip_by_value(tf.stop_gradient(slope), -big, big)

@@ -36,6 +36,12 @@ def check_positive_float(value, name):
     return float(value)
 
 
+def one_hot_argmax(x):
+    """`one_hot(argmax(x))` over the last axis, in the dtype of `x` (the first
+    maximum where several are equal, as `tf.argmax` takes)."""
+    return tf.one_hot(tf.argmax(x, axis=-1), tf.shape(x)[-1], dtype=x.dtype)
+
+
 def config_value(value):
     """A JSON-friendly copy of a float, list or array hyperparameter."""
     if value is None:

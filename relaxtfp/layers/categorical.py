@@ -19,6 +19,7 @@ from relaxtfp.layers.base import LatentLayer
 from relaxtfp.layers.base import StraightThroughHooks
 from relaxtfp.layers.base import check_positive_float
 from relaxtfp.layers.base import config_value
+from relaxtfp.layers.base import one_hot_argmax
 
 __all__ = [
     "DecoupledStraightThroughGumbelSoftmaxLatent",
@@ -30,10 +31,6 @@ __all__ = [
 tfd = tfp.distributions
 
 _PACKAGE = "relaxtfp"
-
-
-def _one_hot_argmax(x):
-    return tf.one_hot(tf.argmax(x, axis=-1), tf.shape(x)[-1], dtype=x.dtype)
 
 
 class _CategoricalLatent(LatentLayer):
@@ -451,10 +448,10 @@ class GeneralizedGumbelSoftmaxLatent(_CategoricalLatent):
             hard=self.straight_through)
 
     def _hard(self, dist, sample):
-        return _one_hot_argmax(sample)
+        return one_hot_argmax(sample)
 
     def _mode(self, dist):
-        return _one_hot_argmax(dist.logits)
+        return one_hot_argmax(dist.logits)
 
     def _to_output(self, dist, value):
         if self.output_type == "weights":

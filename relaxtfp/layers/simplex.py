@@ -10,6 +10,7 @@ from relaxtfp.distributions.logistic_normal_softmax import LogisticNormalSoftmax
 from relaxtfp.layers.base import LatentLayer
 from relaxtfp.layers.base import check_positive_float
 from relaxtfp.layers.base import config_value
+from relaxtfp.layers.base import one_hot_argmax
 from relaxtfp.layers.base import prior_axes
 
 tfd = tfp.distributions
@@ -38,12 +39,47 @@ def _split_loc_scale(inputs, size):
     return loc, scale
 
 
+def _positive_config_value(value, name):
+    """`config_value(value)` of a prior hyperparameter (a number or an array)
+    whose entries must all be finite and positive."""
+    array = np.asarray(value, dtype=np.float64)
+    if not np.all((array > 0.) & np.isfinite(array)):
+        raise ValueError(
+            f"Argument `{name}` must be finite and positive. Received: {name}={value!r}")
+    return config_value(value)
+
+
 class _SimplexLatent(LatentLayer):
     """Shared parts of the layers whose input is loc and raw scale,
     concatenated along the last axis."""
 
-    # What the half width of the last axis counts, in error messages.
-    _HALF_WIDTH_NAME = "K"
+    # Categories without a Gaussian coordinate: the loc and the raw scale
+    # each have K - _REFERENCE_CATEGORIES entries per variable.
+    _REFERENCE_CATEGORIES = 0
+
+    @classmethod
+    def params_size(cls, num_classes, num_variables=1):
+        """Number of inputs per example: a loc and a raw scale per Gaussian
+        coordinate, `2 (K - 1)` per variable for `InvertibleGaussianLatent`
+        (its reference category has no coordinate), `2 K` for
+        `LogisticNormalSoftmaxLatent`.
+
+        Args:
+          num_classes: Python `int`, the classes K of each variable.
+          num_variables: Python `int`, the number N of variables. Default 1.
+
+        Returns:
+          Python `int`, the number of inputs per example.
+        """
+        coordinates = int(num_classes) - cls._REFERENCE_CATEGORIES
+        return int(num_variables) * 2 * coordinates
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (
+            input_shape[-1] // 2 + self._REFERENCE_CATEGORIES,)
+
+    def _hard(self, dist, sample):
+        return one_hot_argmax(sample)
 
     def _prior_arguments(self):
         """The prior hyperparameters that must fit one example's `loc`."""
@@ -64,10 +100,11 @@ class _SimplexLatent(LatentLayer):
         units = tuple(input_shape[1:-1]) + (size,)
         axes = {}
         min_ndim = 2
+        half_width_name = "K - 1" if self._REFERENCE_CATEGORIES else "K"
         for name, value in self._prior_arguments().items():
             fixed = prior_axes(
                 value, units, name,
-                f"be a number or a list of {self._HALF_WIDTH_NAME} = {size} numbers "
+                f"be a number or a list of {half_width_name} = {size} numbers "
                 "(an array must broadcast against the loc of one example, shape "
                 f"{units}, without changing it)")
             axes.update({axis: n for axis, n in fixed.items() if axis != -1})
@@ -127,6 +164,7 @@ class InvertibleGaussianLatent(_SimplexLatent):
 
     _DEFAULT_TEMPERATURE = 0.5
     _CONFIG = ("delta", "prior_loc", "prior_scale")
+    _REFERENCE_CATEGORIES = 1
 
     def __init__(self, *, delta=1., prior_loc=0., prior_scale=1., **kwargs):
         """Creates the layer.
@@ -147,33 +185,11 @@ class InvertibleGaussianLatent(_SimplexLatent):
         if not np.all(np.isfinite(np.asarray(prior_loc, dtype=np.float64))):
             raise ValueError(
                 f"Argument `prior_loc` must be finite. Received: prior_loc={prior_loc!r}")
-        scale = np.asarray(prior_scale, dtype=np.float64)
-        if not np.all((scale > 0.) & np.isfinite(scale)):
-            raise ValueError(
-                "Argument `prior_scale` must be finite and positive. "
-                f"Received: prior_scale={prior_scale!r}")
         self.prior_loc = config_value(prior_loc)
-        self.prior_scale = config_value(prior_scale)
-
-    def params_size(num_classes, num_variables=1):
-        """Number of inputs per example: `2 (K - 1)` per variable.
-
-        Args:
-          num_classes: Python `int`, the classes K of each variable.
-          num_variables: Python `int`, the number N of variables. Default 1.
-
-        Returns:
-          Python `int`, `num_variables * 2 * (num_classes - 1)`.
-        """
-        return int(num_variables) * 2 * (int(num_classes) - 1)
-
-    _HALF_WIDTH_NAME = "K - 1"
+        self.prior_scale = _positive_config_value(prior_scale, "prior_scale")
 
     def _prior_arguments(self):
         return {"prior_loc": self.prior_loc, "prior_scale": self.prior_scale}
-
-    def compute_output_shape(self, input_shape):
-        return tuple(input_shape[:-1]) + (input_shape[-1] // 2 + 1,)
 
     def _make_distribution(self, inputs):
         loc, scale = _split_loc_scale(inputs, inputs.shape[-1] // 2)
@@ -193,17 +209,12 @@ class InvertibleGaussianLatent(_SimplexLatent):
     def _divergence_elements(self, dist, sample):
         return tfd.kl_divergence(dist, self._prior(dist))
 
-    def _hard(self, dist, sample):
-        return tf.one_hot(tf.argmax(sample, axis=-1), tf.shape(sample)[-1],
-                          dtype=sample.dtype)
-
     def _mode(self, dist):
         loc = tf.convert_to_tensor(dist.loc)
         scores = tf.concat(
             [loc / dist.temperature - tf.math.log(dist.delta),
              tf.zeros_like(loc[..., :1])], axis=-1)
-        return tf.one_hot(tf.argmax(scores, axis=-1), tf.shape(scores)[-1],
-                          dtype=loc.dtype)
+        return one_hot_argmax(scores)
 
 
 
@@ -271,30 +282,11 @@ class LogisticNormalSoftmaxLatent(_SimplexLatent):
             temperature).
         """
         super().__init__(**kwargs)
-        concentration = np.asarray(prior_concentration, dtype=np.float64)
-        if not np.all((concentration > 0.) & np.isfinite(concentration)):
-            raise ValueError(
-                "Argument `prior_concentration` must be finite and positive. "
-                f"Received: prior_concentration={prior_concentration!r}")
-        self.prior_concentration = config_value(prior_concentration)
-
-    def params_size(num_classes, num_variables=1):
-        """Number of inputs per example: `2 K` per variable.
-
-        Args:
-          num_classes: Python `int`, the classes K of each variable.
-          num_variables: Python `int`, the number N of variables. Default 1.
-
-        Returns:
-          Python `int`, `num_variables * 2 * num_classes`.
-        """
-        return int(num_variables) * 2 * int(num_classes)
+        self.prior_concentration = _positive_config_value(
+            prior_concentration, "prior_concentration")
 
     def _prior_arguments(self):
         return {"prior_concentration": self.prior_concentration}
-
-    def compute_output_shape(self, input_shape):
-        return tuple(input_shape[:-1]) + (input_shape[-1] // 2,)
 
     def _make_distribution(self, inputs):
         loc, scale = _split_loc_scale(inputs, inputs.shape[-1] // 2)
@@ -306,12 +298,7 @@ class LogisticNormalSoftmaxLatent(_SimplexLatent):
         return (dist.log_prob(sample)
                 - tfd.Dirichlet(concentration).log_prob(sample))
 
-    def _hard(self, dist, sample):
-        return tf.one_hot(tf.argmax(sample, axis=-1), tf.shape(sample)[-1],
-                          dtype=sample.dtype)
-
     def _mode(self, dist):
         loc = tf.convert_to_tensor(dist.loc)
-        return tf.one_hot(tf.argmax(loc, axis=-1), tf.shape(loc)[-1],
-                          dtype=loc.dtype)
+        return one_hot_argmax(loc)
 

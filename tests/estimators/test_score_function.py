@@ -16,6 +16,7 @@ import tensorflow as tf
 from relaxtfp.estimators.score_function import MovingAverageBaseline
 from relaxtfp.estimators.score_function import reinforce
 from relaxtfp.estimators.score_function import rloo
+from relaxtfp.estimators.score_function import score_function_surrogate
 from tests.estimators import exact
 
 NUM_REPLICAS = 50_000
@@ -331,3 +332,124 @@ def test_keras_train_step():
     # and diagonal weights about 3.
     assert np.mean(losses[-3:]) < 0.6 * losses[0], losses
     assert np.all(np.diag(model.encoder.kernel.numpy()[:3]) > 1.)
+
+
+# score_function_surrogate: the surrogate for samples drawn elsewhere. Every
+# check is exact for fixed inputs (no statistics): the function is compared
+# with `reinforce` on reinforce's own draw and with the closed form.
+
+def _reinforce_and_draw(logits, categorical, baseline, f):
+    """reinforce's surrogate and gradient, and the samples it drew."""
+    draws = []
+
+    def recording_f(b):
+        draws.append(b)
+        return f(b)
+
+    with tf.GradientTape() as tape:
+        tape.watch(logits)
+        out = reinforce(recording_f, logits, seed=(5, 6), num_samples=6,
+                        categorical=categorical, baseline=baseline)
+    return out, tape.gradient(out, logits), draws[0]
+
+
+def _given(values, logits, samples, **options):
+    with tf.GradientTape() as tape:
+        tape.watch(logits)
+        out = score_function_surrogate(values, logits, samples, **options)
+    return out, tape.gradient(out, logits)
+
+
+@pytest.mark.parametrize("categorical", [False, True])
+def test_score_function_surrogate_equals_reinforce_on_its_draw(categorical):
+    logits = tf.constant([[0.5, -1.0, 0.2], [0.0, 0.3, -0.4]], tf.float64)
+
+    def f(b):   # [6, 2, 3] -> [6, 2] (categorical) or [6, 2] (Bernoulli rows)
+        weights = tf.constant([1., -2., 3.], b.dtype)
+        return tf.reduce_sum(b * weights, -1) ** 2
+
+    baseline = tf.constant([0.5, 1.5], tf.float64)
+    want, want_grad, samples = _reinforce_and_draw(logits, categorical, baseline, f)
+    got, got_grad = _given(f(samples), logits, samples, categorical=categorical,
+                           baseline=baseline)
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    np.testing.assert_allclose(got_grad, want_grad, rtol=1e-12, atol=1e-15)
+    assert np.abs(got_grad.numpy()).max() > 0.1   # Not a vacuous comparison.
+
+
+def test_score_function_surrogate_matches_the_closed_form():
+    # Categorical: grad = mean_i (v_i - c) (one_hot_i - softmax(logits)).
+    logits = tf.constant([0.3, -0.7, 1.1], tf.float64)
+    actions = np.array([0, 2, 2, 1])
+    samples = tf.one_hot(actions, 3, dtype=tf.float64)
+    values = tf.constant([1., -2., 0.5, 3.], tf.float64)
+    out, grad = _given(values, logits, samples, categorical=True, baseline=0.25)
+    probs = np.exp(logits.numpy()) / np.exp(logits.numpy()).sum()
+    want = np.mean((values.numpy() - 0.25)[:, None] * (samples.numpy() - probs), axis=0)
+    np.testing.assert_allclose(out, values.numpy().mean(), rtol=1e-12)
+    np.testing.assert_allclose(grad, want, rtol=1e-12)
+    # Bernoulli: grad = mean_i v_i (b_i - sigmoid(logits)), bool samples.
+    b = np.array([[True, False], [True, True], [False, False]])
+    v = tf.constant([[2., 1.], [-1., 4.], [0.5, 3.]], tf.float64)
+    theta = tf.constant([0.4, -1.3], tf.float64)
+    _, grad = _given(v, theta, b)
+    p = 1. / (1. + np.exp(-theta.numpy()))
+    np.testing.assert_allclose(grad, np.mean(v.numpy() * (b - p), axis=0), rtol=1e-12)
+
+
+def test_score_function_surrogate_pathwise_gradient_of_values():
+    # values computed from a variable get its gradient, mean d values / d w.
+    w = tf.Variable(2.)
+    samples = tf.constant([[1., 0.], [0., 1.], [1., 1.]])
+    with tf.GradientTape() as tape:
+        values = w * tf.reduce_sum(samples * [1., 3.], -1)    # [3]
+        out = score_function_surrogate(values, tf.zeros([2]), samples)
+    np.testing.assert_allclose(tape.gradient(out, w), (1. + 3. + 4.) / 3., rtol=1e-6)
+
+
+def test_score_function_surrogate_moving_average_baseline_reads_then_updates():
+    baseline = MovingAverageBaseline(decay=0.5)
+    logits = tf.constant([0.2, -0.4, 0.1])
+    samples = tf.one_hot([[0], [2]], 3)[:, 0][:, None]          # [2, 1, 3]
+    logits = logits[None]                                      # [1, 3]
+    values = tf.constant([[1.], [3.]])
+    _, first = _given(values, logits, samples, categorical=True, baseline=baseline)
+    np.testing.assert_allclose(baseline.value(), 2., rtol=1e-6)   # Updated after.
+    _, plain = _given(values, logits, samples, categorical=True)
+    np.testing.assert_allclose(first, plain, rtol=1e-6)      # Read as 0 first.
+
+
+def test_score_function_surrogate_at_the_boundaries():
+    # A sample of probability 1 has gradient exactly 0, the rest is finite.
+    logits = tf.constant([np.inf, -np.inf, 0.3])
+    samples = tf.constant([[1., 0., 1.], [1., 0., 0.]])
+    _, grad = _given(tf.constant([2., -1.]), logits, samples)
+    np.testing.assert_array_equal(grad.numpy()[:2], 0.)
+    assert np.isfinite(grad.numpy()).all()
+    cat_logits = tf.constant([[0.1, -np.inf, 0.5]])
+    onehot = tf.constant([[[1., 0., 0.]], [[0., 0., 1.]]])
+    out, grad = _given(tf.constant([[1.], [2.]]), cat_logits, onehot, categorical=True)
+    assert np.isfinite(out.numpy()) and np.isfinite(grad.numpy()).all()
+    assert grad.numpy()[0, 1] == 0.
+
+
+def test_score_function_surrogate_invalid_arguments():
+    logits = tf.zeros([2, 3])
+    samples = tf.one_hot([[0, 1]], 3)                           # [1, 2, 3]
+    with pytest.raises(ValueError, match="Argument `samples` must .* shape"):
+        score_function_surrogate(tf.ones([1, 2]), logits, samples[0], categorical=True)
+    with pytest.raises(ValueError, match="Argument `values` must be values of shape"):
+        score_function_surrogate(tf.ones([2, 2]), logits, samples, categorical=True)
+    with pytest.raises(TypeError, match="Argument `samples`"):
+        score_function_surrogate(tf.ones([1, 2]), logits, "abc", categorical=True)
+    with pytest.raises(TypeError, match="Argument `values` must be real"):
+        score_function_surrogate(tf.constant([["a", "b"]]), logits, samples,
+                                 categorical=True)
+    with pytest.raises(TypeError, match="Argument `categorical`"):
+        score_function_surrogate(tf.ones([1, 2]), logits, samples, categorical=1)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="one-hot"):
+        score_function_surrogate(tf.ones([1, 2]), logits, tf.ones_like(samples),
+                                 categorical=True, validate_args=True)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="only 0 and 1"):
+        score_function_surrogate(tf.ones([1, 2, 3]), logits, 0.5 * samples,
+                                 validate_args=True)
