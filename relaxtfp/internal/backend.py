@@ -51,16 +51,19 @@ def stateless_normal(shape, seed, dtype):
 def multiply_no_nan(x, y):
     """`x * y`, and 0 where `y` is 0 (even where `x` is infinite or NaN).
 
-    The gradient is TensorFlow's on both substrates: `dz * y` for `x`, and
-    `x * dz` for `y`, so that at `y = 0` the derivative with respect to `y`
-    is `x`. The JAX shim's `tf.math.multiply_no_nan` is a `where` whose
-    derivative with respect to `y` is 0 at `y = 0`, which would drop the
-    gradient of a log-pmf `x log p` with respect to a value `x` at 0.
+    The gradient is TensorFlow's on both substrates: `dz * y` for `x` and
+    `x * dz` for `y` (each 0 where its second factor is 0), so that at
+    `y = 0` the derivative with respect to `y` is `x`. The JAX shim's
+    `tf.math.multiply_no_nan` is a `where` whose derivative with respect to
+    `y` is 0 at `y = 0`, which would drop the gradient of a log-pmf
+    `x log p` with respect to a value `x` at 0. On JAX the rule is a
+    `jax.custom_vjp`, so it serves reverse mode (`jax.grad`, `jax.vjp`)
+    only; `x` and `y` are broadcast against each other first, so that
+    JAX's broadcasting reduces the gradients to their shapes.
     """
     if not JAX_MODE:
         return tf.math.multiply_no_nan(x, y)
-    import jax.numpy as jnp  # pylint: disable=g-import-not-at-top
-    x, y = jnp.broadcast_arrays(jnp.asarray(x), jnp.asarray(y))
+    x, y = jax.numpy.broadcast_arrays(jax.numpy.asarray(x), jax.numpy.asarray(y))
     return _jax_multiply_no_nan(x, y)
 
 
