@@ -11,6 +11,7 @@ from relaxtfp.internal import backend
 from relaxtfp.internal.tfp_internal import dtype_util
 from relaxtfp.internal.tfp_internal import ps
 from relaxtfp.internal.tfp_internal import tensorshape_util
+from relaxtfp.layers import _backend_check
 
 __all__ = ["INFERENCE_MODES", "LatentLayer"]
 
@@ -20,12 +21,6 @@ INFERENCE_MODES = ("hard", "mode", "relaxed")
 # float32 (see `LatentLayer.distribution_dtype`).
 _HALF_DTYPES = ("float16", "bfloat16")
 
-
-# The Keras backend that each substrate's layers run on, and the module that
-# holds them (`relaxtfp.layers` is loaded a second time, import statements
-# rewritten, as `relaxtfp.substrates.jax.layers`; see `internal.backend`).
-_KERAS_BACKEND = "jax" if backend.JAX_MODE else "tensorflow"
-_LAYERS_MODULE = {"tensorflow": "relaxtfp.layers", "jax": "relaxtfp.substrates.jax.layers"}
 
 # The package of the layers' registered Keras names (`relaxtfp>HardConcreteLatent`).
 _PACKAGE = "relaxtfp"
@@ -39,22 +34,9 @@ def check_backend():
     TFP's JAX substrate and runs on Keras' JAX backend. TFP has no substrate
     for PyTorch, so neither runs on Keras' torch backend.
     """
-    active = keras.backend.backend()
-    if active == _KERAS_BACKEND:
-        return
-    here = _LAYERS_MODULE[_KERAS_BACKEND]
-    if active in _LAYERS_MODULE:
-        raise RuntimeError(
-            f"{here} needs Keras 3 with the {_KERAS_BACKEND!r} backend, but the "
-            f"active Keras backend is {active!r}: use {_LAYERS_MODULE[active]} "
-            "on that backend, or set the environment variable "
-            f"KERAS_BACKEND={_KERAS_BACKEND} before Keras is first imported.")
-    raise RuntimeError(
-        f"relaxtfp's latent layers need Keras 3 with the 'tensorflow' backend "
-        f"(relaxtfp.layers) or the 'jax' backend (relaxtfp.substrates.jax.layers), "
-        f"but the active Keras backend is {active!r}; TensorFlow Probability, "
-        "which they are built on, has no substrate for it. Set the environment "
-        "variable KERAS_BACKEND before Keras is first imported.")
+    error = _backend_check.backend_error()
+    if error is not None:
+        raise RuntimeError(error)
 
 
 def register(cls):
@@ -62,12 +44,12 @@ def register(cls):
 
     Both substrates' layers register under the same names
     (`relaxtfp>HardConcreteLatent`, ...), so a `.keras` file saved on one
-    Keras backend loads on the other. Only the module of the active backend
-    registers them: the other module's classes cannot be built anyway (see
-    `check_backend`), and its registration must not replace the working
-    classes when both modules are imported.
+    Keras backend loads on the other. A name must resolve to the classes of
+    the active backend: the package refuses to import on another backend
+    (`_backend_check`), and a module loaded before the backend was switched
+    (`keras.config.set_backend`) leaves the names to the active one.
     """
-    if keras.backend.backend() != _KERAS_BACKEND:
+    if keras.backend.backend() != _backend_check.KERAS_BACKEND:
         return cls
     return keras.saving.register_keras_serializable(package=_PACKAGE)(cls)
 
