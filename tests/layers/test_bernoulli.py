@@ -20,6 +20,27 @@ bernoulli_kl_from_logits = rl.bernoulli.bernoulli_kl_from_logits
 tfd = tfp.distributions
 
 
+def _normal(shape, seed):
+    """Standard normal float32 inputs, the same on both substrates."""
+    return np.random.default_rng(seed).normal(size=shape).astype(np.float32)
+
+
+def _gradient(fn, variable):
+    """The gradient of the scalar `fn()` with respect to a Keras variable.
+
+    On JAX, Keras variables are read from a `keras.StatelessScope`, so the
+    gradient is taken through the value that the scope maps the variable to.
+    """
+    if sub.is_jax:
+        def at(value):
+            with keras.StatelessScope(state_mapping=[(variable, value)]):
+                return fn()
+        return sub.jax.grad(at)(variable.value)
+    with tf.GradientTape() as tape:
+        value = fn()
+    return tape.gradient(value, variable)
+
+
 def _sigmoid(x):
     return 1. / (1. + np.exp(-x))
 
@@ -83,14 +104,13 @@ def test_divergence_and_its_prior_gradient_in_closed_form(name):
     layer = _built(cls, kwargs)
     a = np.array([-2., -0.5, 0., 0.8, 3.])
     layer.prior_logits.assign(a)
-    x = tf.random.stateless_normal([4, 5], seed=(5, 6), dtype=tf.float32)
-    with tf.GradientTape() as tape:
-        d = layer.divergence(x)
-        mean = tf.reduce_mean(d)
+    x = _normal((4, 5), 56)
+    d = layer.divergence(x)
+    grad = _gradient(lambda: tf.reduce_mean(layer.divergence(x)), layer.prior_logits)
     q = gate(np.asarray(x).astype(np.float64), layer)
     np.testing.assert_allclose(np.asarray(d), _kl_to_learned_prior(q, a).sum(1), rtol=2e-5)
     # d KL / d a = sigmoid(a) - q, averaged over the batch.
-    np.testing.assert_allclose(np.asarray(tape.gradient(mean, layer.prior_logits)),
+    np.testing.assert_allclose(np.asarray(grad),
                                (_sigmoid(a) - q).mean(0), rtol=1e-4, atol=1e-6)
 
 
@@ -99,13 +119,11 @@ def test_training_the_prior_alone_reaches_the_mean_of_the_posteriors():
     # has P(b_j = 1) = the batch mean of q_j (the aggregate posterior's
     # marginals); a wrong gradient or sign would end elsewhere.
     layer = _built(rl.StraightThroughBernoulliLatent, {})
-    x = tf.random.stateless_normal([64, 5], seed=(7, 8)) * 2.
+    x = _normal((64, 5), 78) * 2.
     optimizer = keras.optimizers.Adam(0.1)
     for _ in range(300):
-        with tf.GradientTape() as tape:
-            loss = tf.reduce_mean(layer.divergence(x))
-        optimizer.apply_gradients([(tape.gradient(loss, layer.prior_logits),
-                                    layer.prior_logits)])
+        grad = _gradient(lambda: tf.reduce_mean(layer.divergence(x)), layer.prior_logits)
+        optimizer.apply_gradients([(grad, layer.prior_logits)])
     np.testing.assert_allclose(_sigmoid(np.asarray(layer.prior_logits)),
                                _sigmoid(np.asarray(x)).mean(0), atol=1e-3)
 
@@ -117,8 +135,8 @@ def test_mc_divergence_scores_the_sample_under_the_learned_prior():
     # difference at the same sample.
     layer = _built(rl.CorrelatedRelaxedBernoulliLatent,
                    {"temperature": 0.7, "divergence": "mc"})
-    x = tf.random.stateless_normal([4, 5], seed=(1, 2))
-    seed = tf.constant([3, 4])
+    x = _normal((4, 5), 12)
+    seed = sub.seed(3, 4)
     d0 = np.asarray(layer.divergence(x, seed=seed))
     a = np.array([-1., 0.5, 2., 0., -3.], np.float32)
     before = np.asarray(layer.prior_logits)
@@ -146,7 +164,7 @@ def test_keras_file_round_trip_keeps_the_learned_prior(tmp_path):
     loaded = keras.models.load_model(path).layers[-1]
     assert loaded.learn_prior is True
     np.testing.assert_allclose(np.asarray(loaded.prior_logits), [0.1, -0.2, 0.3, -0.4, 0.5])
-    x = tf.random.stateless_normal([3, 5], seed=(1, 1))
+    x = _normal((3, 5), 11)
     np.testing.assert_allclose(np.asarray(loaded.divergence(x)), np.asarray(layer.divergence(x)))
 
 
@@ -172,7 +190,7 @@ def test_divergence_is_the_kl_of_the_discrete_law_to_the_prior_law(name):
     cls, kwargs, gate = CASES[name]
     for learn_prior in (False, True):
         layer = cls(learn_prior=learn_prior, prior_probs=0.3, **kwargs)
-        x = tf.random.stateless_normal([4, 5], seed=(2, 3)) * 3.
+        x = _normal((4, 5), 23) * 3.
         dist = layer.distribution(x)
         law = (tfd.Bernoulli(logits=dist.logits) if "correlated" in name
                else dist.discrete_law())
