@@ -279,6 +279,7 @@ def test_same_seed_same_outputs_and_fresh_noise_per_call():
     assert not np.array_equal(first, np.asarray(c(x, training=True)))
 
 
+@substrates.tensorflow_only("tf.function and its XLA mode; test_jit_stateless_call_* on JAX")
 def test_same_seed_reproducible_in_each_execution_mode():
     """Eager and `tf.function` agree bit for bit; XLA reproduces itself.
 
@@ -301,6 +302,26 @@ def test_same_seed_reproducible_in_each_execution_mode():
     assert not np.array_equal(np.asarray(compiled(x)), first)
 
 
+def test_jit_stateless_call_reproduces_eager_draws_and_advances_the_seed():
+    """Under `jax.jit`, Keras' `stateless_call` draws what the eager call
+    draws from the same seed-generator state, and returns the advanced state,
+    from which the next draw differs (JAX: Keras' own compiled steps)."""
+    if not sub.is_jax:
+        pytest.skip("jax.jit and Keras' stateless_call on the JAX backend")
+    layer = rl.StraightThroughRelaxedBernoulliLatent(seed=5, temperature=0.5)
+    x = _inputs((4, 6))
+    layer.build(x.shape)
+    state = [v.value for v in layer.non_trainable_variables]
+    eager = np.asarray(layer(x, training=True))
+    step = sub.jax.jit(lambda ntv, x: layer.stateless_call(
+        [v.value for v in layer.trainable_variables], ntv, x, training=True))
+    compiled, advanced = step(state, x)
+    np.testing.assert_allclose(np.asarray(compiled), eager, rtol=1e-6)
+    np.testing.assert_array_equal(np.asarray(step(state, x)[0]), np.asarray(compiled))
+    assert not np.array_equal(np.asarray(step(advanced, x)[0]), np.asarray(compiled))
+
+
+@substrates.tensorflow_only("Jacobians from TensorFlow's GradientTape")
 def test_regression_igr_split_is_along_the_last_axis():
     """A split of loc and scale along the batch axis would pair rows of
     different examples. Each example's output must depend only on its own
