@@ -84,3 +84,28 @@ def test_errors():
     x = np.zeros((8, 4), np.float32)
     with pytest.raises(ValueError, match="found no relaxtfp latent layer"):
         model.fit(x, x, verbose=0, callbacks=[rl.TemperatureAnnealing()])
+
+
+def test_given_layers_change_the_next_training_steps():
+    # The divergence depends on the temperature; with frozen weights and no
+    # other loss, the per-batch loss changes exactly when the callback sets a
+    # new temperature. (On JAX, Keras trains on a copy of the variables within
+    # an epoch, which the callback must write back before assigning.)
+    inputs = keras.Input((6,))
+    hc = rl.HardConcreteLatent(temperature=3., seed=2, prior_probs=0.1)
+    frozen = keras.layers.Dense(6, kernel_initializer="zeros", trainable=False)
+    model = keras.Model(inputs, hc(frozen(inputs)))
+    model.compile(optimizer=keras.optimizers.SGD(0.),
+                  loss=lambda y, p: keras.ops.zeros_like(p[:, 0]))
+    annealing = rl.TemperatureAnnealing(initial=2., rate=0.3, floor=0.1,
+                                        every_n_steps=2, layers=[hc])
+    seen = []
+    record = keras.callbacks.LambdaCallback(
+        on_train_batch_end=lambda batch, logs: seen.append(float(logs["loss"])))
+    x = np.zeros((64, 6), np.float32)
+    model.fit(x, x, batch_size=8, epochs=1, verbose=0, callbacks=[annealing, record])
+    # `loss` is the running mean over the epoch: constant while the
+    # temperature stays at 2 (steps 1-2), then falling as it decays.
+    assert seen[1] == pytest.approx(seen[0])
+    assert all(b < a for a, b in zip(seen[1:], seen[2:])), seen
+    np.testing.assert_allclose(np.asarray(hc.temperature), 2. * math.exp(-0.3 * 8), rtol=1e-6)
