@@ -162,6 +162,7 @@ def _symbolic_trace(inputs):
     """
     if not backend.JAX_MODE or all(isinstance(d, int) for d in inputs.shape):
         return False
+    # Keras exports `keras.SymbolicScope` but not the test for being in one.
     from keras.src.backend.common.symbolic_scope import in_symbolic_scope
     if not in_symbolic_scope():
         raise ValueError(
@@ -220,8 +221,11 @@ class LatentLayer(keras.layers.Layer):
     from the layer's `keras.random.SeedGenerator`, so two layers built with
     the same `seed` (or whose generators hold the same state) give identical
     outputs for identical inputs, eagerly, in graph mode and under XLA.
-    Under a `tf.distribute` strategy with several replicas the replica id is
-    folded into each seed, so replicas draw independent noise.
+    Under a `tf.distribute` strategy with several replicas (TensorFlow) the
+    replica id is folded into each seed, so replicas draw independent noise.
+    On Keras' JAX backend (`relaxtfp.substrates.jax.layers`) the seeds are
+    the generator's JAX keys, and the layer trains under `fit` with
+    `jit_compile=True` (Keras' default there).
 
     #### Dtypes and mixed precision
 
