@@ -92,7 +92,9 @@ def test_given_layers_change_the_next_training_steps():
     # new temperature. (On JAX, Keras trains on a copy of the variables within
     # an epoch, which the callback must write back before assigning.)
     inputs = keras.Input((6,))
-    hc = rl.HardConcreteLatent(temperature=3., seed=2, prior_probs=0.1)
+    # A learned prior gives the model a trainable weight, which the zero
+    # learning rate leaves in place.
+    hc = rl.HardConcreteLatent(temperature=3., seed=2, prior_probs=0.1, learn_prior=True)
     frozen = keras.layers.Dense(6, kernel_initializer="zeros", trainable=False)
     model = keras.Model(inputs, hc(frozen(inputs)))
     model.compile(optimizer=keras.optimizers.SGD(0.),
