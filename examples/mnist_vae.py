@@ -3,12 +3,14 @@
     python examples/mnist_vae.py --dataset digits --epochs 100   # offline
     python examples/mnist_vae.py --data-dir DIR                  # MNIST IDX files in DIR
     python examples/mnist_vae.py --method straight_through_gumbel_softmax
+    KERAS_BACKEND=jax python examples/mnist_vae.py --dataset digits  # Keras on JAX
 
 The encoder maps an image, binarized at 0.5, to the parameters of 20 latent
 variables (Bernoulli, or categorical with 10 classes). A `relaxtfp.layers`
-latent layer draws a relaxed or straight-through sample while training and
-adds, with `add_loss`, the closed-form KL of the discrete law behind it to a
-uniform prior. The decoder maps the sample to pixel logits, and `fit` minimises the
+latent layer (`relaxtfp.substrates.jax.layers` when Keras runs on JAX) draws
+a relaxed or straight-through sample while training and adds, with
+`add_loss`, the closed-form KL of the discrete law behind it to a uniform
+prior. The decoder maps the sample to pixel logits, and `fit` minimises the
 summed binary cross-entropy plus that KL.
 
 Built with `inference_mode="hard"`, the layer returns at inference
@@ -86,6 +88,13 @@ from tqdm import tqdm  # noqa: E402
 
 import relaxtfp  # noqa: E402
 
+# The layers for Keras' backend: `relaxtfp.layers` on TensorFlow, the same
+# layers on TFP's JAX substrate with KERAS_BACKEND=jax.
+if keras.backend.backend() == "jax":
+    from relaxtfp.substrates import jax as rtfp  # noqa: E402
+else:
+    rtfp = relaxtfp
+
 
 def read_idx(data_dir, name):
     """One MNIST IDX file as a uint8 array: a 4-byte magic number whose last
@@ -116,7 +125,7 @@ def load_images(dataset, data_dir):
 def latent_layer(method, seed):
     """The method's latent layer: hard samples at inference, uniform prior.
     The temperature is set by the annealing callback."""
-    latents, kw = relaxtfp.layers, dict(inference_mode="hard", seed=seed)
+    latents, kw = rtfp.layers, dict(inference_mode="hard", seed=seed)
     return {   # R = I below: the correlated layer's hard latents are independent
         "correlated_relaxed_bernoulli": lambda: latents.CorrelatedRelaxedBernoulliLatent(
             correlation=np.eye(LATENTS), **kw),
@@ -180,7 +189,7 @@ def main(args):
     vae.compile(optimizer=keras.optimizers.Adam(1e-3), loss=reconstruction)
     callbacks = []
     if latent.temperature is not None:   # anneal 1 -> 0.5, as in Jang et al. (2017)
-        callbacks.append(relaxtfp.layers.TemperatureAnnealing(
+        callbacks.append(rtfp.layers.TemperatureAnnealing(
             initial=1., rate=0.05, floor=0.5))
     vae.fit(x_train, x_train, batch_size=100, epochs=args.epochs, callbacks=callbacks,
             validation_data=(x_test, x_test), verbose=2 if args.smoke else 1)

@@ -16,6 +16,7 @@ marginal, obtained by integrating the joint `log_prob` over the second.
 Run:
 
     python examples/quickstart.py --output-dir quickstart_output
+    KERAS_BACKEND=jax python examples/quickstart.py   # on TFP's JAX substrate
 
 `--smoke` draws fewer samples (used by the test suite).
 """
@@ -55,18 +56,27 @@ import matplotlib  # noqa: E402
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
 from scipy import special  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
 import relaxtfp  # noqa: E402
 
-tfd = relaxtfp.distributions
+# TFP's JAX substrate when KERAS_BACKEND=jax (as for the Keras examples),
+# else TensorFlow. Both take NumPy arrays as parameters and values.
+if os.environ.get("KERAS_BACKEND") == "jax":
+    import jax  # noqa: E402
+
+    jax.config.update("jax_enable_x64", True)  # The float64 showcases below.
+    from relaxtfp.substrates import jax as rtfp  # noqa: E402
+else:
+    rtfp = relaxtfp
+
+tfd = rtfp.distributions
 
 
 def f64(x):
     """A float64 constant: the showcases compare means to 5 decimals."""
-    return tf.constant(x, tf.float64)
+    return np.asarray(x, np.float64)
 
 
 @dataclasses.dataclass
@@ -149,22 +159,22 @@ def reference_mean(entry, dist):
     # The second coordinate is sigmoid(-w), never 1 - x, which rounds to 0.
     x, y, wts = _logit_grid()
     if entry.kind == "unit":
-        return np.array(np.sum(x * np.exp(dist.log_prob(x).numpy()) * wts)), "integral"
+        return np.array(np.sum(x * np.exp(np.asarray(dist.log_prob(x))) * wts)), "integral"
     if entry.kind == "simplex2":
-        dens = np.exp(dist.log_prob(np.stack([x, y], axis=-1)).numpy())
+        dens = np.exp(np.asarray(dist.log_prob(np.stack([x, y], axis=-1))))
         m0 = np.sum(x * dens * wts)
         return np.array([m0, 1. - m0]), "integral"
     if entry.kind == "joint2":
         x, _, wts = _logit_grid(num=1201, max_logit=30.)
         pts = np.stack(np.broadcast_arrays(x[:, None], x[None, :]), axis=-1)
-        dens = np.exp(dist.log_prob(pts).numpy()) * wts[:, None] * wts[None, :]
+        dens = np.exp(np.asarray(dist.log_prob(pts))) * wts[:, None] * wts[None, :]
         return np.array([np.sum(x[:, None] * dens), np.sum(x[None, :] * dens)]), "integral"
     if entry.kind == "subset":
         # Inclusion probabilities: sum over every k-subset S of P(S) 1_S.
         num_classes = dist.event_shape[-1]
         k_hot = np.array([np.isin(np.arange(num_classes), subset).astype(np.float64)
                           for subset in itertools.combinations(range(num_classes), dist.k)])
-        return np.exp(dist.log_prob(k_hot).numpy()) @ k_hot, "sum"
+        return np.exp(np.asarray(dist.log_prob(k_hot))) @ k_hot, "sum"
     return None, "n/a"
 
 
@@ -178,8 +188,8 @@ def plot_mixed(ax, dist, x):
     ax.bar(edges[:-1], counts / (n * width), width=width, align="edge", alpha=0.4,
            label="samples (interior)")
     grid = np.linspace(1e-4, 1. - 1e-4, 400)
-    ax.plot(grid, np.exp(dist.log_prob(grid).numpy()), "C1", label="exp(log_prob)")
-    atoms = np.exp(dist.log_prob(np.array([0., 1.])).numpy())
+    ax.plot(grid, np.exp(np.asarray(dist.log_prob(grid))), "C1", label="exp(log_prob)")
+    atoms = np.exp(np.asarray(dist.log_prob(np.array([0., 1.]))))
     freq = np.array([(x == 0).mean(), (x == 1).mean()])
     ax2 = ax.twinx()
     ax2.bar([-0.03, 1.03], freq, width=0.04, color="C2", alpha=0.5, label="atom frequency")
@@ -202,14 +212,14 @@ def plot_bars(ax, labels, freq, prob):
 
 def plot_discrete(ax, dist, x):
     values, counts = np.unique(x, return_counts=True)
-    prob = np.exp(dist.log_prob(values).numpy())
+    prob = np.exp(np.asarray(dist.log_prob(values)))
     plot_bars(ax, [f"{v:.3f}" for v in values], counts / x.size, prob)
     return abs(prob.sum() - 1.)
 
 
 def plot_vectors(ax, dist, x):
     rows, counts = np.unique(x.reshape(x.shape[0], -1), axis=0, return_counts=True)
-    prob = np.exp(dist.log_prob(rows).numpy())
+    prob = np.exp(np.asarray(dist.log_prob(rows)))
     labels = ["".join(str(int(round(v))) for v in r) for r in rows]
     plot_bars(ax, labels, counts / x.shape[0], prob)
     return abs(prob.sum() - 1.)
@@ -219,7 +229,7 @@ def plot_simplex2(ax, dist, x):
     ax.hist(x[:, 0], bins=60, range=(0., 1.), density=True, alpha=0.4, label="samples")
     grid = np.linspace(1e-4, 1. - 1e-4, 400)
     pts = np.stack([grid, 1. - grid], axis=-1)
-    ax.plot(grid, np.exp(dist.log_prob(pts).numpy()), "C1", label="exp(log_prob)")
+    ax.plot(grid, np.exp(np.asarray(dist.log_prob(pts))), "C1", label="exp(log_prob)")
     ax.set_xlabel("first coordinate (K = 2)")
     ax.legend(fontsize=7)
 
@@ -227,7 +237,7 @@ def plot_simplex2(ax, dist, x):
 def plot_unit(ax, dist, x):
     ax.hist(x, bins=60, range=(0., 1.), density=True, alpha=0.4, label="samples")
     grid = np.linspace(1e-4, 1. - 1e-4, 400)
-    ax.plot(grid, np.exp(dist.log_prob(grid).numpy()), "C1", label="exp(log_prob)")
+    ax.plot(grid, np.exp(np.asarray(dist.log_prob(grid))), "C1", label="exp(log_prob)")
     ax.set_xlabel("z")
     ax.legend(fontsize=7)
 
@@ -240,7 +250,7 @@ def plot_joint2(ax, dist, x):
     jac = z2 * special.expit(-w)
     grid = np.linspace(5e-3, 1. - 5e-3, 120)
     pts = np.stack(np.broadcast_arrays(grid[:, None], z2[None, :]), axis=-1)
-    dens = np.exp(dist.log_prob(pts).numpy()) * jac
+    dens = np.exp(np.asarray(dist.log_prob(pts))) * jac
     marginal = np.trapezoid(dens, w, axis=1)
     ax.hist(x[:, 0], bins=60, range=(0., 1.), density=True, alpha=0.4, label="samples z_1")
     ax.plot(grid, marginal, "C1", label="integral of exp(log_prob) dz_2")
@@ -260,7 +270,7 @@ def main(args):
     rows = []
     for entry in tqdm(showcases(), desc="distributions", unit="dist", file=sys.stderr):
         dist = entry.make()
-        x = dist.sample(n, seed=(args.seed, 1)).numpy()
+        x = np.asarray(dist.sample(n, seed=(args.seed, 1)))
         sample_mean = x.mean(axis=0)
         stderr = x.std(axis=0, ddof=1) / np.sqrt(n)
         mean, source = reference_mean(entry, dist)

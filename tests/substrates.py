@@ -66,6 +66,13 @@ class Substrate:
         self.rtd = self.rtfp.distributions
         self.estimators = self.rtfp.estimators
 
+    @property
+    def layers(self):
+        """The Keras latent layers for the substrate (`relaxtfp.layers` on
+        TensorFlow, `relaxtfp.substrates.jax.layers` on JAX); Keras must run
+        on the matching backend (`KERAS_BACKEND`)."""
+        return importlib.import_module(self.rtfp.__name__ + ".layers")
+
     def __repr__(self):
         return f"Substrate({self.name!r})"
 

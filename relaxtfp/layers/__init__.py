@@ -1,4 +1,4 @@
-"""Keras 3 latent layers (TensorFlow backend) for every relaxtfp relaxation.
+"""Keras 3 latent layers (TensorFlow and JAX backends) for every relaxation.
 
 Each layer takes the encoder's parameters (logits, or loc and scale) and
 returns a sample tensor: relaxed (or straight-through) while training, and at
@@ -23,7 +23,21 @@ Three things to know before the first model (details in `LatentLayer`):
   built-in losses average over the last axis (`BinaryCrossentropy` is a mean
   over pixels). In a VAE, sum the reconstruction loss over each example's
   values too, or the KL outweighs it by the number of pixels.
+
+#### Backends
+
+`relaxtfp.layers` runs on Keras' TensorFlow backend, with TFP on
+TensorFlow. `relaxtfp.substrates.jax.layers` is the same code on TFP's JAX
+substrate and runs on Keras' JAX backend (`KERAS_BACKEND=jax`), with the
+same API; seeds come from `keras.random.SeedGenerator` on both. Importing
+the module of the other backend raises `ImportError` naming the right one;
+TFP has no PyTorch substrate, so there are no layers for the torch backend.
+Both modules register their classes with Keras under the same names
+(`relaxtfp>HardConcreteLatent`, ...), so a `.keras` file saved on one
+backend loads on the other.
 """
+
+from relaxtfp.layers import _backend_check  # noqa: F401  (first: checks the backend)
 
 from relaxtfp.layers.base import LatentLayer
 from relaxtfp.layers.bernoulli import CorrelatedRelaxedBernoulliLatent

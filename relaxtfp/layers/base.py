@@ -7,6 +7,12 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from relaxtfp.internal import backend
+from relaxtfp.internal.tfp_internal import dtype_util
+from relaxtfp.internal.tfp_internal import ps
+from relaxtfp.internal.tfp_internal import tensorshape_util
+from relaxtfp.layers import _backend_check
+
 __all__ = ["INFERENCE_MODES", "LatentLayer"]
 
 INFERENCE_MODES = ("hard", "mode", "relaxed")
@@ -16,14 +22,45 @@ INFERENCE_MODES = ("hard", "mode", "relaxed")
 _HALF_DTYPES = ("float16", "bfloat16")
 
 
+# The package of the layers' registered Keras names (`relaxtfp>HardConcreteLatent`).
+_PACKAGE = "relaxtfp"
+
+
 def check_backend():
-    """Raises `RuntimeError` unless Keras runs on the TensorFlow backend."""
-    backend = keras.backend.backend()
-    if backend != "tensorflow":
-        raise RuntimeError(
-            "relaxtfp.layers needs Keras 3 with the TensorFlow backend, but the "
-            f"active Keras backend is {backend!r}. Set the environment variable "
-            "KERAS_BACKEND=tensorflow before Keras is first imported.")
+    """Raises `RuntimeError` unless Keras runs on this module's backend.
+
+    `relaxtfp.layers` is built on TFP for TensorFlow and runs on Keras'
+    TensorFlow backend; `relaxtfp.substrates.jax.layers` is the same code on
+    TFP's JAX substrate and runs on Keras' JAX backend. TFP has no substrate
+    for PyTorch, so neither runs on Keras' torch backend.
+    """
+    error = _backend_check.backend_error()
+    if error is not None:
+        raise RuntimeError(error)
+
+
+def register(cls):
+    """Registers a layer class with Keras when Keras runs on its backend.
+
+    Both substrates' layers register under the same names
+    (`relaxtfp>HardConcreteLatent`, ...), so a `.keras` file saved on one
+    Keras backend loads on the other. A name must resolve to the classes of
+    the active backend: the package refuses to import on another backend
+    (`_backend_check`), and a module loaded before the backend was switched
+    (`keras.config.set_backend`) leaves the names to the active one.
+    """
+    if keras.backend.backend() != _backend_check.KERAS_BACKEND:
+        return cls
+    return keras.saving.register_keras_serializable(package=_PACKAGE)(cls)
+
+
+def read_variable(variable):
+    """The value of a Keras variable as a tensor of the backend.
+
+    On JAX, Keras substitutes variable values inside its compiled training
+    step, and `keras.ops.convert_to_tensor` reads the substituted value.
+    """
+    return keras.ops.convert_to_tensor(variable)
 
 
 def check_positive_float(value, name):
@@ -39,7 +76,7 @@ def check_positive_float(value, name):
 def one_hot_argmax(x):
     """`one_hot(argmax(x))` over the last axis, in the dtype of `x` (the first
     maximum where several are equal, as `tf.argmax` takes)."""
-    return tf.one_hot(tf.argmax(x, axis=-1), tf.shape(x)[-1], dtype=x.dtype)
+    return tf.one_hot(tf.argmax(x, axis=-1), ps.shape(x)[-1], dtype=x.dtype)
 
 
 def config_value(value):
@@ -104,10 +141,9 @@ def check_input_shape(layer, shape):
     was built for.
     """
     spec = layer.input_spec
-    shape = tf.TensorShape(shape)
-    if spec is None or shape.rank is None:
+    if spec is None or tensorshape_util.rank(shape) is None:
         return
-    dims = tuple(shape.as_list())
+    dims = tuple(tensorshape_util.as_list(shape))
     prefix = f"Input 0 of layer '{layer.name}' is incompatible with the layer: "
     if spec.ndim is not None and len(dims) != spec.ndim:
         raise ValueError(prefix + f"expected ndim={spec.ndim}, found ndim={len(dims)}. "
@@ -121,11 +157,35 @@ def check_input_shape(layer, shape):
                              f"value {value}, but received input with shape {dims}")
 
 
+def _symbolic_trace(inputs):
+    """Whether Keras traces `call` for shapes only, with symbolic dimensions.
+
+    On JAX, Keras infers shapes (`compute_output_spec`, and `fit`'s first
+    build of a model) by tracing `call` with `jax.export` symbolic
+    dimensions for the unknown ones. TFP's JAX substrate cannot sample with
+    such dimensions, so the layer answers these traces from
+    `compute_output_shape`.
+    """
+    if not backend.JAX_MODE or all(isinstance(d, int) for d in inputs.shape):
+        return False
+    # Keras exports `keras.SymbolicScope` but not the test for being in one.
+    from keras.src.backend.common.symbolic_scope import in_symbolic_scope
+    if not in_symbolic_scope():
+        raise ValueError(
+            "relaxtfp's latent layers need static input shapes on JAX (TFP's "
+            "JAX substrate cannot sample with symbolic dimensions). Received: "
+            f"inputs.shape={inputs.shape}")
+    return True
+
+
 def reduce_per_example(x):
     """Sums every axis of `x` except the first (the batch axis)."""
-    if x.shape.rank is not None and x.shape.rank <= 1:
+    rank = tensorshape_util.rank(x.shape)
+    if rank is None:
+        return tf.reduce_sum(x, axis=ps.range(1, ps.rank(x)))
+    if rank <= 1:
         return x
-    return tf.reduce_sum(x, axis=tf.range(1, tf.rank(x)))
+    return tf.reduce_sum(x, axis=list(range(1, rank)))
 
 
 class StraightThroughHooks:
@@ -167,8 +227,11 @@ class LatentLayer(keras.layers.Layer):
     from the layer's `keras.random.SeedGenerator`, so two layers built with
     the same `seed` (or whose generators hold the same state) give identical
     outputs for identical inputs, eagerly, in graph mode and under XLA.
-    Under a `tf.distribute` strategy with several replicas the replica id is
-    folded into each seed, so replicas draw independent noise.
+    Under a `tf.distribute` strategy with several replicas (TensorFlow) the
+    replica id is folded into each seed, so replicas draw independent noise.
+    On Keras' JAX backend (`relaxtfp.substrates.jax.layers`) the seeds are
+    the generator's JAX keys, and the layer trains under `fit` with
+    `jit_compile=True` (Keras' default there).
 
     #### Dtypes and mixed precision
 
@@ -474,22 +537,22 @@ class LatentLayer(keras.layers.Layer):
 
     def temperature_value(self, dtype):
         """The current temperature as a `Tensor` of `dtype`."""
-        return tf.cast(tf.convert_to_tensor(self.temperature), dtype)
+        return tf.cast(read_variable(self.temperature), dtype)
 
     def _convert_inputs(self, inputs):
         """`inputs` as `call` sees them, cast to `distribution_dtype`."""
         inputs = tf.convert_to_tensor(inputs)
         dtype = inputs.dtype
-        if dtype.is_floating:
+        if dtype_util.is_floating(dtype):
             # As Keras' `__call__` does: float inputs are first rounded to
             # the compute dtype (so `divergence(x)` is the loss `call(x)`
             # adds), unless the layer was made with `autocast=False`.
             if self.autocast:
                 inputs = tf.cast(inputs, self.compute_dtype)
-        elif not dtype.is_integer:
+        elif not dtype_util.is_integer(dtype):
             raise TypeError(
                 f"Argument `inputs` of layer '{self.name}' must be a float or "
-                f"integer tensor. Received dtype {dtype.name}")
+                f"integer tensor. Received dtype {dtype_util.name(dtype)}")
         if not self.built:
             # Build as the first call would: weights such as a learned
             # prior or correlation take their shape from the input.
@@ -545,6 +608,10 @@ class LatentLayer(keras.layers.Layer):
         return reduce_per_example(self._divergence_elements(dist, sample))
 
     def _next_seed(self):
+        if backend.JAX_MODE:
+            # The generator's state is a JAX key's raw uint32 data, which
+            # relaxtfp's samplers take as a seed.
+            return self.seed_generator.next()
         seed = tf.cast(self.seed_generator.next(), tf.int32)
         if tf.distribute.has_strategy() and tf.distribute.in_cross_replica_context():
             return seed
@@ -555,6 +622,9 @@ class LatentLayer(keras.layers.Layer):
         return seed
 
     def call(self, inputs, training=None):
+        if _symbolic_trace(inputs):
+            return keras.ops.zeros(self.compute_output_shape(inputs.shape),
+                                   self.compute_dtype)
         dist = self.distribution(inputs)
         sample = self._sample(dist, self._next_seed())
         if self.kl_weight > 0.:
@@ -566,7 +636,7 @@ class LatentLayer(keras.layers.Layer):
         elif self.inference_mode == "hard":
             inference = self._hard(dist, sample)
         else:
-            inference = tf.broadcast_to(self._mode(dist), tf.shape(sample))
+            inference = tf.broadcast_to(self._mode(dist), ps.shape(sample))
         if training is None or isinstance(training, bool):
             value = sample if training else inference
         else:

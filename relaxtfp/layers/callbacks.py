@@ -41,7 +41,8 @@ class TemperatureAnnealing(keras.callbacks.Callback):
     layer of the model (nested models included) that has a temperature.
     The temperature is a non-trainable weight read by the compiled step
     function, so the change takes effect without retracing (also under
-    `jit_compile=True`), and it is saved with the model.
+    `jit_compile=True`, and on Keras' JAX backend), and it is saved with the
+    model.
 
     #### Examples
 
@@ -127,6 +128,12 @@ class TemperatureAnnealing(keras.callbacks.Callback):
 
     def _set(self, t):
         self.temperature = self.schedule(t)
+        # Keras on JAX trains on a copy of the model's variables within an
+        # epoch; writing that copy back first makes the next step read the
+        # new temperature (the other backends have no such copy).
+        sync = getattr(self.model, "jax_state_sync", None)
+        if sync is not None:
+            sync()
         for layer in self._layers():
             layer.temperature.assign(self.temperature)
 

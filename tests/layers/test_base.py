@@ -8,10 +8,12 @@ import keras
 import numpy as np
 import pytest
 
-from relaxtfp import layers as rl
-from relaxtfp.layers.base import LatentLayer
+from tests import substrates
 from tests.layers.test_latent import CASES
 from tests.layers.test_latent import IDS
+
+rl = substrates.current().layers
+LatentLayer = rl.LatentLayer
 
 SHARED = {"temperature", "kl_weight", "inference_mode", "divergence", "seed"}
 

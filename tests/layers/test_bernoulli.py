@@ -9,13 +9,36 @@ import keras
 import numpy as np
 import pytest
 import scipy.stats
-import tensorflow as tf
-import tensorflow_probability as tfp
 
-import relaxtfp.layers as rl
-from relaxtfp.layers.bernoulli import bernoulli_kl_from_logits
+from tests import substrates
+
+sub = substrates.current()
+tf, tfp = sub.tf, sub.tfp
+rl = sub.layers
+bernoulli_kl_from_logits = rl.bernoulli.bernoulli_kl_from_logits
 
 tfd = tfp.distributions
+
+
+def _normal(shape, seed):
+    """Standard normal float32 inputs, the same on both substrates."""
+    return np.random.default_rng(seed).normal(size=shape).astype(np.float32)
+
+
+def _gradient(fn, variable):
+    """The gradient of the scalar `fn()` with respect to a Keras variable.
+
+    On JAX, Keras variables are read from a `keras.StatelessScope`, so the
+    gradient is taken through the value that the scope maps the variable to.
+    """
+    if sub.is_jax:
+        def at(value):
+            with keras.StatelessScope(state_mapping=[(variable, value)]):
+                return fn()
+        return sub.jax.grad(at)(variable.value)
+    with tf.GradientTape() as tape:
+        value = fn()
+    return tape.gradient(value, variable)
 
 
 def _sigmoid(x):
@@ -67,11 +90,11 @@ def test_prior_logits_weight_starts_at_the_logit_of_prior_probs(name):
     assert layer.prior_logits.shape == (5,)
     assert any(w is layer.prior_logits for w in layer.trainable_weights)
     p = np.array([0.1, 0.2, 0.3, 0.4, 0.5])
-    np.testing.assert_allclose(layer.prior_logits.numpy(), np.log(p / (1. - p)), rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(layer.prior_logits), np.log(p / (1. - p)), rtol=1e-6)
     fixed = cls(prior_probs=0.3, **kwargs)
     fixed.build((None, 5))
     assert fixed.prior_logits is None
-    np.testing.assert_allclose(fixed.prior_logits_value().numpy(), np.log(0.3 / 0.7),
+    np.testing.assert_allclose(np.asarray(fixed.prior_logits_value()), np.log(0.3 / 0.7),
                                rtol=1e-6)
 
 
@@ -81,14 +104,13 @@ def test_divergence_and_its_prior_gradient_in_closed_form(name):
     layer = _built(cls, kwargs)
     a = np.array([-2., -0.5, 0., 0.8, 3.])
     layer.prior_logits.assign(a)
-    x = tf.random.stateless_normal([4, 5], seed=(5, 6), dtype=tf.float32)
-    with tf.GradientTape() as tape:
-        d = layer.divergence(x)
-        mean = tf.reduce_mean(d)
-    q = gate(x.numpy().astype(np.float64), layer)
-    np.testing.assert_allclose(d.numpy(), _kl_to_learned_prior(q, a).sum(1), rtol=2e-5)
+    x = _normal((4, 5), 56)
+    d = layer.divergence(x)
+    grad = _gradient(lambda: tf.reduce_mean(layer.divergence(x)), layer.prior_logits)
+    q = gate(np.asarray(x).astype(np.float64), layer)
+    np.testing.assert_allclose(np.asarray(d), _kl_to_learned_prior(q, a).sum(1), rtol=2e-5)
     # d KL / d a = sigmoid(a) - q, averaged over the batch.
-    np.testing.assert_allclose(tape.gradient(mean, layer.prior_logits).numpy(),
+    np.testing.assert_allclose(np.asarray(grad),
                                (_sigmoid(a) - q).mean(0), rtol=1e-4, atol=1e-6)
 
 
@@ -97,15 +119,13 @@ def test_training_the_prior_alone_reaches_the_mean_of_the_posteriors():
     # has P(b_j = 1) = the batch mean of q_j (the aggregate posterior's
     # marginals); a wrong gradient or sign would end elsewhere.
     layer = _built(rl.StraightThroughBernoulliLatent, {})
-    x = tf.random.stateless_normal([64, 5], seed=(7, 8)) * 2.
+    x = _normal((64, 5), 78) * 2.
     optimizer = keras.optimizers.Adam(0.1)
     for _ in range(300):
-        with tf.GradientTape() as tape:
-            loss = tf.reduce_mean(layer.divergence(x))
-        optimizer.apply_gradients([(tape.gradient(loss, layer.prior_logits),
-                                    layer.prior_logits)])
-    np.testing.assert_allclose(_sigmoid(layer.prior_logits.numpy()),
-                               _sigmoid(x.numpy()).mean(0), atol=1e-3)
+        grad = _gradient(lambda: tf.reduce_mean(layer.divergence(x)), layer.prior_logits)
+        optimizer.apply_gradients([(grad, layer.prior_logits)])
+    np.testing.assert_allclose(_sigmoid(np.asarray(layer.prior_logits)),
+                               _sigmoid(np.asarray(x)).mean(0), atol=1e-3)
 
 
 def test_mc_divergence_scores_the_sample_under_the_learned_prior():
@@ -115,14 +135,14 @@ def test_mc_divergence_scores_the_sample_under_the_learned_prior():
     # difference at the same sample.
     layer = _built(rl.CorrelatedRelaxedBernoulliLatent,
                    {"temperature": 0.7, "divergence": "mc"})
-    x = tf.random.stateless_normal([4, 5], seed=(1, 2))
-    seed = tf.constant([3, 4])
-    d0 = layer.divergence(x, seed=seed).numpy()
+    x = _normal((4, 5), 12)
+    seed = sub.seed(3, 4)
+    d0 = np.asarray(layer.divergence(x, seed=seed))
     a = np.array([-1., 0.5, 2., 0., -3.], np.float32)
-    before = layer.prior_logits.numpy()
+    before = np.asarray(layer.prior_logits)
     layer.prior_logits.assign(a)
-    d1 = layer.divergence(x, seed=seed).numpy()
-    z = layer._sample(layer.distribution(x), seed).numpy().astype(np.float64)
+    d1 = np.asarray(layer.divergence(x, seed=seed))
+    z = np.asarray(layer._sample(layer.distribution(x), seed)).astype(np.float64)
 
     def log_concrete(z, logits, t=0.7):
         # Binary Concrete density (Maddison et al., 2017, eq. 23).
@@ -143,9 +163,9 @@ def test_keras_file_round_trip_keeps_the_learned_prior(tmp_path):
     model.save(path)
     loaded = keras.models.load_model(path).layers[-1]
     assert loaded.learn_prior is True
-    np.testing.assert_allclose(loaded.prior_logits.numpy(), [0.1, -0.2, 0.3, -0.4, 0.5])
-    x = tf.random.stateless_normal([3, 5], seed=(1, 1))
-    np.testing.assert_allclose(loaded.divergence(x).numpy(), layer.divergence(x).numpy())
+    np.testing.assert_allclose(np.asarray(loaded.prior_logits), [0.1, -0.2, 0.3, -0.4, 0.5])
+    x = _normal((3, 5), 11)
+    np.testing.assert_allclose(np.asarray(loaded.divergence(x)), np.asarray(layer.divergence(x)))
 
 
 def test_learn_prior_must_be_a_bool():
@@ -158,8 +178,8 @@ def test_learn_prior_must_be_a_bool():
 def test_kl_from_logits_takes_exactly_one_prior():
     logits = tf.constant([-30., -1., 0., 2., 30.])
     np.testing.assert_allclose(
-        bernoulli_kl_from_logits(logits, prior_logits=tf.math.log(0.3 / 0.7)).numpy(),
-        bernoulli_kl_from_logits(logits, 0.3).numpy(), rtol=1e-5, atol=1e-6)
+        np.asarray(bernoulli_kl_from_logits(logits, prior_logits=tf.math.log(0.3 / 0.7))),
+        np.asarray(bernoulli_kl_from_logits(logits, 0.3)), rtol=1e-5, atol=1e-6)
     for kwargs in ({}, {"prior_probs": 0.5, "prior_logits": 0.}):
         with pytest.raises(ValueError, match="exactly one of `prior_probs` and `prior_logits`"):
             bernoulli_kl_from_logits(logits, **kwargs)
@@ -170,14 +190,14 @@ def test_divergence_is_the_kl_of_the_discrete_law_to_the_prior_law(name):
     cls, kwargs, gate = CASES[name]
     for learn_prior in (False, True):
         layer = cls(learn_prior=learn_prior, prior_probs=0.3, **kwargs)
-        x = tf.random.stateless_normal([4, 5], seed=(2, 3)) * 3.
+        x = _normal((4, 5), 23) * 3.
         dist = layer.distribution(x)
         law = (tfd.Bernoulli(logits=dist.logits) if "correlated" in name
                else dist.discrete_law())
         expected = tf.reduce_sum(tfd.kl_divergence(law, layer.prior_law()), axis=-1)
-        np.testing.assert_allclose(layer.divergence(x).numpy(), expected.numpy(), rtol=1e-6)
-        q = gate(x.numpy().astype(np.float64), layer)
-        np.testing.assert_allclose(law.probs_parameter().numpy(), q, rtol=1e-5, atol=1e-7)
+        np.testing.assert_allclose(np.asarray(layer.divergence(x)), np.asarray(expected), rtol=1e-6)
+        q = gate(np.asarray(x).astype(np.float64), layer)
+        np.testing.assert_allclose(np.asarray(law.probs_parameter()), q, rtol=1e-5, atol=1e-7)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -188,7 +208,7 @@ def test_divergence_is_finite_for_huge_and_infinite_inputs(name):
     cls, kwargs, _ = CASES[name]
     x = np.array([[-np.inf, -1e4, -17., 17., np.inf]], np.float32)
     layer = cls(prior_probs=0.3, **kwargs)
-    d = layer.divergence(x).numpy()
+    d = np.asarray(layer.divergence(x))
     assert np.all(np.isfinite(d)), d
     # Every gate is (nearly) certain, closed for negative inputs and open for
     # positive ones, so the KL is nearly the sum of -log P_prior of those
@@ -199,5 +219,5 @@ def test_divergence_is_finite_for_huge_and_infinite_inputs(name):
 
 
 def test_kl_from_logits_is_finite_for_infinite_logits():
-    kl = bernoulli_kl_from_logits(tf.constant([-np.inf, np.inf]), prior_probs=0.3).numpy()
+    kl = np.asarray(bernoulli_kl_from_logits(tf.constant([-np.inf, np.inf]), prior_probs=0.3))
     np.testing.assert_allclose(kl, [-np.log(0.7), -np.log(0.3)], rtol=1e-6)

@@ -6,7 +6,9 @@ import keras
 import numpy as np
 import pytest
 
-from relaxtfp import layers as rl
+from tests import substrates
+
+rl = substrates.current().layers
 
 
 def _model():
@@ -43,10 +45,10 @@ def test_every_n_steps_sets_every_layer_with_a_temperature():
     expected = max(0.3, math.exp(-0.05 * 9))
     assert cb.step == 10
     for layer in (st, hc):
-        np.testing.assert_allclose(layer.temperature.numpy(), expected, rtol=1e-6)
+        np.testing.assert_allclose(np.asarray(layer.temperature), expected, rtol=1e-6)
     # A second fit continues the global step count.
     model.fit(DATA, DATA, batch_size=8, epochs=1, verbose=0, callbacks=[cb])
-    np.testing.assert_allclose(st.temperature.numpy(),
+    np.testing.assert_allclose(np.asarray(st.temperature),
                                max(0.3, math.exp(-0.05 * 15)), rtol=1e-6)
 
 
@@ -54,7 +56,7 @@ def test_per_epoch_and_floor():
     model, st, hc = _model()
     seen = []
     record = keras.callbacks.LambdaCallback(
-        on_epoch_end=lambda epoch, logs: seen.append(float(st.temperature.numpy())))
+        on_epoch_end=lambda epoch, logs: seen.append(float(np.asarray(st.temperature))))
     cb = rl.TemperatureAnnealing(initial=2., rate=1., floor=0.5)
     model.fit(DATA, DATA, batch_size=8, epochs=3, verbose=0,
               callbacks=[cb, record])
@@ -65,8 +67,8 @@ def test_given_layers_only():
     model, st, hc = _model()
     cb = rl.TemperatureAnnealing(initial=1.5, rate=0., floor=0.1, layers=[hc])
     model.fit(DATA, DATA, batch_size=8, epochs=1, verbose=0, callbacks=[cb])
-    np.testing.assert_allclose(hc.temperature.numpy(), 1.5)
-    np.testing.assert_allclose(st.temperature.numpy(), 3.)
+    np.testing.assert_allclose(np.asarray(hc.temperature), 1.5)
+    np.testing.assert_allclose(np.asarray(st.temperature), 3.)
 
 
 def test_errors():
@@ -82,3 +84,30 @@ def test_errors():
     x = np.zeros((8, 4), np.float32)
     with pytest.raises(ValueError, match="found no relaxtfp latent layer"):
         model.fit(x, x, verbose=0, callbacks=[rl.TemperatureAnnealing()])
+
+
+def test_given_layers_change_the_next_training_steps():
+    # The divergence depends on the temperature; with frozen weights and no
+    # other loss, the per-batch loss changes exactly when the callback sets a
+    # new temperature. (On JAX, Keras trains on a copy of the variables within
+    # an epoch, which the callback must write back before assigning.)
+    inputs = keras.Input((6,))
+    # A learned prior gives the model a trainable weight, which the zero
+    # learning rate leaves in place.
+    hc = rl.HardConcreteLatent(temperature=3., seed=2, prior_probs=0.1, learn_prior=True)
+    frozen = keras.layers.Dense(6, kernel_initializer="zeros", trainable=False)
+    model = keras.Model(inputs, hc(frozen(inputs)))
+    model.compile(optimizer=keras.optimizers.SGD(0.),
+                  loss=lambda y, p: keras.ops.zeros_like(p[:, 0]))
+    annealing = rl.TemperatureAnnealing(initial=2., rate=0.3, floor=0.1,
+                                        every_n_steps=2, layers=[hc])
+    seen = []
+    record = keras.callbacks.LambdaCallback(
+        on_train_batch_end=lambda batch, logs: seen.append(float(logs["loss"])))
+    x = np.zeros((64, 6), np.float32)
+    model.fit(x, x, batch_size=8, epochs=1, verbose=0, callbacks=[annealing, record])
+    # `loss` is the running mean over the epoch: constant while the
+    # temperature stays at 2 (steps 1-2), then falling as it decays.
+    assert seen[1] == pytest.approx(seen[0])
+    assert all(b < a for a, b in zip(seen[1:], seen[2:])), seen
+    np.testing.assert_allclose(np.asarray(hc.temperature), 2. * math.exp(-0.3 * 8), rtol=1e-6)

@@ -6,7 +6,9 @@ import keras
 import numpy as np
 import pytest
 
-from relaxtfp import layers as rl
+from tests import substrates
+
+rl = substrates.current().layers
 
 _P5 = [0.1, 0.2, 0.3, 0.4, 0.5]
 

@@ -9,36 +9,24 @@ import keras
 import numpy as np
 import pytest
 import scipy.stats
-import tensorflow as tf
-import tensorflow_probability as tfp
 
-from relaxtfp.distributions.correlated_relaxed_bernoulli import (
-    CorrelatedRelaxedBernoulli,
-)
-from relaxtfp.distributions.decoupled_straight_through_gumbel_softmax import (
-    DecoupledStraightThroughGumbelSoftmax,
-)
-from relaxtfp.distributions.gaussian_relaxed_bernoulli import (
-    GaussianRelaxedBernoulli,
-)
-from relaxtfp.distributions.generalized_gumbel_softmax import (
-    GeneralizedGumbelSoftmax,
-)
-from relaxtfp.distributions.gumbel_softmax_top_k import GumbelSoftmaxTopK
-from relaxtfp.distributions.hard_concrete import HardConcrete
-from relaxtfp.distributions.invertible_gaussian import InvertibleGaussian
-from relaxtfp.distributions.logistic_normal_softmax import LogisticNormalSoftmax
-from relaxtfp.distributions.stochastic_times_smooth import StochasticTimesSmooth
-from relaxtfp.distributions.straight_through_bernoulli import (
-    StraightThroughBernoulli,
-)
-from relaxtfp.distributions.straight_through_gumbel_softmax import (
-    StraightThroughGumbelSoftmax,
-)
-from relaxtfp.distributions.straight_through_relaxed_bernoulli import (
-    StraightThroughRelaxedBernoulli,
-)
-from relaxtfp import layers as rl
+from tests import substrates
+
+sub = substrates.current()
+tf, tfp = sub.tf, sub.tfp
+rl = sub.layers
+CorrelatedRelaxedBernoulli = sub.rtd.CorrelatedRelaxedBernoulli
+DecoupledStraightThroughGumbelSoftmax = sub.rtd.DecoupledStraightThroughGumbelSoftmax
+GaussianRelaxedBernoulli = sub.rtd.GaussianRelaxedBernoulli
+GeneralizedGumbelSoftmax = sub.rtd.GeneralizedGumbelSoftmax
+GumbelSoftmaxTopK = sub.rtd.GumbelSoftmaxTopK
+HardConcrete = sub.rtd.HardConcrete
+InvertibleGaussian = sub.rtd.InvertibleGaussian
+LogisticNormalSoftmax = sub.rtd.LogisticNormalSoftmax
+StochasticTimesSmooth = sub.rtd.StochasticTimesSmooth
+StraightThroughBernoulli = sub.rtd.StraightThroughBernoulli
+StraightThroughGumbelSoftmax = sub.rtd.StraightThroughGumbelSoftmax
+StraightThroughRelaxedBernoulli = sub.rtd.StraightThroughRelaxedBernoulli
 
 tfd = tfp.distributions
 
@@ -74,11 +62,11 @@ def _sum_rows(a):
 CASES = [
     ("hard_concrete", rl.HardConcreteLatent, {}, (6, 5), HardConcrete, "binary",
      lambda x, l, z: _sum_rows(_bern_kl(_sigmoid(
-         x - l.temperature.numpy() * np.log(0.1 / 1.1))))),
+         x - np.asarray(l.temperature) * np.log(0.1 / 1.1))))),
     ("hard_concrete_l0", rl.HardConcreteLatent, {"divergence": "l0"}, (6, 5),
      HardConcrete, "binary",
      lambda x, l, z: _sum_rows(_sigmoid(
-         x - l.temperature.numpy() * np.log(0.1 / 1.1)))),
+         x - np.asarray(l.temperature) * np.log(0.1 / 1.1)))),
     ("gaussian_relaxed_bernoulli", rl.GaussianRelaxedBernoulliLatent,
      {"scale": 0.7, "prior_probs": 0.3}, (6, 5), GaussianRelaxedBernoulli,
      "binary",
@@ -101,11 +89,11 @@ CASES = [
       "correlation": (0.5 * np.eye(5) + 0.5).tolist()}, (6, 5),
      CorrelatedRelaxedBernoulli, "binary",
      lambda x, l, z: (
-         CorrelatedRelaxedBernoulli(0.5, logits=x, correlation=(
-             0.5 * np.eye(5) + 0.5)).log_prob(z.astype(np.float64)).numpy()
-         - np.sum(tfd.RelaxedBernoulli(
+         np.asarray(CorrelatedRelaxedBernoulli(0.5, logits=x, correlation=(
+             0.5 * np.eye(5) + 0.5)).log_prob(z.astype(np.float64)))
+         - np.sum(np.asarray(tfd.RelaxedBernoulli(
              np.float64(2. / 3.), probs=np.float64(0.5)).log_prob(
-                 z.astype(np.float64)).numpy(), axis=-1)) if False else None),
+                 z.astype(np.float64))), axis=-1)) if False else None),
     ("straight_through_gumbel_softmax", rl.StraightThroughGumbelSoftmaxLatent,
      {}, (6, 3, 4), StraightThroughGumbelSoftmax, "onehot",
      lambda x, l, z: _sum_rows(_cat_kl(x))),
@@ -143,16 +131,16 @@ def _expected_divergence(case, x, layer, z):
     z64 = np.asarray(z, np.float64)
     if name == "correlated_mc":
         corr = np.asarray(kwargs["correlation"])
-        tau = np.float64(layer.temperature.numpy())
+        tau = np.float64(np.asarray(layer.temperature))
         q = CorrelatedRelaxedBernoulli(tau, logits=x64, correlation=corr)
         p = tfd.RelaxedBernoulli(tau, probs=np.float64(0.5))
-        return (q.log_prob(z64).numpy()
-                - np.sum(p.log_prob(z64).numpy(), axis=-1))
+        return (np.asarray(q.log_prob(z64))
+                - np.sum(np.asarray(p.log_prob(z64)), axis=-1))
     if name == "logistic_normal_softmax":
         q = LogisticNormalSoftmax(loc=x64[..., :3],
                                   scale=_softplus(x64[..., 3:]) + 1e-6)
         p = tfd.Dirichlet(np.ones(3))
-        return _sum_rows(q.log_prob(z64).numpy() - p.log_prob(z64).numpy())
+        return _sum_rows(np.asarray(q.log_prob(z64)) - np.asarray(p.log_prob(z64)))
     return case[6](x64, layer, z64)
 
 
@@ -166,15 +154,15 @@ def test_shapes_and_inference_modes(case):
     outputs = {}
     for mode in ("hard", "mode", "relaxed"):
         layer = cls(inference_mode=mode, seed=3, **kwargs)
-        train = layer(x, training=True).numpy()
-        infer = layer(x, training=False).numpy()
+        train = np.asarray(layer(x, training=True))
+        infer = np.asarray(layer(x, training=False))
         assert train.shape == infer.shape == tuple(expected_shape)
         assert np.all(np.isfinite(train)) and np.all(np.isfinite(infer))
         outputs[mode] = infer
         assert isinstance(layer.distribution(x), dist_cls)
     # `mode` is deterministic; `hard` takes discrete values.
     layer = cls(inference_mode="mode", seed=4, **kwargs)
-    np.testing.assert_array_equal(layer(x).numpy(), outputs["mode"])
+    np.testing.assert_array_equal(np.asarray(layer(x)), outputs["mode"])
     hard = outputs["hard"]
     if kind == "binary":
         assert set(np.unique(hard)) <= {0., 1.}
@@ -196,14 +184,14 @@ def test_adds_one_loss_equal_to_the_documented_divergence(case):
     if name.startswith("generalized"):
         layer = cls(kl_weight=KL_WEIGHT, inference_mode="relaxed",
                     output_type="weights", seed=5, **kwargs)
-    z = layer(x, training=True).numpy()
+    z = np.asarray(layer(x, training=True))
     assert len(layer.losses) == 1
     expected = _expected_divergence(case, x, layer, z)
-    np.testing.assert_allclose(layer.losses[0].numpy(),
+    np.testing.assert_allclose(np.asarray(layer.losses[0]),
                                KL_WEIGHT * np.mean(expected), rtol=2e-5,
                                atol=1e-6)
     if name not in ("correlated_mc", "logistic_normal_softmax"):
-        np.testing.assert_allclose(layer.divergence(x).numpy(), expected,
+        np.testing.assert_allclose(np.asarray(layer.divergence(x)), expected,
                                    rtol=2e-5, atol=1e-6)
     silent = cls(kl_weight=0., seed=5, **kwargs)
     silent(x, training=True)
@@ -252,8 +240,8 @@ def test_config_round_trip(case):
     assert type(revived) is cls
     assert revived.get_config() == config
     x = _inputs(shape)
-    np.testing.assert_array_equal(layer(x, training=True).numpy(),
-                                  clone(x, training=True).numpy())
+    np.testing.assert_array_equal(np.asarray(layer(x, training=True)),
+                                  np.asarray(clone(x, training=True)))
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
@@ -272,25 +260,26 @@ def test_keras_file_round_trip_gives_identical_outputs(case, tmp_path):
     loaded_layer = loaded.layers[-1]
     assert type(loaded_layer) is cls
     if layer.temperature is not None:
-        np.testing.assert_allclose(loaded_layer.temperature.numpy(), 0.37)
+        np.testing.assert_allclose(np.asarray(loaded_layer.temperature), 0.37)
     # The seed generator's state is not a saved weight: set it equal.
     loaded_layer.seed_generator.state.assign(layer.seed_generator.state)
     for training in (True, False):
-        np.testing.assert_array_equal(model(x, training=training).numpy(),
-                                      loaded(x, training=training).numpy())
+        np.testing.assert_array_equal(np.asarray(model(x, training=training)),
+                                      np.asarray(loaded(x, training=training)))
 
 
 def test_same_seed_same_outputs_and_fresh_noise_per_call():
     x = _inputs((64, 8))
     a = rl.StraightThroughRelaxedBernoulliLatent(seed=21)
     b = rl.StraightThroughRelaxedBernoulliLatent(seed=21)
-    first = a(x, training=True).numpy()
-    np.testing.assert_array_equal(first, b(x, training=True).numpy())
-    assert not np.array_equal(first, a(x, training=True).numpy())
+    first = np.asarray(a(x, training=True))
+    np.testing.assert_array_equal(first, np.asarray(b(x, training=True)))
+    assert not np.array_equal(first, np.asarray(a(x, training=True)))
     c = rl.StraightThroughRelaxedBernoulliLatent(seed=22)
-    assert not np.array_equal(first, c(x, training=True).numpy())
+    assert not np.array_equal(first, np.asarray(c(x, training=True)))
 
 
+@substrates.tensorflow_only("tf.function and its XLA mode; test_jit_stateless_call_* on JAX")
 def test_same_seed_reproducible_in_each_execution_mode():
     """Eager and `tf.function` agree bit for bit; XLA reproduces itself.
 
@@ -301,18 +290,38 @@ def test_same_seed_reproducible_in_each_execution_mode():
     """
     layer = rl.InvertibleGaussianLatent(seed=5)
     x = tf.constant(_inputs((4, 3, 6)))
-    eager = layer(x, training=True).numpy()
+    eager = np.asarray(layer(x, training=True))
     layer.seed_generator.state.assign([5, 0])
-    graph = tf.function(lambda t: layer(t, training=True))(x).numpy()
+    graph = np.asarray(tf.function(lambda t: layer(t, training=True))(x))
     np.testing.assert_array_equal(graph, eager)
     compiled = tf.function(lambda t: layer(t, training=True), jit_compile=True)
     layer.seed_generator.state.assign([5, 0])
-    first = compiled(x).numpy()
+    first = np.asarray(compiled(x))
     layer.seed_generator.state.assign([5, 0])
-    np.testing.assert_array_equal(compiled(x).numpy(), first)
-    assert not np.array_equal(compiled(x).numpy(), first)
+    np.testing.assert_array_equal(np.asarray(compiled(x)), first)
+    assert not np.array_equal(np.asarray(compiled(x)), first)
 
 
+def test_jit_stateless_call_reproduces_eager_draws_and_advances_the_seed():
+    """Under `jax.jit`, Keras' `stateless_call` draws what the eager call
+    draws from the same seed-generator state, and returns the advanced state,
+    from which the next draw differs (JAX: Keras' own compiled steps)."""
+    if not sub.is_jax:
+        pytest.skip("jax.jit and Keras' stateless_call on the JAX backend")
+    layer = rl.StraightThroughRelaxedBernoulliLatent(seed=5, temperature=0.5)
+    x = _inputs((4, 6))
+    layer.build(x.shape)
+    state = [v.value for v in layer.non_trainable_variables]
+    eager = np.asarray(layer(x, training=True))
+    step = sub.jax.jit(lambda ntv, x: layer.stateless_call(
+        [v.value for v in layer.trainable_variables], ntv, x, training=True))
+    compiled, advanced = step(state, x)
+    np.testing.assert_allclose(np.asarray(compiled), eager, rtol=1e-6)
+    np.testing.assert_array_equal(np.asarray(step(state, x)[0]), np.asarray(compiled))
+    assert not np.array_equal(np.asarray(step(advanced, x)[0]), np.asarray(compiled))
+
+
+@substrates.tensorflow_only("Jacobians from TensorFlow's GradientTape")
 def test_regression_igr_split_is_along_the_last_axis():
     """A split of loc and scale along the batch axis would pair rows of
     different examples. Each example's output must depend only on its own
@@ -322,29 +331,29 @@ def test_regression_igr_split_is_along_the_last_axis():
     with tf.GradientTape() as tape:
         tape.watch(x)
         z = layer(x, training=True)
-    jac = tape.batch_jacobian(z, x).numpy()       # [5, 2, 4, 2, 6]
+    jac = np.asarray(tape.batch_jacobian(z, x))       # [5, 2, 4, 2, 6]
     assert np.any(jac != 0.)
     full = tf.GradientTape(persistent=True)
     with full:
         full.watch(x)
         layer.seed_generator.state.assign([9, 0])
         z = layer(x, training=True)
-    cross = full.jacobian(z, x).numpy()           # [5, 2, 4, 5, 2, 6]
+    cross = np.asarray(full.jacobian(z, x))           # [5, 2, 4, 5, 2, 6]
     for i in range(5):
         for j in range(5):
             if i != j:
                 np.testing.assert_array_equal(cross[i, :, :, j], 0.)
     # Changing example 3's row leaves the others' outputs unchanged.
     layer.seed_generator.state.assign([9, 0])
-    base = layer(x, training=True).numpy()
+    base = np.asarray(layer(x, training=True))
     layer.seed_generator.state.assign([9, 0])
-    changed = layer(tf.tensor_scatter_nd_add(x, [[3]], tf.ones([1, 2, 6])),
-                    training=True).numpy()
+    changed = np.asarray(layer(tf.tensor_scatter_nd_add(x, [[3]], tf.ones([1, 2, 6])),
+                    training=True))
     np.testing.assert_array_equal(np.delete(base, 3, 0), np.delete(changed, 3, 0))
     assert not np.array_equal(base[3], changed[3])
     # loc is the first half and scale the second half of the last axis.
     dist = layer.distribution(x)
-    np.testing.assert_array_equal(dist.loc.numpy(), x.numpy()[..., :3])
+    np.testing.assert_array_equal(np.asarray(dist.loc), np.asarray(x)[..., :3])
 
 
 def test_params_size():
@@ -405,10 +414,18 @@ def test_shape_mismatch_raises_at_build(cls, kwargs, shape, message):
     assert message in str(info.value)
 
 
-def test_non_tensorflow_backend_is_refused(monkeypatch):
-    monkeypatch.setattr(keras.backend, "backend", lambda: "jax")
-    with pytest.raises(RuntimeError, match="needs Keras 3 with the TensorFlow backend"):
+@pytest.mark.parametrize("other", ["tensorflow", "jax", "torch"])
+def test_other_backend_is_refused(monkeypatch, other):
+    own = "jax" if sub.is_jax else "tensorflow"
+    if other == own:
+        pytest.skip("the layers' own backend")
+    monkeypatch.setattr(keras.backend, "backend", lambda: other)
+    modules = {"tensorflow": "relaxtfp.layers", "jax": "relaxtfp.substrates.jax.layers"}
+    expected = ("has no substrate" if other == "torch" else
+                f"needs Keras 3 with the '{own}' backend.*use {modules[other]}")
+    with pytest.raises(RuntimeError, match=expected):
         rl.StraightThroughBernoulliLatent()
+    assert rl._backend_check.backend_error() is not None
 
 
 _MIRRORED_SCRIPT = textwrap.dedent("""
@@ -451,6 +468,7 @@ _MIRRORED_SCRIPT = textwrap.dedent("""
 """)
 
 
+@substrates.tensorflow_only("tf.distribute strategies are TensorFlow's")
 def test_trains_under_mirrored_strategy_on_two_logical_cpus():
     """Run in a subprocess: logical devices must be set before TF starts."""
     root = os.path.dirname(os.path.dirname(os.path.dirname(
