@@ -7,6 +7,11 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from relaxtfp.internal import backend
+from relaxtfp.internal.tfp_internal import dtype_util
+from relaxtfp.internal.tfp_internal import ps
+from relaxtfp.internal.tfp_internal import tensorshape_util
+
 __all__ = ["INFERENCE_MODES", "LatentLayer"]
 
 INFERENCE_MODES = ("hard", "mode", "relaxed")
@@ -16,14 +21,64 @@ INFERENCE_MODES = ("hard", "mode", "relaxed")
 _HALF_DTYPES = ("float16", "bfloat16")
 
 
+# The Keras backend that each substrate's layers run on, and the module that
+# holds them (`relaxtfp.layers` is loaded a second time, import statements
+# rewritten, as `relaxtfp.substrates.jax.layers`; see `internal.backend`).
+_KERAS_BACKEND = "jax" if backend.JAX_MODE else "tensorflow"
+_LAYERS_MODULE = {"tensorflow": "relaxtfp.layers", "jax": "relaxtfp.substrates.jax.layers"}
+
+# The package of the layers' registered Keras names (`relaxtfp>HardConcreteLatent`).
+_PACKAGE = "relaxtfp"
+
+
 def check_backend():
-    """Raises `RuntimeError` unless Keras runs on the TensorFlow backend."""
-    backend = keras.backend.backend()
-    if backend != "tensorflow":
+    """Raises `RuntimeError` unless Keras runs on this module's backend.
+
+    `relaxtfp.layers` is built on TFP for TensorFlow and runs on Keras'
+    TensorFlow backend; `relaxtfp.substrates.jax.layers` is the same code on
+    TFP's JAX substrate and runs on Keras' JAX backend. TFP has no substrate
+    for PyTorch, so neither runs on Keras' torch backend.
+    """
+    active = keras.backend.backend()
+    if active == _KERAS_BACKEND:
+        return
+    here = _LAYERS_MODULE[_KERAS_BACKEND]
+    if active in _LAYERS_MODULE:
         raise RuntimeError(
-            "relaxtfp.layers needs Keras 3 with the TensorFlow backend, but the "
-            f"active Keras backend is {backend!r}. Set the environment variable "
-            "KERAS_BACKEND=tensorflow before Keras is first imported.")
+            f"{here} needs Keras 3 with the {_KERAS_BACKEND!r} backend, but the "
+            f"active Keras backend is {active!r}: use {_LAYERS_MODULE[active]} "
+            "on that backend, or set the environment variable "
+            f"KERAS_BACKEND={_KERAS_BACKEND} before Keras is first imported.")
+    raise RuntimeError(
+        f"relaxtfp's latent layers need Keras 3 with the 'tensorflow' backend "
+        f"(relaxtfp.layers) or the 'jax' backend (relaxtfp.substrates.jax.layers), "
+        f"but the active Keras backend is {active!r}; TensorFlow Probability, "
+        "which they are built on, has no substrate for it. Set the environment "
+        "variable KERAS_BACKEND before Keras is first imported.")
+
+
+def register(cls):
+    """Registers a layer class with Keras when Keras runs on its backend.
+
+    Both substrates' layers register under the same names
+    (`relaxtfp>HardConcreteLatent`, ...), so a `.keras` file saved on one
+    Keras backend loads on the other. Only the module of the active backend
+    registers them: the other module's classes cannot be built anyway (see
+    `check_backend`), and its registration must not replace the working
+    classes when both modules are imported.
+    """
+    if keras.backend.backend() != _KERAS_BACKEND:
+        return cls
+    return keras.saving.register_keras_serializable(package=_PACKAGE)(cls)
+
+
+def read_variable(variable):
+    """The value of a Keras variable as a tensor of the backend.
+
+    On JAX, Keras substitutes variable values inside its compiled training
+    step, and `keras.ops.convert_to_tensor` reads the substituted value.
+    """
+    return keras.ops.convert_to_tensor(variable)
 
 
 def check_positive_float(value, name):
@@ -98,10 +153,9 @@ def check_input_shape(layer, shape):
     was built for.
     """
     spec = layer.input_spec
-    shape = tf.TensorShape(shape)
-    if spec is None or shape.rank is None:
+    if spec is None or tensorshape_util.rank(shape) is None:
         return
-    dims = tuple(shape.as_list())
+    dims = tuple(tensorshape_util.as_list(shape))
     prefix = f"Input 0 of layer '{layer.name}' is incompatible with the layer: "
     if spec.ndim is not None and len(dims) != spec.ndim:
         raise ValueError(prefix + f"expected ndim={spec.ndim}, found ndim={len(dims)}. "
@@ -115,11 +169,34 @@ def check_input_shape(layer, shape):
                              f"value {value}, but received input with shape {dims}")
 
 
+def _symbolic_trace(inputs):
+    """Whether Keras traces `call` for shapes only, with symbolic dimensions.
+
+    On JAX, Keras infers shapes (`compute_output_spec`, and `fit`'s first
+    build of a model) by tracing `call` with `jax.export` symbolic
+    dimensions for the unknown ones. TFP's JAX substrate cannot sample with
+    such dimensions, so the layer answers these traces from
+    `compute_output_shape`.
+    """
+    if not backend.JAX_MODE or all(isinstance(d, int) for d in inputs.shape):
+        return False
+    from keras.src.backend.common.symbolic_scope import in_symbolic_scope
+    if not in_symbolic_scope():
+        raise ValueError(
+            "relaxtfp's latent layers need static input shapes on JAX (TFP's "
+            "JAX substrate cannot sample with symbolic dimensions). Received: "
+            f"inputs.shape={inputs.shape}")
+    return True
+
+
 def reduce_per_example(x):
     """Sums every axis of `x` except the first (the batch axis)."""
-    if x.shape.rank is not None and x.shape.rank <= 1:
+    rank = tensorshape_util.rank(x.shape)
+    if rank is None:
+        return tf.reduce_sum(x, axis=ps.range(1, ps.rank(x)))
+    if rank <= 1:
         return x
-    return tf.reduce_sum(x, axis=tf.range(1, tf.rank(x)))
+    return tf.reduce_sum(x, axis=list(range(1, rank)))
 
 
 class StraightThroughHooks:
@@ -468,22 +545,22 @@ class LatentLayer(keras.layers.Layer):
 
     def temperature_value(self, dtype):
         """The current temperature as a `Tensor` of `dtype`."""
-        return tf.cast(tf.convert_to_tensor(self.temperature), dtype)
+        return tf.cast(read_variable(self.temperature), dtype)
 
     def _convert_inputs(self, inputs):
         """`inputs` as `call` sees them, cast to `distribution_dtype`."""
         inputs = tf.convert_to_tensor(inputs)
         dtype = inputs.dtype
-        if dtype.is_floating:
+        if dtype_util.is_floating(dtype):
             # As Keras' `__call__` does: float inputs are first rounded to
             # the compute dtype (so `divergence(x)` is the loss `call(x)`
             # adds), unless the layer was made with `autocast=False`.
             if self.autocast:
                 inputs = tf.cast(inputs, self.compute_dtype)
-        elif not dtype.is_integer:
+        elif not dtype_util.is_integer(dtype):
             raise TypeError(
                 f"Argument `inputs` of layer '{self.name}' must be a float or "
-                f"integer tensor. Received dtype {dtype.name}")
+                f"integer tensor. Received dtype {dtype_util.name(dtype)}")
         if not self.built:
             # Build as the first call would: weights such as a learned
             # prior or correlation take their shape from the input.
@@ -539,6 +616,10 @@ class LatentLayer(keras.layers.Layer):
         return reduce_per_example(self._divergence_elements(dist, sample))
 
     def _next_seed(self):
+        if backend.JAX_MODE:
+            # The generator's state is a JAX key's raw uint32 data, which
+            # relaxtfp's samplers take as a seed.
+            return self.seed_generator.next()
         seed = tf.cast(self.seed_generator.next(), tf.int32)
         if tf.distribute.has_strategy() and tf.distribute.in_cross_replica_context():
             return seed
@@ -549,6 +630,9 @@ class LatentLayer(keras.layers.Layer):
         return seed
 
     def call(self, inputs, training=None):
+        if _symbolic_trace(inputs):
+            return keras.ops.zeros(self.compute_output_shape(inputs.shape),
+                                   self.compute_dtype)
         dist = self.distribution(inputs)
         sample = self._sample(dist, self._next_seed())
         if self.kl_weight > 0.:
@@ -560,7 +644,7 @@ class LatentLayer(keras.layers.Layer):
         elif self.inference_mode == "hard":
             inference = self._hard(dist, sample)
         else:
-            inference = tf.broadcast_to(self._mode(dist), tf.shape(sample))
+            inference = tf.broadcast_to(self._mode(dist), ps.shape(sample))
         if training is None or isinstance(training, bool):
             value = sample if training else inference
         else:

@@ -20,12 +20,15 @@ from relaxtfp.distributions.straight_through_relaxed_bernoulli import (
     StraightThroughRelaxedBernoulli,
 )
 from relaxtfp.internal import numerics
+from relaxtfp.internal.tfp_internal import ps
 from relaxtfp.layers.base import LatentLayer
 from relaxtfp.layers.base import StraightThroughHooks
 from relaxtfp.layers.base import check_positive_float
 from relaxtfp.layers.base import check_probabilities
 from relaxtfp.layers.base import config_value
 from relaxtfp.layers.base import prior_axes
+from relaxtfp.layers.base import read_variable
+from relaxtfp.layers.base import register
 
 tfb = tfp.bijectors
 tfd = tfp.distributions
@@ -39,7 +42,6 @@ __all__ = [
     "StraightThroughRelaxedBernoulliLatent",
 ]
 
-_PACKAGE = "relaxtfp"
 
 
 def bernoulli_kl_from_logits(logits, prior_probs=None, prior_logits=None):
@@ -145,7 +147,7 @@ class _BernoulliLatent(LatentLayer):
         the layer's input without the batch axis), else `logit(prior_probs)`.
         """
         if self.prior_logits is not None:
-            return tf.cast(self.prior_logits, dtype)
+            return tf.cast(read_variable(self.prior_logits), dtype)
         probs = tf.constant(self.prior_probs, dtype=dtype)
         return numerics.logit(probs)
 
@@ -175,7 +177,7 @@ class _BernoulliLatent(LatentLayer):
                                  self.prior_law(dist.dtype))
 
 
-@keras.saving.register_keras_serializable(package=_PACKAGE)
+@register
 class StraightThroughBernoulliLatent(StraightThroughHooks, _BernoulliLatent):
     """Binary latent units sampled by the straight-through Bernoulli estimator.
 
@@ -228,7 +230,7 @@ class StraightThroughBernoulliLatent(StraightThroughHooks, _BernoulliLatent):
         return StraightThroughBernoulli(logits=inputs)
 
 
-@keras.saving.register_keras_serializable(package=_PACKAGE)
+@register
 class StraightThroughRelaxedBernoulliLatent(StraightThroughHooks, _BernoulliLatent):
     """Binary latent units: hard 0/1 samples with binary Concrete gradients.
 
@@ -282,7 +284,7 @@ class StraightThroughRelaxedBernoulliLatent(StraightThroughHooks, _BernoulliLate
             temperature=self.temperature_value(inputs.dtype), logits=inputs)
 
 
-@keras.saving.register_keras_serializable(package=_PACKAGE)
+@register
 class StochasticTimesSmoothLatent(StraightThroughHooks, _BernoulliLatent):
     """Binary stochastic units times a smooth factor: `z = sqrt(p) * b`.
 
@@ -350,7 +352,7 @@ class _GateLatent(_BernoulliLatent):
         return tf.cast(sample > 0., sample.dtype)
 
 
-@keras.saving.register_keras_serializable(package=_PACKAGE)
+@register
 class HardConcreteLatent(_GateLatent):
     """Hard Concrete gates (Louizos et al., 2018): exact zeros, relaxed ones.
 
@@ -440,7 +442,7 @@ class HardConcreteLatent(_GateLatent):
 
 
 
-@keras.saving.register_keras_serializable(package=_PACKAGE)
+@register
 class GaussianRelaxedBernoulliLatent(_GateLatent):
     """Stochastic gates (Yamada et al., 2020): a Gaussian clipped to [0, 1].
 
@@ -520,7 +522,7 @@ class GaussianRelaxedBernoulliLatent(_GateLatent):
 
 
 
-@keras.saving.register_keras_serializable(package=_PACKAGE)
+@register
 class CorrelatedRelaxedBernoulliLatent(_BernoulliLatent):
     """Relaxed Bernoulli gates correlated through a Gaussian copula.
 
@@ -633,7 +635,7 @@ class CorrelatedRelaxedBernoulliLatent(_BernoulliLatent):
     def _make_distribution(self, inputs):
         temperature = self.temperature_value(inputs.dtype)
         if self.correlation is None:
-            params = tf.cast(tf.convert_to_tensor(self.correlation_params),
+            params = tf.cast(read_variable(self.correlation_params),
                              inputs.dtype)
             return CorrelatedRelaxedBernoulli(
                 temperature=temperature, logits=inputs,
@@ -654,7 +656,7 @@ class CorrelatedRelaxedBernoulliLatent(_BernoulliLatent):
         if self.divergence_type == "kl":
             return super()._divergence_elements(dist, sample)
         prior_logits = tf.broadcast_to(
-            self.prior_logits_value(logits.dtype), tf.shape(sample))
+            self.prior_logits_value(logits.dtype), ps.shape(sample))
         log_prior = tf.reduce_sum(numerics.binary_concrete_log_prob(
             sample, prior_logits, dist.temperature), axis=-1)
         return dist.log_prob(sample) - log_prior

@@ -1,6 +1,5 @@
 """Latent layers for the categorical (one-hot, k-hot, value) relaxations."""
 
-import keras
 import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
@@ -15,10 +14,12 @@ from relaxtfp.distributions.gumbel_softmax_top_k import GumbelSoftmaxTopK
 from relaxtfp.distributions.straight_through_gumbel_softmax import (
     StraightThroughGumbelSoftmax,
 )
+from relaxtfp.internal.tfp_internal import ps
 from relaxtfp.layers.base import LatentLayer
 from relaxtfp.layers.base import StraightThroughHooks
 from relaxtfp.layers.base import check_positive_float
 from relaxtfp.layers.base import config_value
+from relaxtfp.layers.base import register
 
 __all__ = [
     "DecoupledStraightThroughGumbelSoftmaxLatent",
@@ -29,11 +30,10 @@ __all__ = [
 
 tfd = tfp.distributions
 
-_PACKAGE = "relaxtfp"
 
 
 def _one_hot_argmax(x):
-    return tf.one_hot(tf.argmax(x, axis=-1), tf.shape(x)[-1], dtype=x.dtype)
+    return tf.one_hot(tf.argmax(x, axis=-1), ps.shape(x)[-1], dtype=x.dtype)
 
 
 class _CategoricalLatent(LatentLayer):
@@ -125,7 +125,7 @@ class _CategoricalLatent(LatentLayer):
                                  self.prior_law(dist.dtype))
 
 
-@keras.saving.register_keras_serializable(package=_PACKAGE)
+@register
 class StraightThroughGumbelSoftmaxLatent(StraightThroughHooks, _CategoricalLatent):
     """One-hot latent variables by the straight-through Gumbel-softmax.
 
@@ -181,7 +181,7 @@ class StraightThroughGumbelSoftmaxLatent(StraightThroughHooks, _CategoricalLaten
             temperature=self.temperature_value(inputs.dtype), logits=inputs)
 
 
-@keras.saving.register_keras_serializable(package=_PACKAGE)
+@register
 class DecoupledStraightThroughGumbelSoftmaxLatent(StraightThroughHooks, _CategoricalLatent):
     """One-hot latent variables with separate forward and backward temperatures.
 
@@ -251,7 +251,7 @@ class DecoupledStraightThroughGumbelSoftmaxLatent(StraightThroughHooks, _Categor
 
 
 
-@keras.saving.register_keras_serializable(package=_PACKAGE)
+@register
 class GumbelSoftmaxTopKLatent(_CategoricalLatent):
     """Relaxed k-hot latent subsets: k of K categories without replacement.
 
@@ -347,7 +347,7 @@ class GumbelSoftmaxTopKLatent(_CategoricalLatent):
     def _k_hot_top(self, x):
         indices = tf.math.top_k(x, k=self.k).indices
         return tf.reduce_sum(
-            tf.one_hot(indices, tf.shape(x)[-1], dtype=x.dtype), axis=-2)
+            tf.one_hot(indices, ps.shape(x)[-1], dtype=x.dtype), axis=-2)
 
     def _hard(self, dist, sample):
         return self._k_hot_top(sample)
@@ -357,7 +357,7 @@ class GumbelSoftmaxTopKLatent(_CategoricalLatent):
 
 
 
-@keras.saving.register_keras_serializable(package=_PACKAGE)
+@register
 class GeneralizedGumbelSoftmaxLatent(_CategoricalLatent):
     """Latent variables on given real values, relaxed by the Gumbel-softmax.
 

@@ -1,22 +1,22 @@
 """Latent layers for the Gaussian-based relaxations on the simplex."""
 
-import keras
 import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
 from relaxtfp.distributions.invertible_gaussian import InvertibleGaussian
 from relaxtfp.distributions.logistic_normal_softmax import LogisticNormalSoftmax
+from relaxtfp.internal.tfp_internal import ps
 from relaxtfp.layers.base import LatentLayer
 from relaxtfp.layers.base import check_positive_float
 from relaxtfp.layers.base import config_value
 from relaxtfp.layers.base import prior_axes
+from relaxtfp.layers.base import register
 
 tfd = tfp.distributions
 
 __all__ = ["InvertibleGaussianLatent", "LogisticNormalSoftmaxLatent"]
 
-_PACKAGE = "relaxtfp"
 
 # Added to softplus(raw) so that a scale never underflows to 0 (softplus of
 # a raw value below about -104 is 0 in float32), which would make the
@@ -77,7 +77,7 @@ class _SimplexLatent(LatentLayer):
         super().build(input_shape)
 
 
-@keras.saving.register_keras_serializable(package=_PACKAGE)
+@register
 class InvertibleGaussianLatent(_SimplexLatent):
     """Relaxed one-hot latent variables by the Invertible Gaussian Reparam.
 
@@ -185,16 +185,16 @@ class InvertibleGaussianLatent(_SimplexLatent):
         dtype = dist.dtype
         loc = tf.convert_to_tensor(dist.loc)
         return InvertibleGaussian(
-            loc=tf.broadcast_to(tf.constant(self.prior_loc, dtype), tf.shape(loc)),
+            loc=tf.broadcast_to(tf.constant(self.prior_loc, dtype), ps.shape(loc)),
             scale=tf.broadcast_to(tf.constant(self.prior_scale, dtype),
-                                  tf.shape(loc)),
+                                  ps.shape(loc)),
             temperature=dist.temperature, delta=dist.delta)
 
     def _divergence_elements(self, dist, sample):
         return tfd.kl_divergence(dist, self._prior(dist))
 
     def _hard(self, dist, sample):
-        return tf.one_hot(tf.argmax(sample, axis=-1), tf.shape(sample)[-1],
+        return tf.one_hot(tf.argmax(sample, axis=-1), ps.shape(sample)[-1],
                           dtype=sample.dtype)
 
     def _mode(self, dist):
@@ -202,12 +202,12 @@ class InvertibleGaussianLatent(_SimplexLatent):
         scores = tf.concat(
             [loc / dist.temperature - tf.math.log(dist.delta),
              tf.zeros_like(loc[..., :1])], axis=-1)
-        return tf.one_hot(tf.argmax(scores, axis=-1), tf.shape(scores)[-1],
+        return tf.one_hot(tf.argmax(scores, axis=-1), ps.shape(scores)[-1],
                           dtype=loc.dtype)
 
 
 
-@keras.saving.register_keras_serializable(package=_PACKAGE)
+@register
 class LogisticNormalSoftmaxLatent(_SimplexLatent):
     """Relaxed one-hot latent variables: the softmax of a diagonal Gaussian.
 
@@ -302,16 +302,16 @@ class LogisticNormalSoftmaxLatent(_SimplexLatent):
 
     def _divergence_elements(self, dist, sample):
         concentration = tf.broadcast_to(
-            tf.constant(self.prior_concentration, sample.dtype), tf.shape(sample))
+            tf.constant(self.prior_concentration, sample.dtype), ps.shape(sample))
         return (dist.log_prob(sample)
                 - tfd.Dirichlet(concentration).log_prob(sample))
 
     def _hard(self, dist, sample):
-        return tf.one_hot(tf.argmax(sample, axis=-1), tf.shape(sample)[-1],
+        return tf.one_hot(tf.argmax(sample, axis=-1), ps.shape(sample)[-1],
                           dtype=sample.dtype)
 
     def _mode(self, dist):
         loc = tf.convert_to_tensor(dist.loc)
-        return tf.one_hot(tf.argmax(loc, axis=-1), tf.shape(loc)[-1],
+        return tf.one_hot(tf.argmax(loc, axis=-1), ps.shape(loc)[-1],
                           dtype=loc.dtype)
 
