@@ -67,10 +67,17 @@ def shape(x):
     return tuple(x.shape) if JAX else tf.shape(x)
 
 
+def _jax_key(seed):
+    """A pair of ints as a raw JAX key; a key as it is."""
+    return np.asarray(seed, np.uint32) if isinstance(seed, (tuple, list)) else seed
+
+
 def uniform(shape, seed, minval=0., maxval=1., dtype=None):
-    """Stateless uniform draws (Philox on TensorFlow, JAX's generator on JAX)."""
+    """Stateless uniform draws (Philox on TensorFlow, JAX's generator on JAX).
+    `seed`: a pair of ints, or the substrate's seed (see `seed`)."""
     dtype = tf.float32 if dtype is None else dtype
     if JAX:
+        seed = _jax_key(seed)
         return tf.random.stateless_uniform(shape, seed=seed, minval=minval, maxval=maxval,
                                            dtype=dtype)
     return tf.random.stateless_uniform(shape, seed=seed, minval=minval, maxval=maxval,
@@ -81,5 +88,6 @@ def normal(shape, seed, dtype=None):
     """Stateless standard normal draws (Philox on TensorFlow)."""
     dtype = tf.float32 if dtype is None else dtype
     if JAX:
+        seed = _jax_key(seed)
         return tf.random.stateless_normal(shape, seed=seed, dtype=dtype)
     return tf.random.stateless_normal(shape, seed, dtype=dtype, alg="philox")
