@@ -99,6 +99,23 @@ class Substrate:
     def gradients(self, f, *args):
         return self.value_and_gradient(f, *args)[1]
 
+    def jacobian(self, f, x):
+        """The Jacobian of `f` at `x`, of shape `f(x).shape + x.shape`."""
+        if self.is_jax:
+            return self.jax.jacrev(f)(x)
+        x = self.tf.convert_to_tensor(x)
+        with self.tf.GradientTape() as tape:
+            tape.watch(x)
+            y = f(x)
+        return tape.jacobian(y, x)
+
+    @property
+    def validation_error(self):
+        """What a failed `validate_args` assertion raises: TensorFlow's
+        `InvalidArgumentError`, or `ValueError` on JAX (TFP's JAX assertions
+        raise it eagerly)."""
+        return ValueError if self.is_jax else self.tf.errors.InvalidArgumentError
+
     def function(self, f):
         """Graph mode: `tf.function`, or `jax.jit` (JAX has no other)."""
         if self.is_jax:

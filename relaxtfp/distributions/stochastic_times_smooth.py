@@ -4,6 +4,7 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
+from relaxtfp.internal import backend
 from relaxtfp.internal import forward_laws
 from relaxtfp.internal import noise
 from relaxtfp.internal import numerics
@@ -289,8 +290,8 @@ class StochasticTimesSmooth(LogitsProbsMixin, tfd.AutoCompositeTensorDistributio
             # point masses (s = 0 or 1).
             positive = atom > 0.
             b = x / tf.where(positive, atom, tf.ones([], self.dtype))
-            value = (tf.math.multiply_no_nan(log_s, b)
-                     + tf.math.multiply_no_nan(log_1ms, 1. - b))
+            value = (backend.multiply_no_nan(log_s, b)
+                     + backend.multiply_no_nan(log_1ms, 1. - b))
             # A point mass has no linear extension: if s is 0 (the atoms
             # coincide at 0, with all the mass) or 1, every other value gets
             # -inf.
@@ -313,8 +314,8 @@ class StochasticTimesSmooth(LogitsProbsMixin, tfd.AutoCompositeTensorDistributio
     def _entropy(self):
         def entropy(p, q, atom, s, log_s, log_1ms):
             # 0 * log(0) = 0 via multiply_no_nan.
-            return -(tf.math.multiply_no_nan(log_s, tf.math.exp(log_s))
-                     + tf.math.multiply_no_nan(log_1ms, tf.math.exp(log_1ms)))
+            return -(backend.multiply_no_nan(log_s, tf.math.exp(log_s))
+                     + backend.multiply_no_nan(log_1ms, tf.math.exp(log_1ms)))
         return self._evaluate(entropy)
 
     def _mode(self):

@@ -15,7 +15,13 @@ This module learns its substrate from its own module name: it is
 
 import tensorflow as tf
 
-__all__ = ["JAX_MODE", "SUBSTRATE", "stateless_normal", "stateless_uniform"]
+__all__ = [
+    "JAX_MODE",
+    "SUBSTRATE",
+    "multiply_no_nan",
+    "stateless_normal",
+    "stateless_uniform",
+]
 
 SUBSTRATE = "jax" if __name__.startswith("relaxtfp.substrates.jax.") else "tensorflow"
 JAX_MODE = SUBSTRATE == "jax"
@@ -40,3 +46,36 @@ def stateless_normal(shape, seed, dtype):
     if JAX_MODE:
         return tf.random.stateless_normal(shape, seed=seed, dtype=dtype)
     return tf.random.stateless_normal(shape, seed=seed, dtype=dtype, alg=_TF_ALG)
+
+
+def multiply_no_nan(x, y):
+    """`x * y`, and 0 where `y` is 0 (even where `x` is infinite or NaN).
+
+    The gradient is TensorFlow's on both substrates: `dz * y` for `x`, and
+    `x * dz` for `y`, so that at `y = 0` the derivative with respect to `y`
+    is `x`. The JAX shim's `tf.math.multiply_no_nan` is a `where` whose
+    derivative with respect to `y` is 0 at `y = 0`, which would drop the
+    gradient of a log-pmf `x log p` with respect to a value `x` at 0.
+    """
+    if not JAX_MODE:
+        return tf.math.multiply_no_nan(x, y)
+    import jax.numpy as jnp  # pylint: disable=g-import-not-at-top
+    x, y = jnp.broadcast_arrays(jnp.asarray(x), jnp.asarray(y))
+    return _jax_multiply_no_nan(x, y)
+
+
+if JAX_MODE:
+    import jax  # pylint: disable=g-import-not-at-top
+
+    @jax.custom_vjp
+    def _jax_multiply_no_nan(x, y):
+        return jax.numpy.where(y == 0, jax.numpy.zeros((), x.dtype), x * y)
+
+    def _jax_multiply_no_nan_fwd(x, y):
+        return _jax_multiply_no_nan(x, y), (x, y)
+
+    def _jax_multiply_no_nan_bwd(residuals, dz):
+        x, y = residuals
+        return _jax_multiply_no_nan(dz, y), _jax_multiply_no_nan(x, dz)
+
+    _jax_multiply_no_nan.defvjp(_jax_multiply_no_nan_fwd, _jax_multiply_no_nan_bwd)

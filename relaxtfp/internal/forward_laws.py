@@ -36,12 +36,14 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
+from relaxtfp.internal import backend
 from relaxtfp.internal import numerics
 from relaxtfp.internal.parameters import CategoricalLogitsProbsMixin
 from relaxtfp.internal.tfp_internal import assert_util
 from relaxtfp.internal.tfp_internal import dtype_util
 from relaxtfp.internal.tfp_internal import ps
 from relaxtfp.internal.tfp_internal import tensor_util
+from relaxtfp.internal.tfp_internal import tensorshape_util
 
 tfd = tfp.distributions
 
@@ -74,7 +76,7 @@ def evaluate(fn, *laws):
     Args:
       fn: a function of the parts (`smooth` or `exact` of each law, in
         order) that gives no NaN value for exact log-probabilities of `-inf`
-        (use `tf.math.multiply_no_nan` where a zero weights them).
+        (use `backend.multiply_no_nan` where a zero weights them).
       *laws: `LogProbs`.
 
     Returns:
@@ -97,8 +99,8 @@ def _check_same_dtype(a, b, law_a, law_b):
     if dtype_a != dtype_b:
         raise TypeError(
             "kl_divergence needs both distributions' parameters in one dtype; "
-            f"got {type(a).__name__} with {dtype_a.name} and "
-            f"{type(b).__name__} with {dtype_b.name}.")
+            f"got {type(a).__name__} with {dtype_util.name(dtype_a)} and "
+            f"{type(b).__name__} with {dtype_util.name(dtype_b)}.")
 
 
 # -- the discrete law behind a relaxation ------------------------------------------
@@ -170,8 +172,8 @@ def _bernoulli_log_pmf(x, parts):
     log_p1, log_p0 = parts
     # x log p + (1 - x) log(1 - p); multiply_no_nan makes 0 * log(0) = 0, so
     # the value at x = 0 for p = 0 (and at x = 1 for p = 1) is 0, not NaN.
-    value = (tf.math.multiply_no_nan(log_p1, x)
-             + tf.math.multiply_no_nan(log_p0, 1. - x))
+    value = (backend.multiply_no_nan(log_p1, x)
+             + backend.multiply_no_nan(log_p0, 1. - x))
     # A point mass (p = 0 or 1) has no linear extension: every value but its
     # atom gets -inf (the sum above would give +inf on one side).
     point_mass = tf.math.is_inf(log_p1) | tf.math.is_inf(log_p0)
@@ -183,8 +185,8 @@ def _bernoulli_log_pmf(x, parts):
 def _bernoulli_entropy(parts):
     log_p1, log_p0 = parts
     # multiply_no_nan gives 0 * log(0) = 0 when a probability is zero.
-    return -(tf.math.multiply_no_nan(log_p1, tf.math.exp(log_p1))
-             + tf.math.multiply_no_nan(log_p0, tf.math.exp(log_p0)))
+    return -(backend.multiply_no_nan(log_p1, tf.math.exp(log_p1))
+             + backend.multiply_no_nan(log_p0, tf.math.exp(log_p0)))
 
 
 def _bernoulli_kl(parts_a, parts_b):
@@ -193,8 +195,8 @@ def _bernoulli_kl(parts_a, parts_b):
     # probability 0 contributes 0 even where b also gives it 0 (the
     # difference -inf - -inf = NaN is multiplied by an exact 0); one that b
     # alone excludes contributes +inf.
-    return (tf.math.multiply_no_nan(a1 - b1, tf.math.exp(a1))
-            + tf.math.multiply_no_nan(a0 - b0, tf.math.exp(a0)))
+    return (backend.multiply_no_nan(a1 - b1, tf.math.exp(a1))
+            + backend.multiply_no_nan(a0 - b0, tf.math.exp(a0)))
 
 
 class BernoulliForwardLaw:
@@ -352,19 +354,19 @@ def _categorical_log_pmf(x, log_p):
     # log p(x) = sum_k x_k log p_k, the categorical pmf of a one-hot x.
     # multiply_no_nan makes 0 * log(0) = 0 when a category has probability
     # exactly zero.
-    return tf.reduce_sum(tf.math.multiply_no_nan(log_p, x), axis=-1)
+    return tf.reduce_sum(backend.multiply_no_nan(log_p, x), axis=-1)
 
 
 def _categorical_entropy(log_p):
     # -sum p log p with p = exp(log p): where p is 0 the term is 0
     # (multiply_no_nan), never 0 * (-inf) = NaN.
-    return -tf.reduce_sum(tf.math.multiply_no_nan(log_p, tf.math.exp(log_p)), axis=-1)
+    return -tf.reduce_sum(backend.multiply_no_nan(log_p, tf.math.exp(log_p)), axis=-1)
 
 
 def _categorical_kl(log_a, log_b):
     # See `_bernoulli_kl`: a category of probability 0 under `a` adds 0.
     return tf.reduce_sum(
-        tf.math.multiply_no_nan(log_a - log_b, tf.math.exp(log_a)), axis=-1)
+        backend.multiply_no_nan(log_a - log_b, tf.math.exp(log_a)), axis=-1)
 
 
 def _probs_tolerance(dtype):
@@ -550,7 +552,7 @@ class OneHotCategoricalForwardLaw(CategoricalLogitsProbsMixin):
     def _check_param_rank(self):
         param = self._param()
         name = "logits" if self._logits is not None else "probs"
-        rank = tf.TensorShape(param.shape).rank
+        rank = tensorshape_util.rank(param.shape)
         if rank is not None and rank < 1:
             raise ValueError(f"Argument `{name}` must have rank at least 1.")
 

@@ -1,19 +1,22 @@
 """Tests for relaxtfp.distributions.DecoupledStraightThroughGumbelSoftmax."""
 
+import importlib
+
 import numpy as np
 import pytest
-import tensorflow as tf
-import tensorflow_probability as tfp
 from scipy import special
 from scipy import stats
 
-from relaxtfp.distributions import DecoupledStraightThroughGumbelSoftmax
-from relaxtfp.distributions import StraightThroughGumbelSoftmax
-from relaxtfp.internal import noise
+from tests import substrates
 from tests import utils
 from tests.distributions.contract import DistributionContract
 
-tfd = tfp.distributions
+sub = substrates.current()
+tf, tfp = sub.tf, sub.tfp
+tfd = sub.tfd
+DecoupledStraightThroughGumbelSoftmax = sub.rtd.DecoupledStraightThroughGumbelSoftmax
+StraightThroughGumbelSoftmax = sub.rtd.StraightThroughGumbelSoftmax
+noise = importlib.import_module(f"{sub.rtfp.__name__}.internal.noise")
 
 NUM_SAMPLES = 100_000
 FALSE_FAIL_RATE = 1e-6
@@ -25,8 +28,7 @@ LOGITS = np.array([0.3, -1.2, 1., 0.1])
 def dstgs(tau_f, tau_b, logits=LOGITS, **kwargs):
     return DecoupledStraightThroughGumbelSoftmax(
         tf.constant(tau_f, tf.float64), tf.constant(tau_b, tf.float64),
-        logits=logits if isinstance(logits, tf.Variable)
-        else tf.constant(logits, tf.float64), **kwargs)
+        logits=tf.convert_to_tensor(logits, tf.float64), **kwargs)
 
 
 class TestDecoupledStraightThroughGumbelSoftmaxContract(DistributionContract):
@@ -47,27 +49,29 @@ class TestDecoupledStraightThroughGumbelSoftmaxContract(DistributionContract):
             logits=tf.constant([0.3, 0., -0.2, 0.1], dtype))
 
     def extreme_cases(self, dtype):
+        # log_prob does not depend on the backward temperature (None
+        # gradient), so the contract gets [forward_temperature, logits]; the
+        # backward temperature's sample gradient at the extremes is checked
+        # in test_gradients_finite_at_extremes.
         cases = []
         for tau_f in (1e-3, 1., 1e3):
             for tau_b in (1e-3, 1., 1e3):
-                f = tf.Variable(tf.constant(tau_f, dtype))
-                b = tf.Variable(tf.constant(tau_b, dtype))
-                logits = tf.Variable(tf.constant(
-                    [[50., -50., 0., 5.], [-50., -5., 0., 50.]], dtype))
-                # log_prob does not depend on the backward temperature (None
-                # gradient), so the contract gets [forward_temperature,
-                # logits]; the backward temperature's sample gradient at the
-                # extremes is checked in test_gradients_finite_at_extremes.
-                cases.append((DecoupledStraightThroughGumbelSoftmax(f, b, logits=logits),
-                              [f, logits]))
+                def build(f, lg, b=tf.constant(tau_b, dtype)):
+                    return DecoupledStraightThroughGumbelSoftmax(f, b, logits=lg)
+                cases.append((build, [
+                    tf.constant(tau_f, dtype),
+                    tf.constant([[50., -50., 0., 5.], [-50., -5., 0., 50.]], dtype)]))
         return cases
 
-    def variables(self, dtype):
-        variables = [tf.Variable(tf.constant([[0.5], [2.]], dtype)),
-                     tf.Variable(tf.constant([0.3, 1., 3.], dtype)),
-                     tf.Variable(tf.constant([1., 0., -1., 0.5], dtype))]
-        f, b, lg = variables
-        return DecoupledStraightThroughGumbelSoftmax(f, b, logits=lg), variables
+    def parameters(self, dtype):
+        # Without the backward temperature, as in `extreme_cases`; its sample
+        # gradient is checked in test_pathwise_gradient_closed_form_with_same_noise.
+        backward = tf.constant([0.3, 1., 3.], dtype)
+
+        def build(f, lg):
+            return DecoupledStraightThroughGumbelSoftmax(f, backward, logits=lg)
+        return build, [tf.constant([[0.5], [2.]], dtype),
+                       tf.constant([1., 0., -1., 0.5], dtype)]
 
 
 def chi_square_test_with_power(counts, p, p_wrong, false_fail_rate):
@@ -89,7 +93,7 @@ def chi_square_test_with_power(counts, p, p_wrong, false_fail_rate):
 # -- forward law -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("dtype", [tf.float32, tf.float64])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("mode", ["eager", "xla"])
 def test_forward_values_are_exactly_one_hot(dtype, mode):
     tau_f = tf.constant([1e-3, 0.3, 1., 1e3], dtype)[:, tf.newaxis, tf.newaxis]
@@ -100,7 +104,7 @@ def test_forward_values_are_exactly_one_hot(dtype, mode):
         return DecoupledStraightThroughGumbelSoftmax(tau_f, tau_b, logits=logits).sample(
             100, seed=(3, 4))
 
-    x = (run() if mode == "eager" else tf.function(run, jit_compile=True)()).numpy()
+    x = np.asarray(run() if mode == "eager" else sub.xla(run)())
     assert x.shape == (100, 4, 3, 2, K)
     assert np.all((x == 0.) | (x == 1.))
     assert np.all(x.sum(-1) == 1.)
@@ -114,7 +118,7 @@ def test_forward_frequencies_match_tempered_softmax(tau_f, seed):
     softmax(logits / (1.25 tau_f)) with probability >= 1 - FALSE_FAIL_RATE / 2
     (for tau_f = 1 only the second alternative differs)."""
     d = dstgs(tau_f, [[0.2], [5.]])
-    x = d.sample(NUM_SAMPLES, seed=seed).numpy()
+    x = np.asarray(d.sample(NUM_SAMPLES, seed=seed))
     p = special.softmax(LOGITS / tau_f)
     for i in range(2):
         chi_square_test_with_power(x[:, i].sum(0), p, special.softmax(LOGITS / (1.25 * tau_f)),
@@ -133,16 +137,20 @@ def test_backward_temperature_does_not_change_forward_samples():
 def test_unit_forward_temperature_is_straight_through_gumbel_softmax():
     """tau_f = 1: same samples and same gradients as the single-temperature
     class at temperature tau_b, with the same seed."""
-    logits = tf.Variable(LOGITS)
-    with tf.GradientTape(persistent=True) as tape:
-        x = dstgs(1., 0.4, logits=logits).sample(300, seed=(7, 8))
-        y = StraightThroughGumbelSoftmax(tf.constant(0.4, tf.float64), logits=logits).sample(
+    logits = tf.constant(LOGITS)
+    w = tf.constant([0.7, -1.3, 2.1, 0.4], tf.float64)
+
+    def x_of(lg):
+        return dstgs(1., 0.4, logits=lg).sample(300, seed=(7, 8))
+
+    def y_of(lg):
+        return StraightThroughGumbelSoftmax(tf.constant(0.4, tf.float64), logits=lg).sample(
             300, seed=(7, 8))
-        w = tf.constant([0.7, -1.3, 2.1, 0.4], tf.float64)
-        lx, ly = tf.reduce_sum(x * w), tf.reduce_sum(y * w)
-    np.testing.assert_array_equal(x, y)
-    np.testing.assert_allclose(tape.gradient(lx, logits), tape.gradient(ly, logits),
-                               rtol=1e-12)
+
+    np.testing.assert_array_equal(x_of(logits), y_of(logits))
+    (gx,) = sub.gradients(lambda lg: tf.reduce_sum(x_of(lg) * w), logits)
+    (gy,) = sub.gradients(lambda lg: tf.reduce_sum(y_of(lg) * w), logits)
+    np.testing.assert_allclose(gx, gy, rtol=1e-12)
 
 
 # -- analytic values ------------------------------------------------------------------
@@ -154,7 +162,7 @@ def test_log_prob_is_pmf_of_forward_law():
     support = d.enumerate_support()
     assert tuple(support.shape) == (K, 3, K)
     expected = special.log_softmax(LOGITS / tau_f[:, None], -1)      # [3, K]
-    np.testing.assert_allclose(d.log_prob(support).numpy().T, expected, rtol=1e-12)
+    np.testing.assert_allclose(np.asarray(d.log_prob(support)).T, expected, rtol=1e-12)
     np.testing.assert_allclose(
         d.log_prob(support),
         tfd.OneHotCategorical(logits=tf.constant(LOGITS / tau_f[:, None], tf.float64)).log_prob(
@@ -199,15 +207,17 @@ def test_pathwise_gradient_closed_form_with_same_noise(tau_f, tau_b):
     dL/dlogits = J^T w, dL/dtau_f = (J^T w) . G, dL/dtau_b = -(J^T w) . z / tau_b."""
     n, seed = 400, (11, 12)
     w = np.array([0.7, -1.3, 2.1, 0.4])
-    logits = tf.Variable(LOGITS)
-    f = tf.Variable(tf.constant(tau_f, tf.float64))
-    b = tf.Variable(tf.constant(tau_b, tf.float64))
-    with tf.GradientTape() as tape:
-        x = DecoupledStraightThroughGumbelSoftmax(f, b, logits=logits).sample(n, seed=seed)
-        loss = tf.reduce_sum(x * w)
-    g_l, g_f, g_b = tape.gradient(loss, [logits, f, b])
+    logits = tf.constant(LOGITS)
+    f = tf.constant(tau_f, tf.float64)
+    b = tf.constant(tau_b, tf.float64)
 
-    gumbel = noise.gumbel([n, K], seed=seed, dtype=tf.float64).numpy()
+    def sample(lg, f, b):
+        return DecoupledStraightThroughGumbelSoftmax(f, b, logits=lg).sample(n, seed=seed)
+
+    x = sample(logits, f, b)
+    g_l, g_f, g_b = sub.gradients(lambda *p: tf.reduce_sum(sample(*p) * w), logits, f, b)
+
+    gumbel = np.asarray(noise.gumbel([n, K], seed=seed, dtype=tf.float64))
     np.testing.assert_array_equal(x, np.eye(K)[np.argmax(LOGITS / tau_f + gumbel, -1)])
     z = LOGITS + tau_f * gumbel
     s = special.softmax(z / tau_b, -1)
@@ -218,63 +228,67 @@ def test_pathwise_gradient_closed_form_with_same_noise(tau_f, tau_b):
     np.testing.assert_allclose(g_b, -np.sum(jtw * z) / tau_b, rtol=1e-9)
 
 
-@pytest.mark.parametrize("dtype", [tf.float32, tf.float64])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_gradients_finite_at_extremes(dtype):
     """Both temperatures over 1e-3..1e3 with logits +-50: sample, log_prob,
     entropy, mean and their gradients w.r.t. all three parameters finite."""
+    def outputs(f, b, logits):
+        d = DecoupledStraightThroughGumbelSoftmax(f, b, logits=logits)
+        x = d.sample(100, seed=(1, 2))
+        return [tf.reduce_sum(x * tf.constant([1., 2., 3., 4.], dtype)),
+                tf.reduce_sum(d.log_prob(tf.stop_gradient(x))),
+                d.entropy(), tf.reduce_sum(d.variance())]
+
     for tau_f in (1e-3, 1e3):
         for tau_b in (1e-3, 1e3):
-            f = tf.Variable(tf.constant(tau_f, dtype))
-            b = tf.Variable(tf.constant(tau_b, dtype))
-            logits = tf.Variable(tf.constant([50., -50., 0., 49.9], dtype))
-            with tf.GradientTape(persistent=True) as tape:
-                d = DecoupledStraightThroughGumbelSoftmax(f, b, logits=logits)
-                x = d.sample(100, seed=(1, 2))
-                outputs = [tf.reduce_sum(x * [1., 2., 3., 4.]),
-                           tf.reduce_sum(d.log_prob(tf.stop_gradient(x))),
-                           d.entropy(), tf.reduce_sum(d.variance())]
-            for out in outputs:
-                assert np.all(np.isfinite(out.numpy()))
-                grads = tape.gradient(out, [f, b, logits])
+            params = [tf.constant(tau_f, dtype), tf.constant(tau_b, dtype),
+                      tf.constant([50., -50., 0., 49.9], dtype)]
+            for i, out in enumerate(outputs(*params)):
+                assert np.all(np.isfinite(np.asarray(out)))
+                grads = sub.gradients(lambda *p, i=i: outputs(*p)[i], *params)
                 for g in grads:
                     if g is not None:
-                        assert np.all(np.isfinite(g.numpy())), (tau_f, tau_b, out)
-            assert all(g is not None for g in tape.gradient(outputs[0], [f, b, logits]))
-            del tape
+                        assert np.all(np.isfinite(np.asarray(g))), (tau_f, tau_b, i)
+                if i == 0:
+                    assert all(g is not None for g in grads)
 
 
 # -- probabilities exactly 0, and KL divergences -------------------------------------
 
 
-@pytest.mark.parametrize("dtype", [tf.float32, tf.float64])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("tau_f,tau_b", [(0.5, 0.2), (1., 1.), (3., 10.)])
 def test_zero_probabilities_give_exact_values_and_finite_gradients(dtype, tau_f, tau_b):
     """A zero probability stays zero at every forward temperature (0 ** (1 /
     tau_f) = 0); samples, log_prob of samples, mean, entropy and KL have
     finite gradients w.r.t. probs and both temperatures (NaN before, through
     logits of -inf)."""
-    probs = tf.Variable(tf.constant([[0.25, 0.75, 0., 0.], [0., 1., 0., 0.]], dtype))
-    f = tf.Variable(tf.constant(tau_f, dtype))
-    b = tf.Variable(tf.constant(tau_b, dtype))
-    with tf.GradientTape(persistent=True) as tape:
+    params = [tf.constant([[0.25, 0.75, 0., 0.], [0., 1., 0., 0.]], dtype),
+              tf.constant(tau_f, dtype), tf.constant(tau_b, dtype)]
+
+    def quantities(probs, f, b):
         d = DecoupledStraightThroughGumbelSoftmax(f, b, probs=probs)
         x = d.sample(100, seed=(1, 2))
-        lp_sample = d.log_prob(x)
-        mean, entropy = d.mean(), d.entropy()
-        kl = tfd.kl_divergence(d, tfd.OneHotCategorical(logits=tf.zeros([K], dtype)))
-    xs = x.numpy()
+        return dict(
+            x=x, lp_sample=d.log_prob(x), mean=d.mean(), entropy=d.entropy(),
+            kl=tfd.kl_divergence(d, tfd.OneHotCategorical(logits=tf.zeros([K], dtype))))
+
+    q = {k: np.asarray(v) for k, v in quantities(*params).items()}
+    xs, mean = q["x"], q["mean"]
     assert np.all(xs[:, 0, 2:] == 0.) and np.all(xs[:, 1] == [0., 1., 0., 0.])
-    assert np.all(np.isfinite(lp_sample.numpy()))
+    assert np.all(np.isfinite(q["lp_sample"]))
     tempered = np.array([0.25, 0.75]) ** (1. / tau_f)
     np.testing.assert_allclose(mean[0, :2], tempered / tempered.sum(), rtol=1e-5)
     np.testing.assert_array_equal(mean[:, 2:], 0.)
     np.testing.assert_array_equal(mean[1], [0., 1., 0., 0.])
-    np.testing.assert_array_equal(entropy[1], 0.)
-    np.testing.assert_allclose(kl[1], np.log(K), rtol=1e-6)
-    for value in (x, lp_sample, mean, entropy, kl):
-        for g in tape.gradient(value, [probs, f, b], unconnected_gradients="zero"):
-            assert np.all(np.isfinite(g.numpy())), value
-    del tape
+    np.testing.assert_array_equal(q["entropy"][1], 0.)
+    np.testing.assert_allclose(q["kl"][1], np.log(K), rtol=1e-6)
+    for name in q:
+        grads = sub.gradients(
+            lambda *p, name=name: tf.reduce_sum(quantities(*p)[name]), *params)
+        for g in grads:
+            # None (TensorFlow) where a quantity does not depend on a parameter.
+            assert g is None or np.all(np.isfinite(np.asarray(g))), name
 
 
 def test_kl_divergence_is_that_of_the_forward_laws():
@@ -312,16 +326,16 @@ def test_backward_surrogate_law(seed):
     is rejected with probability >= 1 - FALSE_FAIL_RATE (its estimated CDF
     gap, less the estimate's DKWM error, exceeds twice the threshold)."""
     tau_f, tau_b, n = 3., 1., NUM_SAMPLES
-    logits = tf.Variable(LOGITS * np.ones([n, 1]))
-    with tf.GradientTape() as tape:
-        x0 = tf.reduce_sum(dstgs(tau_f, tau_b, logits=logits).sample(seed=seed)[:, 0])
-    g = tape.gradient(x0, logits).numpy() * tau_b
+    logits = tf.constant(LOGITS * np.ones([n, 1]))
+    (g,) = sub.gradients(lambda lg: tf.reduce_sum(
+        dstgs(tau_f, tau_b, logits=lg).sample(seed=seed)[:, 0]), logits)
+    g = np.asarray(g) * tau_b
     ours = (g[:, 0], -g[:, 1])
 
     def tfp_stats(t, lg, s):
-        y = tfd.RelaxedOneHotCategorical(tf.constant(t, tf.float64),
-                                         logits=tf.constant(lg, tf.float64)).sample(
-            n, seed=s).numpy()
+        y = np.asarray(tfd.RelaxedOneHotCategorical(
+            tf.constant(t, tf.float64), logits=tf.constant(lg, tf.float64)).sample(
+                n, seed=sub.seed(*s)))
         return y[:, 0] * (1. - y[:, 0]), y[:, 0] * y[:, 1]
 
     ref = tfp_stats(tau_b / tau_f, LOGITS / tau_f, (7, 8))
@@ -362,10 +376,11 @@ def _two_sample_dkwm(a, b, false_fail_rate):
      "Argument `probs` must sum to 1 over its last dimension."),
 ])
 def test_invalid_parameters_raise(kwargs, message):
-    with pytest.raises(tf.errors.InvalidArgumentError, match=message):
+    with pytest.raises(sub.validation_error, match=message):
         DecoupledStraightThroughGumbelSoftmax(validate_args=True, **kwargs)
 
 
+@substrates.tensorflow_only("assigns to a tf.Variable parameter")
 def test_invalid_variable_assignment_is_caught():
     b = tf.Variable(1.)
     d = DecoupledStraightThroughGumbelSoftmax(1., b, logits=[0., 1.], validate_args=True)
@@ -386,7 +401,7 @@ def test_logits_and_probs_are_exclusive():
 def test_log_prob_validates_one_hot():
     d = DecoupledStraightThroughGumbelSoftmax(1., 1., logits=tf.zeros([K]),
                                               validate_args=True)
-    with pytest.raises(tf.errors.InvalidArgumentError, match="Sample must be one-hot"):
+    with pytest.raises(sub.validation_error, match="Sample must be one-hot"):
         d.log_prob([0.5, 0.5, 0., 0.])
 
 
@@ -401,8 +416,8 @@ def test_regression_forward_temperature_changes_forward_law(seed):
     true gap is at least twice the sum of the bands (asserted), so a correct
     sampler fails only if one of the two frequencies leaves its band, with
     probability <= FALSE_FAIL_RATE."""
-    a = dstgs(0.5, 1.).sample(NUM_SAMPLES, seed=seed).numpy()
-    b = dstgs(2., 1.).sample(NUM_SAMPLES, seed=seed).numpy()
+    a = np.asarray(dstgs(0.5, 1.).sample(NUM_SAMPLES, seed=seed))
+    b = np.asarray(dstgs(2., 1.).sample(NUM_SAMPLES, seed=seed))
     assert not np.array_equal(a, b)
     eps = utils.hoeffding_epsilon(NUM_SAMPLES, FALSE_FAIL_RATE, num_tests=2)
     gap = special.softmax(LOGITS / 0.5)[2] - special.softmax(LOGITS / 2.)[2]
@@ -436,8 +451,8 @@ def test_regression_support_is_one_hot_vertices():
     vertices listed by `enumerate_support`; there is no continuous
     event-space bijector."""
     d = dstgs(1.5, 0.3)
-    x = d.sample(2000, seed=(1, 2)).numpy()
-    vertices = d.enumerate_support().numpy()
+    x = np.asarray(d.sample(2000, seed=(1, 2)))
+    vertices = np.asarray(d.enumerate_support())
     assert all(any(np.array_equal(v, row) for v in vertices) for row in np.unique(x, axis=0))
     assert d.experimental_default_event_space_bijector() is None
 
@@ -445,9 +460,9 @@ def test_regression_support_is_one_hot_vertices():
 def test_regression_float64_is_kept():
     """relaxit cast both temperatures to float32."""
     d = dstgs(2., 0.5)
-    assert d.sample(seed=(1, 2)).dtype == tf.float64
-    assert d.forward_temperature.dtype == tf.float64
-    assert d.mean().dtype == tf.float64
+    assert sub.dtype_name(d.sample(seed=(1, 2)).dtype) == "float64"
+    assert sub.dtype_name(d.forward_temperature.dtype) == "float64"
+    assert sub.dtype_name(d.mean().dtype) == "float64"
 
 
 # -- discrete_law ---------------------------------------------------------------------
@@ -458,14 +473,14 @@ def test_discrete_law_is_the_forward_law_at_the_forward_temperature():
         np.float32([0.5, 3.]), np.float32(0.2), logits=LOGITS.astype(np.float32))
     law = d.discrete_law()
     assert isinstance(law, tfd.OneHotCategorical)
-    assert law.batch_shape == [2] and law.event_shape == [K]
+    assert tuple(law.batch_shape) == (2,) and tuple(law.event_shape) == (K,)
     expected = special.softmax(LOGITS / np.array([[0.5], [3.]]), axis=-1)
     np.testing.assert_allclose(law.probs_parameter(), expected, rtol=1e-5)
     probs = np.array([0., 0.2, 0.3, 0.5])
     law = DecoupledStraightThroughGumbelSoftmax(2., 1., probs=probs).discrete_law()
     powered = np.sqrt(probs) / np.sum(np.sqrt(probs))
     np.testing.assert_allclose(law.probs_parameter(), powered, rtol=1e-12)
-    assert law.probs_parameter().numpy()[0] == 0.
+    assert np.asarray(law.probs_parameter())[0] == 0.
 
 
 def test_frequency_of_forward_samples_matches_the_discrete_law():
@@ -473,10 +488,10 @@ def test_frequency_of_forward_samples_matches_the_discrete_law():
     1e-6; softmax(logits), the law without the forward temperature, is at
     least 0.04 away in some category, beyond twice the band (0.018)."""
     d = DecoupledStraightThroughGumbelSoftmax(2., 0.5, logits=LOGITS.astype(np.float32))
-    p = d.discrete_law().probs_parameter().numpy().astype(np.float64)
+    p = np.asarray(d.discrete_law().probs_parameter()).astype(np.float64)
     n = NUM_SAMPLES
     eps = utils.hoeffding_epsilon(n, FALSE_FAIL_RATE, num_tests=K)
     assert np.max(np.abs(p - special.softmax(LOGITS))) >= 2. * eps
-    counts = d.sample(n, seed=(2, 21)).numpy().sum(axis=0)
+    counts = np.asarray(d.sample(n, seed=(2, 21))).sum(axis=0)
     for count, prob in zip(counts, p):
         utils.assert_proportion_matches(count, n, prob, FALSE_FAIL_RATE, num_tests=K)

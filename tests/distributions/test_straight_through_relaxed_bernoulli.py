@@ -1,18 +1,21 @@
 """Tests for relaxtfp.distributions.StraightThroughRelaxedBernoulli."""
 
+import importlib
+
 import numpy as np
 import pytest
-import tensorflow as tf
-import tensorflow_probability as tfp
 from scipy import special
 
-from relaxtfp.distributions import StraightThroughBernoulli
-from relaxtfp.distributions import StraightThroughRelaxedBernoulli
-from relaxtfp.internal import noise
+from tests import substrates
 from tests import utils
 from tests.distributions.contract import DistributionContract
 
-tfd = tfp.distributions
+sub = substrates.current()
+tf, tfp = sub.tf, sub.tfp
+tfd = sub.tfd
+StraightThroughBernoulli = sub.rtd.StraightThroughBernoulli
+StraightThroughRelaxedBernoulli = sub.rtd.StraightThroughRelaxedBernoulli
+noise = importlib.import_module(f"{sub.rtfp.__name__}.internal.noise")
 
 NUM_SAMPLES = 400_000
 FALSE_FAIL_RATE = 1e-6
@@ -37,17 +40,18 @@ class TestStraightThroughRelaxedBernoulliContract(DistributionContract):
         # `log_prob` does not depend on `temperature`, so its gradient there
         # is None by design; the temperature gradient of samples at these
         # extremes is checked in `test_temperature_gradient_finite_at_extremes`.
-        cases = []
-        for t in TEMPERATURES:
-            logits = tf.Variable(tf.constant([-50., -5., 0., 5., 50.], dtype))
-            cases.append((StraightThroughRelaxedBernoulli(t, logits=logits), [logits]))
-        return cases
+        return [(lambda lg, t=t: StraightThroughRelaxedBernoulli(t, logits=lg),
+                 [tf.constant([-50., -5., 0., 5., 50.], dtype)])
+                for t in TEMPERATURES]
 
-    def variables(self, dtype):
-        variables = [tf.Variable(tf.constant([[0.5], [2.]], dtype)),
-                     tf.Variable(tf.constant([-1., 0., 1.5], dtype))]
-        t, lg = variables
-        return StraightThroughRelaxedBernoulli(t, logits=lg), variables
+    def parameters(self, dtype):
+        # As in `extreme_cases`, only the logits: the contract also takes the
+        # gradient of `log_prob`, which has none with respect to the
+        # temperature. The temperature gradient of samples is checked in
+        # `test_pathwise_gradients_are_binary_concrete`.
+        temperature = tf.constant([[0.5], [2.]], dtype)
+        return (lambda lg: StraightThroughRelaxedBernoulli(temperature, logits=lg),
+                [tf.constant([-1., 0., 1.5], dtype)])
 
 
 # -- analytic values ----------------------------------------------------------
@@ -96,7 +100,7 @@ def test_probs_and_logits_parameterizations_agree():
 # -- forward values are exactly 0 and 1 ------------------------------------------
 
 
-@pytest.mark.parametrize("dtype", [tf.float32, tf.float64])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("mode", ["eager", "xla"])
 def test_forward_values_are_exactly_zero_or_one(dtype, mode):
     temperature = tf.constant([[1e-3], [0.3], [1.], [7.], [1e3]], dtype)
@@ -106,7 +110,7 @@ def test_forward_values_are_exactly_zero_or_one(dtype, mode):
         return StraightThroughRelaxedBernoulli(temperature, logits=logits).sample(
             500, seed=(3, 4))
 
-    x = (run() if mode == "eager" else tf.function(run, jit_compile=True)()).numpy()
+    x = np.asarray(run() if mode == "eager" else sub.xla(run)())
     assert set(np.unique(x)) == {0., 1.}
 
 
@@ -117,9 +121,9 @@ def test_hard_value_is_decided_on_the_logistic_not_on_rounded_soft():
     d = StraightThroughRelaxedBernoulli(tf.constant(temperature, tf.float32),
                                         logits=tf.constant(0., tf.float32))
     seed = (21, 22)
-    x = d.sample(n, seed=seed).numpy()
-    y = noise.logistic([n], seed=seed, dtype=tf.float32).numpy()
-    soft = tf.math.sigmoid(tf.constant(y) / temperature).numpy()
+    x = np.asarray(d.sample(n, seed=seed))
+    y = np.asarray(noise.logistic([n], seed=seed, dtype=tf.float32))
+    soft = np.asarray(tf.math.sigmoid(tf.constant(y) / temperature))
     rounded = (soft == 0.5) & (y > 0.)
     assert rounded.sum() > 5
     np.testing.assert_array_equal(x[rounded], 1.)
@@ -136,14 +140,17 @@ def test_pathwise_gradients_are_binary_concrete(temperature):
     d sample / d t = -soft (1 - soft) (logits + L) / t^2."""
     logits_np = np.array([-1.5, 0., 0.8, 3.])
     seed, n = (11, 12), 6
-    logits = tf.Variable(tf.constant(logits_np, tf.float64))
-    t = tf.Variable(tf.constant(temperature, tf.float64))
-    with tf.GradientTape(persistent=True) as tape:
-        z = StraightThroughRelaxedBernoulli(t, logits=logits).sample(n, seed=seed)
-    jac_logits = tape.jacobian(z, logits).numpy()   # [n, 4, 4]
-    jac_t = tape.jacobian(z, t).numpy()             # [n, 4]
-    y = logits_np + noise.logistic([n, 4], seed=seed, dtype=tf.float64).numpy()
-    np.testing.assert_array_equal(z.numpy(), (y > 0.).astype(np.float64))
+    logits = tf.constant(logits_np, tf.float64)
+    t = tf.constant(temperature, tf.float64)
+
+    def sample(t, lg):
+        return StraightThroughRelaxedBernoulli(t, logits=lg).sample(n, seed=seed)
+
+    z = sample(t, logits)
+    jac_logits = np.asarray(sub.jacobian(lambda lg: sample(t, lg), logits))  # [n, 4, 4]
+    jac_t = np.asarray(sub.jacobian(lambda tt: sample(tt, logits), t))       # [n, 4]
+    y = logits_np + np.asarray(noise.logistic([n, 4], seed=seed, dtype=tf.float64))
+    np.testing.assert_array_equal(np.asarray(z), (y > 0.).astype(np.float64))
     ds = special.expit(y / temperature) * special.expit(-y / temperature)
     # TF differentiates sigmoid as soft * (1 - soft) with soft rounded, so
     # near saturation the gradient carries an absolute error of ~eps.
@@ -161,11 +168,10 @@ def test_gradient_equals_relaxed_bernoulli_mean_gradient_in_expectation(seed):
     sigmoid((logits + w) / t) against the logistic density (trapezoid rule)
     and the derivative by central differences. CLT test at FALSE_FAIL_RATE."""
     n, temperature, lg = 100_000, 0.5, 0.6
-    logits = tf.Variable(tf.fill([n], tf.constant(lg, tf.float64)))
-    with tf.GradientTape() as tape:
-        z = StraightThroughRelaxedBernoulli(
-            tf.constant(temperature, tf.float64), logits=logits).sample(seed=seed)
-    per_sample = tape.gradient(z, logits).numpy()
+    logits = tf.fill([n], tf.constant(lg, tf.float64))
+    (per_sample,) = sub.gradients(lambda v: tf.reduce_sum(StraightThroughRelaxedBernoulli(
+        tf.constant(temperature, tf.float64), logits=v).sample(seed=seed)), logits)
+    per_sample = np.asarray(per_sample)
 
     def mean_soft(lgt):
         w = np.linspace(-60., 60., 200_001)          # logistic variable grid
@@ -178,45 +184,50 @@ def test_gradient_equals_relaxed_bernoulli_mean_gradient_in_expectation(seed):
 
 
 def test_temperature_gradient_finite_at_extremes():
-    for dtype in (tf.float32, tf.float64):
+    def total(t, lg):
+        return tf.reduce_sum(
+            StraightThroughRelaxedBernoulli(t, logits=lg).sample(200, seed=(1, 2)))
+
+    for dtype in ("float32", "float64"):
         for temp in TEMPERATURES:
-            t = tf.Variable(tf.constant(temp, dtype))
-            logits = tf.Variable(tf.constant([-50., -5., 0., 5., 50.], dtype))
-            with tf.GradientTape() as tape:
-                z = StraightThroughRelaxedBernoulli(t, logits=logits).sample(
-                    200, seed=(1, 2))
-                total = tf.reduce_sum(z)
-            g_t, g_l = tape.gradient(total, [t, logits])
-            assert np.isfinite(g_t.numpy()), (dtype, temp)
-            assert np.all(np.isfinite(g_l.numpy())), (dtype, temp)
+            t = tf.constant(temp, dtype)
+            logits = tf.constant([-50., -5., 0., 5., 50.], dtype)
+            g_t, g_l = sub.gradients(total, t, logits)
+            assert np.isfinite(np.asarray(g_t)), (dtype, temp)
+            assert np.all(np.isfinite(np.asarray(g_l))), (dtype, temp)
 
 
 # -- probabilities exactly 0 and 1, and KL divergences ------------------------------
 
 
-@pytest.mark.parametrize("dtype", [tf.float32, tf.float64])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("temperature", [0.1, 1., 10.])
 def test_boundary_probs_give_exact_values_and_finite_gradients(dtype, temperature):
     """probs 0 and 1 give logits -+inf; the hard value is still decided on
     them (never 1, always 1), and every gradient is finite: the relaxation's
     is taken at a point just inside (see relaxtfp.internal.numerics.
     into_open_unit), with its finite temperature gradient."""
-    probs = tf.Variable(tf.constant([0., 1.], dtype))
-    t = tf.Variable(tf.constant(temperature, dtype))
-    with tf.GradientTape(persistent=True) as tape:
-        d = StraightThroughRelaxedBernoulli(t, probs=probs)
+    probs = tf.constant([0., 1.], dtype)
+    t = tf.constant(temperature, dtype)
+
+    def quantities(p, t):
+        d = StraightThroughRelaxedBernoulli(t, probs=p)
         x = d.sample(200, seed=(1, 2))
-        lp_sample = d.log_prob(x)
-        entropy = d.entropy()
-        kl = tfd.kl_divergence(d, tfd.Bernoulli(probs=tf.constant(0.5, dtype)))
-    np.testing.assert_array_equal(x, np.tile([0., 1.], (200, 1)))
-    np.testing.assert_array_equal(lp_sample, np.zeros((200, 2)))
-    np.testing.assert_array_equal(entropy, [0., 0.])
-    np.testing.assert_allclose(kl, [np.log(2.)] * 2, rtol=1e-6)
-    for value in (x, lp_sample, entropy, kl, d.mean(), d.variance()):
-        for g in tape.gradient(value, [probs, t], unconnected_gradients="zero"):
-            assert np.all(np.isfinite(g.numpy())), value
-    del tape
+        return dict(x=x, lp_sample=d.log_prob(x), entropy=d.entropy(),
+                    kl=tfd.kl_divergence(d, tfd.Bernoulli(probs=tf.constant(0.5, dtype))),
+                    mean=d.mean(), variance=d.variance())
+
+    q = quantities(probs, t)
+    np.testing.assert_array_equal(q["x"], np.tile([0., 1.], (200, 1)))
+    np.testing.assert_array_equal(q["lp_sample"], np.zeros((200, 2)))
+    np.testing.assert_array_equal(q["entropy"], [0., 0.])
+    np.testing.assert_allclose(q["kl"], [np.log(2.)] * 2, rtol=1e-6)
+    for name in q:
+        grads = sub.gradients(
+            lambda p, t, name=name: tf.reduce_sum(quantities(p, t)[name]), probs, t)
+        for g in grads:
+            # None (TensorFlow) where a quantity does not depend on t.
+            assert g is None or np.all(np.isfinite(np.asarray(g))), name
 
 
 def test_kl_divergence_ignores_temperature_and_matches_bernoulli():
@@ -227,14 +238,14 @@ def test_kl_divergence_ignores_temperature_and_matches_bernoulli():
     b_probs = tf.constant([0.5, 0.9, 0.01, 1.], tf.float64)
     a = StraightThroughRelaxedBernoulli(tf.constant(0.1, tf.float64), logits=a_logits)
     expected = tfd.kl_divergence(tfd.Bernoulli(logits=a_logits[:3]),
-                                 tfd.Bernoulli(probs=b_probs[:3])).numpy()
+                                 tfd.Bernoulli(probs=b_probs[:3]))
     for b in (StraightThroughRelaxedBernoulli(tf.constant(5., tf.float64), probs=b_probs),
               StraightThroughBernoulli(probs=b_probs),
               tfd.Bernoulli(probs=b_probs)):
-        kl = tfd.kl_divergence(a, b).numpy()
+        kl = np.asarray(tfd.kl_divergence(a, b))
         np.testing.assert_allclose(kl[:3], expected, rtol=1e-12)
         assert kl[3] == np.inf          # b excludes the 0 that a allows.
-    reverse = tfd.kl_divergence(StraightThroughBernoulli(probs=b_probs), a).numpy()
+    reverse = tfd.kl_divergence(StraightThroughBernoulli(probs=b_probs), a)
     np.testing.assert_allclose(
         reverse, tfd.kl_divergence(tfd.Bernoulli(probs=b_probs),
                                    tfd.Bernoulli(logits=a_logits)), rtol=1e-12)
@@ -257,10 +268,10 @@ def test_frequencies_match_log_prob(temperature, seed):
     assert 2. * eps <= DETECTABLE_ERROR
     d = StraightThroughRelaxedBernoulli(tf.constant(temperature, tf.float64),
                                         logits=tf.constant(logits, tf.float64))
-    x = d.sample(NUM_SAMPLES, seed=seed).numpy()
+    x = np.asarray(d.sample(NUM_SAMPLES, seed=seed))
     assert np.all((x == 0.) | (x == 1.))
-    p1 = np.exp(d.log_prob(np.ones(5)).numpy())
-    np.testing.assert_allclose(p1 + np.exp(d.log_prob(np.zeros(5)).numpy()), 1.,
+    p1 = np.exp(np.asarray(d.log_prob(np.ones(5))))
+    np.testing.assert_allclose(p1 + np.exp(np.asarray(d.log_prob(np.zeros(5)))), 1.,
                                rtol=1e-12)
     for j in range(5):
         utils.assert_proportion_matches((x[:, j] == 1.).sum(), NUM_SAMPLES, p1[j],
@@ -279,11 +290,12 @@ def test_frequencies_match_log_prob(temperature, seed):
      "Argument `probs` must be in [0, 1]; it has components less than 0."),
 ])
 def test_invalid_parameters_raise(kwargs, message):
-    with pytest.raises(tf.errors.InvalidArgumentError,
+    with pytest.raises(sub.validation_error,
                        match=message.replace("[", r"\[").replace("]", r"\]")):
         StraightThroughRelaxedBernoulli(validate_args=True, **kwargs)
 
 
+@substrates.tensorflow_only("assigns to a tf.Variable parameter")
 def test_invalid_variable_assignment_is_caught():
     t = tf.Variable(1.)
     d = StraightThroughRelaxedBernoulli(t, logits=0., validate_args=True)
@@ -303,7 +315,7 @@ def test_logits_and_probs_are_exclusive():
 
 def test_log_prob_validates_support():
     d = StraightThroughRelaxedBernoulli(1., logits=0., validate_args=True)
-    with pytest.raises(tf.errors.InvalidArgumentError, match="Sample must be 0 or 1."):
+    with pytest.raises(sub.validation_error, match="Sample must be 0 or 1."):
         d.log_prob(0.3)
 
 
@@ -314,18 +326,18 @@ def test_regression_no_shared_noise_across_batch():
     """relaxit shared one noise draw across the batch in several
     relaxations. With a scalar temperature and logits, all 12 elements of a
     (3, 4) batch must get their own noise (their gradients differ)."""
-    logits = tf.Variable(tf.zeros([3, 4]))
-    with tf.GradientTape() as tape:
-        z = StraightThroughRelaxedBernoulli(0.5, logits=logits).sample(seed=(1, 2))
-    g = tape.gradient(z, logits).numpy()
+    logits = tf.zeros([3, 4])
+    (g,) = sub.gradients(lambda lg: tf.reduce_sum(
+        StraightThroughRelaxedBernoulli(0.5, logits=lg).sample(seed=(1, 2))), logits)
+    g = np.asarray(g)
     assert len(np.unique(g)) == 12
 
 
 def test_regression_float64_is_kept():
     """relaxit forced float32 with `.float()` on temperatures."""
     d = StraightThroughRelaxedBernoulli(tf.constant(0.5, tf.float64), logits=0.)
-    assert d.sample(seed=(1, 2)).dtype == tf.float64
-    assert d.mean().dtype == tf.float64
+    assert sub.dtype_name(d.sample(seed=(1, 2)).dtype) == "float64"
+    assert sub.dtype_name(d.mean().dtype) == "float64"
 
 
 # -- discrete_law ---------------------------------------------------------------------
@@ -336,7 +348,7 @@ def test_discrete_law_is_the_forward_bernoulli_with_the_batch_shape():
         temperature=np.float32([[0.1], [1.], [10.]]), logits=np.float32([-2., 0., 3.]))
     law = d.discrete_law()
     assert isinstance(law, tfd.Bernoulli)
-    assert law.batch_shape == d.batch_shape == [3, 3]
+    assert tuple(law.batch_shape) == tuple(d.batch_shape) == (3, 3)
     np.testing.assert_allclose(law.probs_parameter(), np.broadcast_to(
         special.expit(np.float32([-2., 0., 3.])), [3, 3]), rtol=1e-6)
     law = StraightThroughRelaxedBernoulli(0.5, probs=[0., 1.]).discrete_law()
@@ -349,9 +361,10 @@ def test_surrogate_gradients_finite_where_the_sigmoid_saturates(temperature):
     sigmoid's temperature gradient would be 0 * inf = NaN."""
     logits = tf.constant([1e30, -1e30, 0.])
     t = tf.constant(temperature)
-    with tf.GradientTape() as tape:
-        tape.watch([logits, t])
-        x = StraightThroughRelaxedBernoulli(t, logits=logits).sample(50, seed=(1, 2))
-        loss = tf.reduce_sum(x * [1., 2., 3.])
-    for grad in tape.gradient(loss, [logits, t]):
-        assert np.all(np.isfinite(grad.numpy())), grad
+
+    def loss(lg, t):
+        x = StraightThroughRelaxedBernoulli(t, logits=lg).sample(50, seed=(1, 2))
+        return tf.reduce_sum(x * tf.constant([1., 2., 3.]))
+
+    for grad in sub.gradients(loss, logits, t):
+        assert np.all(np.isfinite(np.asarray(grad))), grad
