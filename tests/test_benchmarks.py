@@ -26,6 +26,7 @@ COMPILED = "function" if backend.name == "tensorflow" else "jit"
 JAX_READY = frozenset({
     "GaussianRelaxedBernoulli", "HardConcrete", "RebarRelaxation", "StochasticTimesSmooth",
     "StraightThroughBernoulli", "StraightThroughRelaxedBernoulli",
+    "StraightThroughGumbelSoftmax", "DecoupledStraightThroughGumbelSoftmax",
     bench.TFP_RELAXED_BERNOULLI, bench.TFP_RELAXED_ONE_HOT})
 
 # Every class the script times now: the exported ones, the table entries whose

@@ -37,7 +37,8 @@ from benchmarks.vae import run  # noqa: E402
 # are still being ported (issue 15), and their tests are skipped on JAX.
 JAX_READY = frozenset({
     "straight_through_relaxed_bernoulli", "straight_through_bernoulli", "hard_concrete",
-    "gaussian_relaxed_bernoulli", "stochastic_times_smooth", "rloo"})
+    "gaussian_relaxed_bernoulli", "stochastic_times_smooth", "rloo",
+    "straight_through_gumbel_softmax", "decoupled_straight_through_gumbel_softmax"})
 
 
 def jax_ready(method):
