@@ -13,6 +13,12 @@ needs, multiplied by a parameter of the same shape and summed, in the same
 mode. TFP's `RelaxedBernoulli` and `RelaxedOneHotCategorical` are timed the
 same way as reference points.
 
+`--backend jax` times the same steps with `relaxtfp.substrates.jax` and TFP's
+JAX substrate, eagerly and under `jax.jit` (the gradient by
+`jax.value_and_grad`, each call waited for with `block_until_ready`); the
+floor draws with `jax.random` (JAX's default generator). That run needs JAX,
+not TensorFlow: the backend is chosen before either is imported.
+
 Elements: for an elementwise (Bernoulli-family) class, one element is one
 scalar random variable (parameters of shape `[N]`). For a class whose event
 is a K-vector, elements = batch x K (parameters of shape `[N // K, K]`).
@@ -23,6 +29,7 @@ minute on an idle 2-core machine. See `benchmarks/README.md`.
 
 import argparse
 import dataclasses
+import functools
 import importlib
 import json
 import os
@@ -34,20 +41,18 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
-import tensorflow_probability as tfp  # noqa: E402
 
 # Run from a checkout without installing: the repository root is the parent
 # of this file's folder.
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_io  # noqa: E402
-import relaxtfp  # noqa: E402
-import relaxtfp.distributions as rd  # noqa: E402
 
-tfd = tfp.distributions
+BACKENDS = ("tensorflow", "jax")
+# The modes each backend times a step in, by default all of them.
+BACKEND_MODES = {"tensorflow": ("eager", "function", "xla"), "jax": ("eager", "jit")}
+MODES = BACKEND_MODES["tensorflow"]
 
-MODES = ("eager", "function", "xla")
 SIZES = (10**3, 10**4, 10**5, 10**6, 10**7)
 CATEGORIES = (10, 100, 10_000)
 QUICK_SIZES = (10**3, 10**6)
@@ -208,18 +213,19 @@ FACTORIES = {
         module="relaxtfp.distributions.logistic_normal_softmax"),
 }
 
-# TFP built-ins, timed as reference points (same parameters as above).
+# TFP built-ins, timed as reference points (same parameters as above); `m` is
+# the backend's `tfp.distributions`.
 REFERENCES = {
     TFP_RELAXED_BERNOULLI: Spec(
         event="scalar", noise="uniform",
         params=lambda n, k, rng: dict(temperature=_f32(0.5),
                                       logits=_logits(rng, n)),
-        build=lambda m, **p: tfd.RelaxedBernoulli(**p)),
+        build=lambda m, **p: m.RelaxedBernoulli(**p)),
     TFP_RELAXED_ONE_HOT: Spec(
         event="vector", noise="uniform",
         params=lambda b, k, rng: dict(temperature=_f32(0.5),
                                       logits=_logits(rng, b, k)),
-        build=lambda m, **p: tfd.RelaxedOneHotCategorical(**p)),
+        build=lambda m, **p: m.RelaxedOneHotCategorical(**p)),
 }
 
 
@@ -234,28 +240,39 @@ STEP_DESCRIPTIONS = {
 }
 
 
+def _loss(dist, seed, with_log_prob, ops):
+    """The step's loss: `sum(x) + sum(log_prob(x))`, or, without `log_prob`,
+    `sum(w * x)` with weights 1, 2, ... along the last axis (a plain sum of a
+    point of the simplex is constant, and its gradient zero). `ops` is
+    TensorFlow or TFP's TF-API shim on JAX."""
+    x = dist.sample(seed=seed)
+    if with_log_prob:
+        return ops.reduce_sum(x) + ops.reduce_sum(dist.log_prob(x))
+    size = x.shape[-1]  # Static where it is known (always under jax.jit).
+    size = ops.shape(x)[-1] if size is None else size
+    weights = ops.cast(ops.range(1, size + 1), x.dtype)
+    return ops.reduce_sum(x * weights)
+
+
+# TensorFlow steps.
+
+
 def make_step(spec, module, names, with_log_prob=True):
-    """The training-step function of `spec`: `(seed, *params) -> scalar`.
+    """The TensorFlow training-step function of `spec`: `(seed, *params) ->
+    scalar`.
 
     `params` are positional tensors in the order of `names`, so a
-    `tf.function` of it traces once per shape. It returns the loss plus the
-    sum of every gradient, a scalar whose value depends on all the work.
-    The loss is `sum(sample) + sum(log_prob(sample))`, or, without
-    `log_prob`, `sum(w * sample)` with weights 1, 2, ... along the last axis
-    (a plain sum of a point of the simplex is constant, and its gradient
-    zero).
+    `tf.function` of it traces once per shape. It returns the loss (see
+    `_loss`) plus the sum of every gradient, a scalar whose value depends on
+    all the work.
     """
+    import tensorflow as tf
 
     def step(seed, *params):
         with tf.GradientTape() as tape:
             tape.watch(params)
             dist = spec.build(module, **dict(zip(names, params)))
-            x = dist.sample(seed=seed)
-            if with_log_prob:
-                loss = tf.reduce_sum(x) + tf.reduce_sum(dist.log_prob(x))
-            else:
-                weights = tf.cast(tf.range(1, tf.shape(x)[-1] + 1), x.dtype)
-                loss = tf.reduce_sum(x * weights)
+            loss = _loss(dist, seed, with_log_prob, tf)
         grads = tape.gradient(loss, params,
                               unconnected_gradients=tf.UnconnectedGradients.ZERO)
         return loss + tf.add_n([tf.reduce_sum(g) for g in grads])
@@ -264,6 +281,7 @@ def make_step(spec, module, names, with_log_prob=True):
 
 
 def _floor_step(noise, shape):
+    import tensorflow as tf
     draw = (tf.random.stateless_uniform if noise == "uniform"
             else tf.random.stateless_normal)
     size = int(np.prod(shape))
@@ -282,6 +300,7 @@ def _floor_step(noise, shape):
 def compile_in_mode(fn, mode):
     if mode == "eager":
         return fn
+    import tensorflow as tf
     return tf.function(fn, jit_compile=(mode == "xla"), autograph=False)
 
 
@@ -294,6 +313,7 @@ def max_intermediate_elements(spec, module, tensors, names):
     """Largest static tensor (number of elements) in the step's top-level
     graph, forward and backward. Ops inside nested function bodies (while
     loops) are not inspected."""
+    import tensorflow as tf
     fn = tf.function(make_step(spec, module, names), autograph=False)
     graph = fn.get_concrete_function(
         tf.constant([0, 0], tf.int32), *tensors).graph
@@ -303,6 +323,181 @@ def max_intermediate_elements(spec, module, tensors, names):
             if out.shape.is_fully_defined():
                 largest = max(largest, out.shape.num_elements())
     return largest
+
+
+# JAX steps.
+
+
+def make_jax_step(spec, module, names, with_log_prob=True):
+    """The JAX training-step function of `spec`: `(seed, *params) -> scalar`,
+    the same step as `make_step`, with the gradient by `jax.value_and_grad`.
+    `seed` is a raw JAX key (`uint32[2]`)."""
+    import jax
+    import jax.numpy as jnp
+    from tensorflow_probability.python.internal.backend.jax import compat
+    ops = compat.v2
+
+    def step(seed, *params):
+        def loss(*params):
+            dist = spec.build(module, **dict(zip(names, params)))
+            return _loss(dist, seed, with_log_prob, ops)
+
+        value, grads = jax.value_and_grad(loss, argnums=tuple(range(len(params))))(*params)
+        return value + sum(jnp.sum(g) for g in grads)
+
+    return step
+
+
+def _jax_floor_step(noise, shape):
+    import jax
+    import jax.numpy as jnp
+    draw = jax.random.uniform if noise == "uniform" else jax.random.normal
+    size = int(np.prod(shape))
+
+    def floor(seed, param):
+        # Drawn flat, as the TensorFlow floor is.
+        u = draw(seed, [size], dtype=jnp.float32)
+        return jnp.sum(u * jnp.reshape(param, [size]))
+
+    return floor
+
+
+class _CountingJit:
+    """`jax.jit(fn)` that counts how many times JAX traced `fn` (the
+    Python function runs once per trace)."""
+
+    def __init__(self, fn):
+        import jax
+        self.traces = 0
+
+        def counted(*args):
+            self.traces += 1
+            return fn(*args)
+
+        self._jitted = jax.jit(counted)
+
+    def __call__(self, *args):
+        return self._jitted(*args)
+
+
+def jax_max_intermediate_elements(spec, module, arrays, names):
+    """Largest array (number of elements) in the JAX step's jaxpr, forward
+    and backward, nested jaxprs (jitted helpers, loop bodies) included."""
+    import jax
+    import jax.numpy as jnp
+    from jax.extend import core as jax_core
+
+    def largest_in(jaxpr):
+        largest = 0
+        for eqn in jaxpr.eqns:
+            for var in eqn.outvars:
+                shape = getattr(var.aval, "shape", ())
+                largest = max(largest, int(np.prod(shape, dtype=np.int64)))
+            for param in eqn.params.values():
+                for sub in param if isinstance(param, (tuple, list)) else (param,):
+                    if isinstance(sub, jax_core.ClosedJaxpr):
+                        largest = max(largest, largest_in(sub.jaxpr))
+                    elif isinstance(sub, jax_core.Jaxpr):
+                        largest = max(largest, largest_in(sub))
+        return largest
+
+    closed = jax.make_jaxpr(make_jax_step(spec, module, names))(
+        jnp.zeros([2], jnp.uint32), *arrays)
+    return largest_in(closed.jaxpr)
+
+
+# ---------------------------------------------------------------------------
+# Backends.
+
+
+@dataclasses.dataclass(frozen=True)
+class Backend:
+    """What the driver needs from one backend.
+
+    Attributes:
+      name: "tensorflow" or "jax".
+      modes: the modes a step can be timed in.
+      distributions: relaxtfp's distributions package on this backend.
+      tfd: TFP's distributions on this backend.
+      versions: library versions for the results' metadata.
+      module_name: maps a `Spec.module` (a `relaxtfp.distributions` module)
+        to its name on this backend.
+      constant: NumPy array -> tensor.
+      seeds: `count -> list` of distinct seeds the step accepts.
+      make_step, floor_step: as `make_step` and `_floor_step`.
+      compile: `(fn, mode) -> callable`.
+      call: `(compiled, seed, *args) -> None`, waiting for the result.
+      tracing_count: `compiled -> int or None`.
+      max_intermediate_elements: as `max_intermediate_elements`, read from
+        the step's graph (TensorFlow) or jaxpr (JAX).
+    """
+
+    name: str
+    modes: tuple
+    distributions: object
+    tfd: object
+    versions: dict
+    module_name: callable
+    constant: callable
+    seeds: callable
+    make_step: callable
+    floor_step: callable
+    compile: callable
+    call: callable
+    tracing_count: callable
+    max_intermediate_elements: callable
+
+
+@functools.lru_cache(maxsize=None)
+def load_backend(name):
+    """Imports the libraries of backend `name` and returns its `Backend`."""
+    if name == "tensorflow":
+        import tensorflow as tf
+        import tensorflow_probability as tfp
+
+        import relaxtfp
+        import relaxtfp.distributions as rd
+        return Backend(
+            name=name, modes=BACKEND_MODES[name], distributions=rd,
+            tfd=tfp.distributions,
+            versions=dict(relaxtfp=relaxtfp.__version__, tensorflow=tf.__version__,
+                          tensorflow_probability=tfp.__version__),
+            module_name=lambda module: module,
+            constant=tf.constant,
+            seeds=lambda count: [tf.constant([i, 1234], tf.int32) for i in range(count)],
+            make_step=make_step, floor_step=_floor_step, compile=compile_in_mode,
+            call=lambda fn, seed, *args: fn(seed, *args).numpy(),
+            tracing_count=tracing_count,
+            max_intermediate_elements=max_intermediate_elements)
+    if name == "jax":
+        import jax
+        import jax.numpy as jnp
+        import jaxlib
+        from tensorflow_probability.substrates import jax as tfp
+
+        import relaxtfp
+        from relaxtfp.substrates import jax as rj
+        device = jax.devices()[0]
+
+        def compile_jax(fn, mode):
+            return _CountingJit(fn) if mode == "jit" else fn
+
+        return Backend(
+            name=name, modes=BACKEND_MODES[name], distributions=rj.distributions,
+            tfd=tfp.distributions,
+            versions=dict(relaxtfp=relaxtfp.__version__, jax=jax.__version__,
+                          jaxlib=jaxlib.__version__,
+                          tensorflow_probability=tfp.__version__,
+                          device=f"{device.platform} ({device.device_kind})"),
+            module_name=lambda module: module.replace(
+                "relaxtfp.", "relaxtfp.substrates.jax.", 1),
+            constant=jnp.asarray,
+            seeds=lambda count: [jnp.asarray([i, 1234], jnp.uint32) for i in range(count)],
+            make_step=make_jax_step, floor_step=_jax_floor_step, compile=compile_jax,
+            call=lambda fn, seed, *args: fn(seed, *args).block_until_ready(),
+            tracing_count=lambda fn: fn.traces if isinstance(fn, _CountingJit) else None,
+            max_intermediate_elements=jax_max_intermediate_elements)
+    raise ValueError(f"backend must be one of {BACKENDS}; got {name!r}.")
 
 
 def time_callable(call, budget_s, min_repeats, max_repeats, seeds):
@@ -326,10 +521,13 @@ def time_callable(call, budget_s, min_repeats, max_repeats, seeds):
 # Driver.
 
 
-def resolve_classes(include_unexported=False, factories=None):
-    """(name, spec, module) for every class to time. Raises if a class in
+def resolve_classes(include_unexported=False, factories=None, backend=None):
+    """(name, spec, module) for every class to time on `backend` (a
+    `Backend`; by default TensorFlow's). Raises if a class in
     `relaxtfp.distributions.__all__` has no entry in `FACTORIES`."""
     factories = FACTORIES if factories is None else factories
+    backend = load_backend("tensorflow") if backend is None else backend
+    rd = backend.distributions
     exported = list(rd.__all__)
     missing = [name for name in exported if name not in factories]
     if missing:
@@ -343,7 +541,7 @@ def resolve_classes(include_unexported=False, factories=None):
             if name in exported or spec.module is None:
                 continue
             try:
-                module = importlib.import_module(spec.module)
+                module = importlib.import_module(backend.module_name(spec.module))
             except ImportError:
                 continue
             if hasattr(module, name):
@@ -365,67 +563,91 @@ def cells(spec, sizes, categories, quick=False):
                     yield n, k, n // k
 
 
+def _error_line(error):
+    """`Type: first line of the message`, at most 300 characters."""
+    message = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {message[0] if message else ''}"[:300]
+
+
+def _load_average():
+    return list(os.getloadavg()) if hasattr(os, "getloadavg") else None
+
+
+def time_class(name, spec, module, backend, args, sizes, categories, seeds,
+               floor_cache, largest_mode):
+    """The rows of one class, one per cell and mode."""
+    rows = []
+    for n, k, m in cells(spec, sizes, categories, args.quick):
+        rng = np.random.default_rng(0)
+        params = spec.params(m, k, rng)
+        names = tuple(sorted(params))
+        tensors = [backend.constant(params[p]) for p in names]
+        noise_shape = spec.shape_of_noise(m, k)
+        floor_param = backend.constant(rng.normal(size=noise_shape).astype(np.float32))
+        largest = (backend.max_intermediate_elements(spec, module, tensors, names)
+                   if largest_mode in args.modes and not args.no_graph_check else None)
+        for mode in args.modes:
+            fn = backend.compile(
+                backend.make_step(spec, module, names, args.step == STEPS[0]), mode)
+            step_s, reps = time_callable(
+                lambda seed: backend.call(fn, seed, *tensors), args.budget,
+                args.min_repeats, args.max_repeats, seeds)
+            key = (spec.noise, noise_shape, mode)
+            if key not in floor_cache:
+                ffn = backend.compile(backend.floor_step(spec.noise, noise_shape), mode)
+                floor_cache[key] = time_callable(
+                    lambda seed: backend.call(ffn, seed, floor_param), args.budget,
+                    args.min_repeats, args.max_repeats, seeds)[0]
+            floor_s = floor_cache[key]
+            row = dict(
+                distribution=name, k=k, elements=n,
+                noise=spec.noise, noise_draws=int(np.prod(noise_shape)),
+                mode=mode, step_ms=1e3 * step_s, floor_ms=1e3 * floor_s,
+                ratio_to_floor=step_s / floor_s, repeats=reps,
+                tracing_count=backend.tracing_count(fn),
+                max_intermediate_elements=largest,
+                tfp_reference=spec.tfp_reference)
+            rows.append(row)
+            if args.verbose:
+                print(f"{name:40s} K={k!s:6s} N={n:>9d} {mode:8s} "
+                      f"{row['step_ms']:9.3f} ms  floor {row['floor_ms']:8.3f} ms"
+                      f"  x{row['ratio_to_floor']:.2f}", file=sys.stderr,
+                      flush=True)
+    return rows
+
+
 def run(args):
-    modes = tuple(args.modes)
+    """Times every class of `args` on `args.backend`; returns `{meta, rows,
+    failures}`. A class that raises is recorded in `failures` (with the
+    error's first line) and reported on stderr, and the run goes on."""
+    backend = load_backend(args.backend)
     sizes = tuple(s for s in (args.sizes or (QUICK_SIZES if args.quick else SIZES))
                   if s <= args.max_elements)
     categories = tuple(args.categories) if args.categories else None
-    budget = args.budget if args.budget is not None else (0.15 if args.quick else 1.0)
-    min_repeats = args.min_repeats if args.min_repeats is not None else (
-        3 if args.quick else 5)
-    max_repeats = args.max_repeats if args.max_repeats is not None else (
-        15 if args.quick else 200)
 
-    classes = resolve_classes(args.include_unexported)
+    classes = resolve_classes(args.include_unexported, backend=backend)
     if args.classes:
         wanted = set(args.classes)
         classes = [c for c in classes if c[0] in wanted]
-    refs = [(name, spec, None) for name, spec in REFERENCES.items()]
+    refs = [(name, spec, backend.tfd) for name, spec in REFERENCES.items()]
     if not args.no_tfp:
         classes = classes + refs
 
-    seeds = [tf.constant([i, 1234], tf.int32) for i in range(8)]
+    seeds = backend.seeds(8)
+    # The graph inspection runs where the compiled mode has a graph to read.
+    largest_mode = "function" if backend.name == "tensorflow" else "jit"
     floor_cache = {}
-    rows = []
+    rows, failures = [], []
+    load_start = _load_average()
     t_start = time.perf_counter()
     for name, spec, module in classes:
-        for n, k, m in cells(spec, sizes, categories, args.quick):
-            rng = np.random.default_rng(0)
-            params = spec.params(m, k, rng)
-            names = tuple(sorted(params))
-            tensors = [tf.constant(params[p]) for p in names]
-            noise_shape = spec.shape_of_noise(m, k)
-            floor_param = tf.constant(
-                rng.normal(size=noise_shape).astype(np.float32))
-            largest = (max_intermediate_elements(spec, module, tensors, names)
-                       if "function" in modes and not args.no_graph_check else None)
-            for mode in modes:
-                fn = compile_in_mode(
-                    make_step(spec, module, names, args.step == STEPS[0]), mode)
-                step_s, reps = time_callable(
-                    lambda seed: fn(seed, *tensors).numpy(), budget,
-                    min_repeats, max_repeats, seeds)
-                key = (spec.noise, noise_shape, mode)
-                if key not in floor_cache:
-                    ffn = compile_in_mode(_floor_step(spec.noise, noise_shape), mode)
-                    floor_cache[key] = time_callable(
-                        lambda seed: ffn(seed, floor_param).numpy(), budget,
-                        min_repeats, max_repeats, seeds)[0]
-                floor_s = floor_cache[key]
-                row = dict(
-                    distribution=name, k=k, elements=n,
-                    noise=spec.noise, noise_draws=int(np.prod(noise_shape)),
-                    mode=mode, step_ms=1e3 * step_s, floor_ms=1e3 * floor_s,
-                    ratio_to_floor=step_s / floor_s, repeats=reps,
-                    tracing_count=tracing_count(fn),
-                    max_intermediate_elements=largest,
-                    tfp_reference=spec.tfp_reference)
-                rows.append(row)
-                if args.verbose:
-                    print(f"{name:40s} K={k!s:6s} N={n:>9d} {mode:8s} "
-                          f"{row['step_ms']:9.3f} ms  floor {row['floor_ms']:8.3f} ms"
-                          f"  x{row['ratio_to_floor']:.2f}", file=sys.stderr,
-                          flush=True)
+        try:
+            rows.extend(time_class(name, spec, module, backend, args, sizes, categories,
+                                   seeds, floor_cache, largest_mode))
+        except Exception as error:  # noqa: BLE001 (reported, and the run goes on)
+            failures.append(dict(distribution=name, error=_error_line(error)))
+            print(f"{name}: FAILED on {backend.name}: {_error_line(error)}",
+                  file=sys.stderr, flush=True)
     # "vs TFP": step time over the TFP built-in's step time in the same cell.
     by_cell = {(r["distribution"], r["k"], r["elements"], r["mode"]): r
                for r in rows}
@@ -435,16 +657,16 @@ def run(args):
         r["vs_tfp"] = r["step_ms"] / other["step_ms"] if other else None
     return dict(
         meta=dict(
-            relaxtfp=relaxtfp.__version__, tensorflow=tf.__version__,
-            tensorflow_probability=tfp.__version__, python=platform.python_version(),
+            backend=backend.name, **backend.versions, python=platform.python_version(),
             machine=platform.machine(), cpu_count=os.cpu_count(),
-            quick=bool(args.quick), modes=list(modes), sizes=list(sizes),
+            quick=bool(args.quick), modes=list(args.modes), sizes=list(sizes),
             categories=None if categories is None else list(categories),
-            budget_s=budget,
-            min_repeats=min_repeats, max_repeats=max_repeats,
+            budget_s=args.budget,
+            min_repeats=args.min_repeats, max_repeats=args.max_repeats,
             dtype="float32", statistic="median", step=args.step,
+            load_average_start=load_start, load_average_end=_load_average(),
             wall_s=time.perf_counter() - t_start),
-        rows=rows)
+        rows=rows, failures=failures)
 
 
 def _fmt(x, spec=".3g"):
@@ -455,11 +677,18 @@ def markdown_table(result):
     meta = result["meta"]
     step = (STEP_DESCRIPTIONS[meta["step"]] if "step" in meta
             else STEP_DESCRIPTIONS[STEPS[0]])
+    if meta.get("backend", "tensorflow") == "jax":
+        versions = (f"JAX {meta['jax']} on {meta['device']}, "
+                    f"TFP {meta['tensorflow_probability']} (JAX substrate)")
+    else:
+        versions = f"TF {meta['tensorflow']}, TFP {meta['tensorflow_probability']}"
+    load = meta.get("load_average_start")
     lines = [
         f"Step = {step}, "
-        f"float32, median wall time. relaxtfp {meta['relaxtfp']}, "
-        f"TF {meta['tensorflow']}, TFP {meta['tensorflow_probability']}, "
-        f"{meta['cpu_count']} CPUs ({meta['machine']}).",
+        f"float32, median wall time. relaxtfp {meta['relaxtfp']}, {versions}, "
+        f"{meta['cpu_count']} CPUs ({meta['machine']})"
+        + (f", load average {load[0]:.2f} at the start"
+           f" and {meta['load_average_end'][0]:.2f} at the end." if load else "."),
         "",
         "| distribution | K | elements | mode | step (ms) | floor (ms) "
         "| x floor | vs TFP | traces |",
@@ -472,12 +701,20 @@ def markdown_table(result):
             f"| {r['floor_ms']:.3g} | {r['ratio_to_floor']:.2f} "
             f"| {_fmt(r['vs_tfp'], '.2f')} "
             f"| {'' if r['tracing_count'] is None else r['tracing_count']} |")
+    failures = result.get("failures") or []
+    if failures:
+        lines += ["", f"Failed on {meta.get('backend', 'tensorflow')} (not timed):", ""]
+        lines += [f"* {f['distribution']}: `{f['error']}`" for f in failures]
     return "\n".join(lines) + "\n"
 
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--backend", choices=BACKENDS, default="tensorflow",
+                   help="tensorflow: relaxtfp and TFP on TensorFlow; jax: "
+                   "relaxtfp.substrates.jax and TFP's JAX substrate, under jax.jit "
+                   "(needs JAX, not TensorFlow) (default: %(default)s)")
     p.add_argument("--quick", action="store_true",
                    help="elements 1e3 and 1e6, K = 100 only (10 for "
                    "CorrelatedRelaxedBernoulli), short timing budget")
@@ -488,7 +725,10 @@ def parse_args(argv=None):
     p.add_argument("--categories", type=int, nargs="+",
                    help="K values for vector classes (default: each class's "
                    "own, 10 100 10000 for most)")
-    p.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES))
+    p.add_argument("--modes", nargs="+", choices=sorted({m for modes in BACKEND_MODES.values()
+                                                         for m in modes}),
+                   help="default: every mode of the backend; " + "; ".join(
+                       f"{b}: {' '.join(m)}" for b, m in BACKEND_MODES.items()))
     p.add_argument("--classes", nargs="+", help="only these distributions")
     p.add_argument("--step", choices=STEPS, default=STEPS[0],
                    help="what a step does: " + "; ".join(
@@ -503,17 +743,32 @@ def parse_args(argv=None):
                    help="skip the largest-intermediate-tensor graph inspection")
     p.add_argument("--budget", type=float,
                    help="seconds of timed calls per cell (default 1, quick 0.15)")
-    p.add_argument("--min-repeats", type=int)
-    p.add_argument("--max-repeats", type=int)
-    p.add_argument("--json", help="default: benchmarks/results/throughput.json, with "
-                   "--quick bench_output/throughput.json; '' for none")
-    p.add_argument("--markdown", help="default: benchmarks/results/throughput.md, with "
-                   "--quick bench_output/throughput.md; '' for none")
+    p.add_argument("--min-repeats", type=int, help="default 5, quick 3")
+    p.add_argument("--max-repeats", type=int, help="default 200, quick 15")
+    p.add_argument("--json", help="default: benchmarks/results/throughput.json (with "
+                   "--backend jax, throughput_jax.json), with --quick under "
+                   "bench_output/; '' for none")
+    p.add_argument("--markdown", help="default: benchmarks/results/throughput.md (with "
+                   "--backend jax, throughput_jax.md), with --quick under "
+                   "bench_output/; '' for none")
     p.add_argument("--verbose", action="store_true",
                    help="print each cell to stderr as it finishes")
     args = p.parse_args(argv)
+    if args.modes is None:
+        args.modes = list(BACKEND_MODES[args.backend])
+    wrong = [m for m in args.modes if m not in BACKEND_MODES[args.backend]]
+    if wrong:
+        p.error(f"--modes: {wrong} are not modes of --backend {args.backend}; "
+                f"its modes are {list(BACKEND_MODES[args.backend])}")
+    if args.budget is None:
+        args.budget = 0.15 if args.quick else 1.0
+    if args.min_repeats is None:
+        args.min_repeats = 3 if args.quick else 5
+    if args.max_repeats is None:
+        args.max_repeats = 15 if args.quick else 200
+    stem = "throughput" if args.backend == "tensorflow" else f"throughput_{args.backend}"
     return bench_io.resolve_outputs(
-        args, {"json": "throughput.json", "markdown": "throughput.md"}, args.quick)
+        args, {"json": f"{stem}.json", "markdown": f"{stem}.md"}, args.quick)
 
 
 def main(argv=None):
@@ -526,9 +781,10 @@ def main(argv=None):
     if args.json:
         with open(args.json, "w") as f:
             # One row per line: small, and diffs well between runs.
-            f.write('{"meta": %s,\n "rows": [\n  %s\n ]}\n' % (
+            f.write('{"meta": %s,\n "rows": [\n  %s\n ],\n "failures": %s}\n' % (
                 json.dumps(result["meta"]),
-                ",\n  ".join(json.dumps(r) for r in result["rows"])))
+                ",\n  ".join(json.dumps(r) for r in result["rows"]),
+                json.dumps(result["failures"])))
     if args.markdown:
         with open(args.markdown, "w") as f:
             f.write(table)

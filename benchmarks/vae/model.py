@@ -7,17 +7,18 @@ import time
 
 import keras
 import numpy as np
-import tensorflow as tf
-import tensorflow_probability as tfp
 
-import relaxtfp
+from benchmarks.vae import backend
+from benchmarks.vae.backend import relaxtfp
+from benchmarks.vae.backend import tf
+from benchmarks.vae.backend import tfd
+from benchmarks.vae.backend import tfp
 from benchmarks.vae.options import BERNOULLI_METHODS
 from benchmarks.vae.options import CONTINUOUS_METHODS
 from benchmarks.vae.options import ESTIMATOR_METHODS
 from benchmarks.vae.options import ESTIMATOR_SAMPLES
 
 latents = relaxtfp.layers
-tfd = tfp.distributions
 
 
 class LatentModel:
@@ -115,11 +116,10 @@ class LatentModel:
 
     def log_weights(self, params, decoder, x, num_samples, seed):
         """`log p(x|b) + log p(b) - log q(b|x)` for `num_samples` draws: [k, B]."""
-        batch = tf.shape(x)[0]
+        batch = backend.shape(x)[0]
         if self.kind == "bernoulli":
             q = self.discrete_law(params)                           # batch [B, n]
-            u = tf.random.stateless_uniform(
-                tf.concat([[num_samples], tf.shape(params)], 0), seed, alg="philox")
+            u = backend.uniform(backend.leading(num_samples, params), seed)
             b = tf.cast(u < q.probs_parameter(), x.dtype)           # [k, B, n]
             log_q = tf.reduce_sum(q.log_prob(b), -1)
             log_p = tf.reduce_sum(self.layer.prior_law(x.dtype).log_prob(b), -1)
@@ -129,9 +129,8 @@ class LatentModel:
         elif self.kind == "categorical":
             q = self.discrete_law(params)                           # batch [B, n]
             log_probs = tf.math.log_softmax(q.logits_parameter())   # [B, n, K]
-            u = tf.random.stateless_uniform(
-                tf.concat([[num_samples], tf.shape(params)], 0), seed,
-                minval=np.finfo(np.float32).tiny, maxval=1., alg="philox")
+            u = backend.uniform(backend.leading(num_samples, params), seed,
+                                minval=np.finfo(np.float32).tiny)
             gumbel = -tf.math.log(-tf.math.log(u))
             b = tf.one_hot(tf.argmax(log_probs + gumbel, -1), self.num_classes,
                            dtype=x.dtype)                            # [k, B, n, K]
@@ -142,9 +141,8 @@ class LatentModel:
             # Hard k-subsets (the Gumbel-top-k set) scored by the exact
             # subset probability of drawing k classes without replacement;
             # uniform prior over the C(K, k) subsets of each variable.
-            u = tf.random.stateless_uniform(
-                tf.concat([[num_samples], tf.shape(params)], 0), seed,
-                minval=np.finfo(np.float32).tiny, maxval=1., alg="philox")
+            u = backend.uniform(backend.leading(num_samples, params), seed,
+                                minval=np.finfo(np.float32).tiny)
             top = tf.math.top_k(params - tf.math.log(-tf.math.log(u)), k=self.top_k).indices
             b = tf.reduce_sum(tf.one_hot(top, self.num_classes, dtype=x.dtype), -2)
             log_q = tf.reduce_sum(self.discrete_law(params).log_prob(b), -1)  # [k, B]
@@ -162,9 +160,7 @@ class LatentModel:
             dist = self.layer.distribution(params)
             loc = tf.convert_to_tensor(dist.loc)                     # [B, n, K-1]
             scale = tf.convert_to_tensor(dist.scale)
-            eps = tf.random.stateless_normal(
-                tf.concat([[num_samples], tf.shape(loc)], 0), seed, dtype=loc.dtype,
-                alg="philox")
+            eps = backend.normal(backend.leading(num_samples, loc), seed, dtype=loc.dtype)
             y = loc + scale * eps
             code = tfp.bijectors.SoftmaxCentered().forward(
                 y / dist.temperature - tf.math.log(dist.delta))       # [k, B, n, K]
@@ -179,7 +175,7 @@ class LatentModel:
         pixel_logits = decoder(tf.reshape(code, [-1, self.code_size]))
         pixel_logits = tf.reshape(pixel_logits, [num_samples, batch, -1])
         log_px = -tf.reduce_sum(tf.nn.sigmoid_cross_entropy_with_logits(
-            labels=tf.broadcast_to(x, tf.shape(pixel_logits)), logits=pixel_logits), -1)
+            labels=tf.broadcast_to(x, backend.shape(pixel_logits)), logits=pixel_logits), -1)
         return log_px + log_p - log_q
 
     def prior(self, dist):
@@ -196,22 +192,23 @@ class LatentModel:
         n, k = self.num_latents, self.num_classes
         if self.kind == "bernoulli":
             prior_probs = tf.math.sigmoid(self.layer.prior_logits_value(tf.float32))
-            b = tf.cast(tf.random.stateless_uniform([num, n], seed) < prior_probs, tf.float32)
+            b = tf.cast(backend.uniform([num, n], seed) < prior_probs, tf.float32)
             if self.method == "stochastic_times_smooth":
                 b = prior_probs * b   # the gate value s = P(open) of the prior.
             return b
         if self.kind == "categorical":
-            idx = tf.random.stateless_uniform([num, n], seed, maxval=k, dtype=tf.int32)
+            idx = backend.uniform([num, n], seed, minval=0, maxval=k, dtype=tf.int32)
             return tf.reshape(tf.one_hot(idx, k), [num, n * k])
         if self.kind == "subset":  # uniform k-subsets: the top k of i.i.d. noise.
-            top = tf.math.top_k(tf.random.stateless_uniform([num, n, k], seed),
+            top = tf.math.top_k(backend.uniform([num, n, k], seed),
                                 k=self.top_k).indices
             return tf.reshape(tf.reduce_sum(tf.one_hot(top, k), -2), [num, n * k])
         params = tf.zeros([num] + list(self.shape))
         if self.method == "invertible_gaussian":
             # softplus^{-1}(1): scale 1, the prior's.
             params = tf.concat([params[..., :k - 1],
-                                tf.fill(tf.shape(params[..., k - 1:]), math.log(math.e - 1.))], -1)
+                                tf.fill(backend.shape(params[..., k - 1:]),
+                                        math.log(math.e - 1.))], -1)
             dist = self.prior(self.layer.distribution(params))
         else:
             dist = tfd.Dirichlet(tf.ones([num, n, k]))
@@ -234,6 +231,8 @@ class VAE(keras.Model):
                  seed=0, estimator_samples=None, activation="relu",
                  output_bias=None, **kwargs):
         super().__init__(**kwargs)
+        if estimator is not None:
+            backend.require_tensorflow(f"--method {estimator} (an estimator's training step)")
         self.latent = latent
         self.binarize = binarize
         self.estimator = estimator
@@ -265,7 +264,7 @@ class VAE(keras.Model):
         self.seed_generator = keras.random.SeedGenerator(seed)
         # The divergence's weight in the training loss (KLWarmUp ramps it
         # to 1); the recorded loss and the bounds always use weight 1.
-        self.kl_scale = tf.Variable(1., trainable=False, name="kl_scale")
+        self.kl_scale = keras.Variable(1., trainable=False, name="kl_scale")
         self.trackers = {name: keras.metrics.Mean(name=name)
                          for name in ("loss", "reconstruction", "kl")}
         if estimator == "reinforce":
@@ -281,7 +280,7 @@ class VAE(keras.Model):
     def _binarized(self, x):
         if self.binarize != "dynamic":
             return x
-        u = keras.random.uniform(tf.shape(x), seed=self.seed_generator)
+        u = keras.random.uniform(backend.shape(x), seed=self.seed_generator)
         return tf.cast(u < x, x.dtype)
 
     def _objective(self, x, training):
@@ -325,7 +324,20 @@ class VAE(keras.Model):
             self.trackers[name].update_state(value)
         return {name: t.result() for name, t in self.trackers.items()}
 
-    def train_step(self, data):
+    def train_step(self, *args):
+        if backend.JAX:
+            return self._jax_train_step(*args)
+        return self._tf_train_step(*args)
+
+    def test_step(self, *args):
+        # The demo's "test loss": the training objective at a relaxed
+        # (training-mode) sample, on fixed test pixels.
+        if backend.JAX:
+            return self._jax_test_step(*args)
+        reconstruction, divergence = self._objective(args[0], training=True)
+        return self._record(reconstruction, divergence)
+
+    def _tf_train_step(self, data):
         x = self._binarized(data)
         with tf.GradientTape() as tape:
             reconstruction, divergence = self._objective(x, training=True)
@@ -337,11 +349,45 @@ class VAE(keras.Model):
             [(g, v) for g, v in zip(grads, variables) if g is not None])
         return self._record(reconstruction, divergence)
 
-    def test_step(self, data):
-        # The demo's "test loss": the training objective at a relaxed
-        # (training-mode) sample, on fixed test pixels.
-        reconstruction, divergence = self._objective(data, training=True)
-        return self._record(reconstruction, divergence)
+    # On JAX, Keras' steps are pure functions of the model's state: the
+    # objective runs in a `keras.StatelessScope` that maps every variable to
+    # its value in `state` (the seed generator's and the metrics' updates are
+    # read back from the scope), and the gradient is `jax.value_and_grad`'s.
+
+    def _stateless_objective(self, trainable, non_trainable, metrics, data, binarize):
+        mapping = (list(zip(self.trainable_variables, trainable))
+                   + list(zip(self.non_trainable_variables, non_trainable))
+                   + list(zip(self.metrics_variables, metrics)))
+        with keras.StatelessScope(state_mapping=mapping, collect_losses=True) as scope:
+            x = self._binarized(data) if binarize else data
+            reconstruction, divergence = self._objective(x, training=True)
+            loss = reconstruction + self.kl_scale * divergence
+            logs = self._record(reconstruction, divergence)
+
+        def updated(variables):
+            return [value if (value := scope.get_current_value(v)) is not None else old
+                    for v, old in variables]
+
+        return loss, (logs, updated(zip(self.non_trainable_variables, non_trainable)),
+                      updated(zip(self.metrics_variables, metrics)))
+
+    def _jax_train_step(self, state, data):
+        import jax
+        trainable, non_trainable, optimizer_variables, metrics = state
+        (_, (logs, non_trainable, metrics)), grads = jax.value_and_grad(
+            self._stateless_objective, has_aux=True)(
+                trainable, non_trainable, metrics, data, True)
+        trainable, optimizer_variables = self.optimizer.stateless_apply(
+            optimizer_variables, grads, trainable)
+        return logs, (trainable, non_trainable, optimizer_variables, metrics)
+
+    def _jax_test_step(self, state, data):
+        trainable, non_trainable, metrics = state
+        # The test loss's objective runs in training mode (a relaxed sample),
+        # as on TensorFlow; no binarization of the fixed test pixels.
+        _, (logs, non_trainable, metrics) = self._stateless_objective(
+            trainable, non_trainable, metrics, data, False)
+        return logs, (trainable, non_trainable, metrics)
 
 
 class EpochTimer(keras.callbacks.Callback):

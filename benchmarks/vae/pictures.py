@@ -9,7 +9,9 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
+
+from benchmarks.vae import backend  # noqa: E402
+from benchmarks.vae.backend import tf  # noqa: E402
 
 
 def save_grid(images, shape, path, rows, title):
@@ -27,12 +29,12 @@ def save_grid(images, shape, path, rows, title):
 def save_pictures(vae, data, x_test, output_dir, method, seed):
     shape = data.image_shape
     x = x_test[:8]
-    recon = tf.math.sigmoid(vae.autoencoder(tf.constant(x), training=False)).numpy()
+    recon = np.asarray(tf.math.sigmoid(vae.autoencoder(tf.constant(x), training=False)))
     save_grid(np.concatenate([x, recon]), shape,
               os.path.join(output_dir, "reconstructions.png"), 2,
               f"{method}: test images (top) and reconstructions from hard latents")
-    code = vae.latent.prior_sample(64, tf.constant([seed, 7]))
-    samples = tf.math.sigmoid(vae.decoder(code, training=False)).numpy()
+    code = vae.latent.prior_sample(64, backend.seed(seed, 7))
+    samples = np.asarray(tf.math.sigmoid(vae.decoder(code, training=False)))
     save_grid(samples, shape, os.path.join(output_dir, "prior_samples.png"), 8,
               f"{method}: decoder means of 64 prior draws")
 

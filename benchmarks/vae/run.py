@@ -2,7 +2,11 @@
 pictures and one line of JSON on stdout (everything else goes to stderr).
 
 The options are parsed before TensorFlow is imported, so `--help` and a bad
-option answer at once.
+option answer at once. The Keras backend is `KERAS_BACKEND`'s, TensorFlow by
+default; on `jax` the latent-layer methods run on `relaxtfp.substrates.jax`
+with TensorFlow not installed at all, and the TensorFlow-only paths (the
+estimators' training steps, `--strategy mirrored`, loading MNIST with
+`tensorflow_datasets`) stop with a message.
 """
 
 import contextlib
@@ -27,13 +31,17 @@ def main(argv=None):
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     import keras
     import numpy as np
-    import tensorflow as tf
 
     from benchmarks import vae_data
+    from benchmarks.vae import backend
     from benchmarks.vae import bounds
     from benchmarks.vae import model
     from benchmarks.vae import pictures
 
+    if args.strategy == "mirrored":
+        backend.require_tensorflow("--strategy mirrored (tf.distribute)")
+    if args.method in ESTIMATOR_METHODS:
+        backend.require_tensorflow(f"--method {args.method} (an estimator's training step)")
     keras.utils.set_random_seed(args.seed)
     try:
         data = vae_data.load_dataset(args.dataset, args.data_dir, args.tfds_data_dir)
@@ -52,10 +60,14 @@ def main(argv=None):
     if not args.resume and os.path.exists(backup):
         shutil.rmtree(backup)
 
-    strategy = (tf.distribute.MirroredStrategy() if args.strategy == "mirrored"
-                else tf.distribute.get_strategy())
+    if backend.JAX:
+        strategy_scope = contextlib.nullcontext()
+    else:
+        tf = backend.tf
+        strategy_scope = (tf.distribute.MirroredStrategy() if args.strategy == "mirrored"
+                          else tf.distribute.get_strategy()).scope()
     estimator = args.method if args.method in ESTIMATOR_METHODS else None
-    with strategy.scope():
+    with strategy_scope:
         latent = model.LatentModel(args.method, cfg["latent"], cfg["num_latents"],
                                    cfg["num_classes"], cfg["temperature"], args.correlation,
                                    top_k=args.top_k, learn_prior=args.learn_prior,
@@ -73,11 +85,18 @@ def main(argv=None):
         vae.compile(optimizer=keras.optimizers.Adam(learning_rate),
                     jit_compile=not args.no_jit,
                     steps_per_execution=args.steps_per_execution)
-        vae(tf.constant(x_train[:2]))   # builds the weights (BackupAndRestore needs them)
-    train = (tf.data.Dataset.from_tensor_slices(x_train)
-             .shuffle(len(x_train), seed=args.seed, reshuffle_each_iteration=True)
-             .batch(cfg["batch_size"]).prefetch(tf.data.AUTOTUNE))
-    test = tf.data.Dataset.from_tensor_slices(x_test).batch(cfg["batch_size"])
+        vae(x_train[:2])   # builds the weights (BackupAndRestore needs them)
+    if backend.JAX:
+        # NumPy arrays: Keras batches them, and shuffles the training images
+        # every epoch (its generator is seeded by set_random_seed above).
+        train, test = x_train, x_test
+        fit_options = dict(batch_size=cfg["batch_size"], shuffle=True)
+    else:
+        train = (tf.data.Dataset.from_tensor_slices(x_train)
+                 .shuffle(len(x_train), seed=args.seed, reshuffle_each_iteration=True)
+                 .batch(cfg["batch_size"]).prefetch(tf.data.AUTOTUNE))
+        test = tf.data.Dataset.from_tensor_slices(x_test).batch(cfg["batch_size"])
+        fit_options = dict(shuffle=False)
     timer = model.EpochTimer()
     callbacks = [keras.callbacks.BackupAndRestore(backup), timer]
     has_temperature = latent.layer.temperature is not None
@@ -90,7 +109,7 @@ def main(argv=None):
         callbacks.append(model.EpochProgress(steps, cfg["epochs"]))
     with contextlib.redirect_stdout(sys.stderr):   # stdout: the JSON line only.
         history = vae.fit(train, epochs=cfg["epochs"], validation_data=test,
-                          callbacks=callbacks, verbose=0, shuffle=False)
+                          callbacks=callbacks, verbose=0, **fit_options)
     start = time.perf_counter()
     neg_elbo, neg_iwae = bounds.evaluate_bounds(
         vae, x_test, args.iwae_k, args.eval_batch_size, args.seed, jit=not args.no_jit,
@@ -107,7 +126,7 @@ def main(argv=None):
         "epochs": cfg["epochs"], "batch_size": cfg["batch_size"],
         "seed": args.seed, "estimator_samples": vae.estimator_samples,
         "temperature_final": (
-            float(latent.layer.temperature.numpy()) if has_temperature else None),
+            float(np.asarray(latent.layer.temperature)) if has_temperature else None),
         "bound_kind": "continuous" if latent.kind == "continuous" else "discrete",
         "bound_note": latent.bound_note, "iwae_k": args.iwae_k,
         "test_neg_elbo": neg_elbo, "test_neg_iwae": neg_iwae,
@@ -125,7 +144,7 @@ def main(argv=None):
         "activation": args.activation, "decoder_bias": args.decoder_bias,
         "learn_prior": args.learn_prior,
         "eval_seconds": eval_seconds, "strategy": args.strategy,
-        "jit_compile": not args.no_jit,
+        "jit_compile": not args.no_jit, "keras_backend": keras.backend.backend(),
     }
     print(json.dumps(result), flush=True)
     return 0
