@@ -15,7 +15,13 @@ This module learns its substrate from its own module name: it is
 
 import tensorflow as tf
 
-__all__ = ["JAX_MODE", "SUBSTRATE", "stateless_normal", "stateless_uniform"]
+__all__ = [
+    "JAX_MODE",
+    "SUBSTRATE",
+    "register_pytree_node_class",
+    "stateless_normal",
+    "stateless_uniform",
+]
 
 SUBSTRATE = "jax" if __name__.startswith("relaxtfp.substrates.jax.") else "tensorflow"
 JAX_MODE = SUBSTRATE == "jax"
@@ -40,3 +46,11 @@ def stateless_normal(shape, seed, dtype):
     if JAX_MODE:
         return tf.random.stateless_normal(shape, seed=seed, dtype=dtype)
     return tf.random.stateless_normal(shape, seed=seed, dtype=dtype, alg=_TF_ALG)
+
+
+def register_pytree_node_class(cls):
+    """Registers `cls` as a JAX pytree (JAX only; it defines `tree_flatten`
+    and the class method `tree_unflatten`), so that its instances pass
+    through `jax.jit` and `jax.grad(..., has_aux=True)`."""
+    import jax  # Only on the JAX substrate.
+    return jax.tree_util.register_pytree_node_class(cls)

@@ -11,6 +11,7 @@ import numpy as np
 import tensorflow as tf
 
 from relaxtfp.internal.tfp_internal import dtype_util
+from relaxtfp.internal.tfp_internal import ps
 
 __all__ = [
     "bernoulli_logits_and_boundary",
@@ -47,10 +48,11 @@ def softmax(x):
     values are those of the kernel on the original tensor).
     """
     x = tf.convert_to_tensor(x)
-    shape = tf.shape(x)
-    flat = tf.reshape(x, tf.stack([-1, shape[-1]]))
+    shape = ps.shape(x)
+    flat = tf.reshape(x, ps.stack([-1, shape[-1]]))
     out = tf.reshape(tf.math.softmax(flat), shape)
-    out.set_shape(x.shape)
+    if hasattr(out, "set_shape"):  # A JAX array's shape is always static.
+        out.set_shape(x.shape)
     return out
 
 
