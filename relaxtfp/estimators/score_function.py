@@ -343,8 +343,9 @@ def reinforce(f, logits, *, seed, num_samples=1, categorical=False,
       num_samples: Python int >= 1: samples (and evaluations of `f`).
       categorical: Python bool; `True` for one-hot categorical variables.
       baseline: `None`, a `MovingAverageBaseline` (updated by this call
-        after it is read; on JAX the updated copy is returned), or a float `Tensor` broadcastable to `f`'s output
-        that does not depend on the samples (no gradient flows through it).
+        after it is read; on JAX the updated copy is returned), or a float
+        `Tensor` broadcastable to `f`'s output that does not depend on the
+        samples (no gradient flows through it).
       validate_args: Python bool, default `False`. When `True`, run-time
         assertions (dropped under XLA) refuse NaN logits and, for categorical
         variables, a +inf logit or a variable whose logits are all -inf.
