@@ -19,8 +19,8 @@ batch prefix, and the surrogate (a sum over prefix elements) has one
 independent gradient per replica. Parameters of `f` (decoder weights) are
 passed explicitly, `f(samples, *params)`, so that their gradients are taken
 the same way on TensorFlow and on JAX (which has no variables).
-`assert_unbiased` applies a z-test per gradient coordinate with a union (Bonferroni) bound over coordinates, at a
-stated false-failure rate, and checks its power.
+`assert_unbiased` applies a z-test per gradient coordinate with a union
+(Bonferroni) bound over coordinates, at a stated rate, and checks power.
 """
 
 import itertools
