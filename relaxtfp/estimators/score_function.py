@@ -32,7 +32,7 @@ class MovingAverageBaseline(tf.Module):
     baseline into the next step (it is a valid `jax.jit` input and output;
     with `jax.grad`, pass `has_aux=True`):
 
-    ```python
+    ```none
     (loss, baseline), grad = jax.value_and_grad(
         lambda l: reinforce(f, l, seed=key, baseline=baseline),
         has_aux=True)(logits)
