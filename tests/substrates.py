@@ -76,6 +76,11 @@ class Substrate:
     def __repr__(self):
         return f"Substrate({self.name!r})"
 
+    def internal(self, name):
+        """relaxtfp's private module `relaxtfp.internal.<name>` for the
+        substrate (e.g. `internal("estimator_util")`)."""
+        return importlib.import_module(f"{self.rtfp.__name__}.internal.{name}")
+
     # -- values -------------------------------------------------------------
 
     def constant(self, value, dtype):

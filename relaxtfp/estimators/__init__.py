@@ -113,6 +113,23 @@ number) by default, and with `validate_args=True` a run-time assertion
 raises `InvalidArgumentError` naming `logits`. `validate_args=True` also
 checks a temperature that is only known at run time (inside a
 `tf.function`). TensorFlow drops assertions under XLA (`jit_compile=True`).
+
+On JAX (`relaxtfp.substrates.jax.estimators`) the same functions run on
+TFP's JAX substrate: `jax.grad` of the surrogate with respect to `logits` is
+the estimator, as `tape.gradient` is on TensorFlow, and the variance
+objective of `rebar` and `relax` is differentiable with respect to the
+control variate's parameters (pass them as arguments of the differentiated
+function; there are no variables). `seed` is a JAX PRNG key, an int or a
+pair of integers (`None` raises: JAX has no global random state).
+`MovingAverageBaseline` is functional there: `reinforce(...,
+baseline=b)` returns `(surrogate, updated_baseline)` (see its docstring).
+Two differences follow from JAX itself. A function without a gradient
+(`round`, a constant, NumPy values computed outside JAX) differentiates to
+zeros rather than to a missing gradient, so `rebar` and `relax` cannot
+refuse such a control variate there as they do on TensorFlow: make sure
+that it is differentiable in `z`. Run-time assertions (`validate_args=True`)
+raise `ValueError` when the estimator runs eagerly and are dropped under
+`jax.jit`, as TensorFlow drops them under XLA.
 """
 
 from relaxtfp.estimators.arm import arm

@@ -5,6 +5,7 @@ import tensorflow as tf
 
 from relaxtfp.internal import estimator_util as util
 from relaxtfp.internal import noise
+from relaxtfp.internal.tfp_internal import ps
 
 __all__ = ["arm", "disarm"]
 
@@ -30,7 +31,7 @@ def _antithetic_surrogate(f, logits, seed, num_samples, validate_args,
         f, tf.concat([b, b_tilde], axis=0), 2 * num_samples, logits,
         categorical=False)
     f_b, f_b_tilde = values[:num_samples], values[num_samples:]
-    diff = util.broadcast_to_latent(f_b - f_b_tilde, u.shape.rank)
+    diff = util.broadcast_to_latent(f_b - f_b_tilde, len(u.shape))
     grad = gradient_fn(logits, u, b, b_tilde, diff)
     return util.surrogate(values, util.gradient_term(grad, logits))
 
@@ -312,13 +313,13 @@ def _arsm(f, logits, seed, num_samples, validate_args):
             "categories (last axis) for `arm(..., categorical=True)`.")
     n = num_samples
     dtype = logits.dtype
-    shape = tf.shape(logits)
-    batch_rank = logits.shape.rank - 1
+    shape = ps.shape(logits)
+    batch_rank = len(logits.shape) - 1
     # pi ~ Dirichlet(1_K) as normalized Exponential(1) draws E = -log(u);
     # log(pi_i) - logits_i = log(E_i) - logits_i - log(sum E), and the last
     # term is common to every category (and to every swap), so argmins are
     # taken over log(E) - logits.
-    u = noise.uniform(tf.concat([[n], shape], axis=0), seed=seed, dtype=dtype)
+    u = noise.uniform(ps.concat([[n], shape], axis=0), seed=seed, dtype=dtype)
     exp = -tf.math.log(u)
     log_exp = tf.math.log(exp)
     pi = exp / tf.reduce_sum(exp, axis=-1, keepdims=True)
@@ -331,17 +332,17 @@ def _arsm(f, logits, seed, num_samples, validate_args):
             values, util.gradient_term(tf.zeros_like(logits), logits, True))
     prefix = shape[:prefix_rank]
     # D, the number of variables per joint latent; static when known.
-    num_vars = logits.shape[prefix_rank:batch_rank].num_elements()
+    num_vars = tf.TensorShape(logits.shape)[prefix_rank:batch_rank].num_elements()
     if num_vars is None:
-        num_vars = tf.reduce_prod(shape[prefix_rank:batch_rank])
-    flat = tf.concat([[n], prefix, [num_vars, k]], axis=0)
+        num_vars = ps.reduce_prod(shape[prefix_rank:batch_rank])
+    flat = ps.concat([[n], prefix, [num_vars, k]], axis=0)
     z_flat = tf.reshape(z, flat)                         # [n] + prefix + [D, K]
     # Pseudo actions z^{m<->j}: the argmin with entries m and j of pi swapped.
     swapped = tf.gather(log_exp, perms, axis=-1)      # [n] + batch + [P, K]
     pseudo = tf.one_hot(
         tf.argmin(swapped - logits[..., tf.newaxis, :], axis=-1), k,
         dtype=dtype)                                  # [n] + batch + [P, K]
-    pseudo = tf.reshape(pseudo, tf.concat(
+    pseudo = tf.reshape(pseudo, ps.concat(
         [[n], prefix, [num_vars, num_pairs, k]], axis=0))
     # Evaluation points, [n, D (swapped variable), P] + prefix + [D, K]: the
     # swapped variable takes its pseudo action, the others keep z. Every
@@ -354,7 +355,7 @@ def _arsm(f, logits, seed, num_samples, validate_args):
     points = tf.where(eye, pseudo[:, tf.newaxis], z_flat[:, tf.newaxis,
                                                          tf.newaxis])
     num_points = n * num_vars * num_pairs
-    points = tf.reshape(points, tf.concat([[num_points], shape], axis=0))
+    points = tf.reshape(points, ps.concat([[num_points], shape], axis=0))
     swap_values, swap_rank = util.call_f(
         f, points, num_points if isinstance(num_points, int) else None,
         logits, categorical=True)
@@ -362,10 +363,10 @@ def _arsm(f, logits, seed, num_samples, validate_args):
         raise ValueError(
             f"Argument `f` returned a batch prefix of rank {swap_rank} on the "
             f"swapped samples but {prefix_rank} on the true samples.")
-    swap_values = tf.reshape(swap_values, tf.concat(
+    swap_values = tf.reshape(swap_values, ps.concat(
         [[n, num_vars, num_pairs], prefix], axis=0))
     both = tf.concat([                                # [n, D, 1 + P] + prefix
-        tf.broadcast_to(values[:, tf.newaxis, tf.newaxis], tf.concat(
+        tf.broadcast_to(values[:, tf.newaxis, tf.newaxis], ps.concat(
             [[n, num_vars, 1], prefix], axis=0)),
         swap_values], axis=2)
     f_mj = tf.gather(both, table, axis=2)             # [n, D, K, K] + prefix

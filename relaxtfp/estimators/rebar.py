@@ -2,10 +2,13 @@
 learnable control variate, for Bernoulli and categorical variables."""
 
 import tensorflow as tf
+import tensorflow_probability as tfp
 
 from relaxtfp.internal import estimator_util as util
 from relaxtfp.internal import noise
 from relaxtfp.internal import numerics
+from relaxtfp.internal.tfp_internal import dtype_util
+from relaxtfp.internal.tfp_internal import ps
 
 __all__ = ["rebar", "relax", "relax_control_variate"]
 
@@ -128,12 +131,12 @@ def _call_control_variate(c, z, num_evaluations, prefix_shape, name):
         raise TypeError(
             f"{what} must return TensorFlow values computed from its input "
             f"(differentiable in it); got {type(values).__name__}.")
-    if not values.dtype.is_floating:
+    if not dtype_util.is_floating(values.dtype):
         raise TypeError(
             f"{what} must return floating values; got values of dtype "
-            f"{values.dtype.name}.")
+            f"{dtype_util.name(values.dtype)}.")
     want = tf.TensorShape([num_evaluations]).concatenate(prefix_shape)
-    if not values.shape.is_compatible_with(want):
+    if not tf.TensorShape(values.shape).is_compatible_with(want):
         raise ValueError(
             f"{what} must return values of the shape of `f`'s output with "
             f"{num_evaluations} evaluations, {want.as_list()}; got shape "
@@ -150,14 +153,14 @@ def _relax_estimate(f, control_variate, logits, seed, num_samples,
     """
     dtype = logits.dtype
     u_seed, v_seed = noise.split_seed(seed, n=2)
-    shape = tf.concat([[num_samples], tf.shape(logits)], axis=0)
+    shape = ps.concat([[num_samples], ps.shape(logits)], axis=0)
     u = noise.uniform(shape, seed=u_seed, dtype=dtype)
     v = noise.uniform(shape, seed=v_seed, dtype=dtype)
-    with tf.GradientTape() as inner:
-        inner.watch(logits)
+    def pathwise_term(logits):
+        """mean_i [c(z_i) - c(z_tilde_i)], and (b, f(b), c(z_tilde))."""
         if categorical:
             z = logits - tf.math.log(-tf.math.log(u))         # logits + Gumbel
-            b = tf.one_hot(tf.argmax(z, axis=-1), tf.shape(logits)[-1],
+            b = tf.one_hot(tf.argmax(z, axis=-1), ps.shape(logits)[-1],
                            dtype=dtype)
             z_tilde = noise.conditional_gumbel(logits, b, v)
         else:
@@ -167,16 +170,21 @@ def _relax_estimate(f, control_variate, logits, seed, num_samples,
         b = tf.stop_gradient(b)
         values, prefix_rank = util.call_f(f, b, num_samples, logits,
                                           categorical)
-        prefix_shape = logits.shape[:prefix_rank]
+        prefix_shape = tf.TensorShape(logits.shape)[:prefix_rank]
         c_values = _call_control_variate(
             control_variate, tf.concat([z, z_tilde], axis=0),
             2 * num_samples, prefix_shape, cv_name)
         c_z, c_z_tilde = c_values[:num_samples], c_values[num_samples:]
         pathwise = tf.reduce_sum(tf.reduce_mean(c_z - c_z_tilde, axis=0))
+        return pathwise, (b, values, c_z_tilde)
+
     # grad_logits mean_i [c(z_i) - c(z_tilde_i)], itself differentiable with
-    # respect to the control variate's parameters (the outer tape records it).
-    pathwise_grad = inner.gradient(
-        pathwise, logits, unconnected_gradients=tf.UnconnectedGradients.NONE)
+    # respect to the control variate's parameters: on TensorFlow an outer
+    # tape records the inner one (`use_gradient_tape=True` keeps a tape
+    # inside `tf.function` too), on JAX `jax.grad` of the caller's function
+    # differentiates through it.
+    (_, (b, values, c_z_tilde)), pathwise_grad = tfp.math.value_and_gradient(
+        pathwise_term, logits, has_aux=True, use_gradient_tape=True)
     if pathwise_grad is None:
         # c does not depend on z through TensorFlow operations with
         # gradients. RELAX is unbiased only because E[grad c(z)] -
@@ -198,7 +206,7 @@ def _relax_estimate(f, control_variate, logits, seed, num_samples,
     # The learning signal f(b) - c(z_tilde) is NOT differentiated by the
     # inner tape (it multiplies the explicit score), but it stays a function
     # of the control variate's parameters for the variance objective.
-    signal = util.broadcast_to_latent(values - c_z_tilde, score.shape.rank)
+    signal = util.broadcast_to_latent(values - c_z_tilde, len(score.shape))
     grad = tf.reduce_mean(signal * score, axis=0) + pathwise_grad
     result = util.surrogate(values,
                             util.gradient_term(grad, logits, categorical))

@@ -4,7 +4,9 @@ baseline, and leave-one-out (RLOO)."""
 import numpy as np
 import tensorflow as tf
 
+from relaxtfp.internal import backend
 from relaxtfp.internal import estimator_util as util
+from relaxtfp.internal.tfp_internal import dtype_util
 
 __all__ = ["MovingAverageBaseline", "reinforce", "rloo", "score_function_surrogate"]
 
@@ -12,14 +14,29 @@ __all__ = ["MovingAverageBaseline", "reinforce", "rloo", "score_function_surroga
 class MovingAverageBaseline(tf.Module):
     """An exponential moving average of `f`, used as a REINFORCE baseline.
 
-    The baseline holds its state in two non-trainable `tf.Variable`s, so it
-    persists across training steps: create it once (outside any
-    `tf.function`, e.g. in a Keras model's `__init__`) and pass it to every
-    `relaxtfp.estimators.reinforce(..., baseline=b)` call. Each call first
-    READS the current average, uses it as the baseline for this call's
-    samples, and then UPDATES it with the mean of this call's `f` values.
-    Because the baseline used by a call depends only on earlier calls, it is
-    independent of the current samples and the estimator stays unbiased.
+    On TensorFlow the baseline holds its state in two non-trainable
+    `tf.Variable`s, so it persists across training steps: create it once
+    (outside any `tf.function`, e.g. in a Keras model's `__init__`) and pass
+    it to every `relaxtfp.estimators.reinforce(..., baseline=b)` call. Each
+    call first READS the current average, uses it as the baseline for this
+    call's samples, and then UPDATES it with the mean of this call's `f`
+    values. Because the baseline used by a call depends only on earlier
+    calls, it is independent of the current samples and the estimator stays
+    unbiased.
+
+    On JAX (`relaxtfp.substrates.jax`) there are no variables, so the state
+    is functional: the baseline is an immutable pytree of two arrays,
+    `update(values)` returns a NEW baseline instead of assigning, and
+    `reinforce(..., baseline=b)` returns the pair `(surrogate,
+    updated_baseline)` instead of the surrogate alone. Thread the returned
+    baseline into the next step (it is a valid `jax.jit` input and output;
+    with `jax.grad`, pass `has_aux=True`):
+
+    ```none
+    (loss, baseline), grad = jax.value_and_grad(
+        lambda l: reinforce(f, l, seed=key, baseline=baseline),
+        has_aux=True)(logits)
+    ```
 
     #### Mathematical Details
 
@@ -104,11 +121,16 @@ class MovingAverageBaseline(tf.Module):
         except TypeError as e:
             raise TypeError(
                 f"Argument `dtype` must be a floating dtype; got {dtype!r}.") from e
-        if not dtype.is_floating:
+        if not dtype_util.is_floating(dtype):
             raise TypeError(
-                f"Argument `dtype` must be a floating dtype; got {dtype.name}.")
+                "Argument `dtype` must be a floating dtype; got "
+                f"{dtype_util.name(dtype)}.")
         self._decay = decay
         self._shape = shape
+        if backend.JAX_MODE:            # Immutable arrays; see `update`.
+            self._mean = tf.zeros(self._shape, dtype)
+            self._weight = tf.zeros([], dtype)
+            return
         with self.name_scope:
             self._mean = tf.Variable(tf.zeros(self._shape, dtype),
                                      trainable=False, name="mean")
@@ -133,16 +155,48 @@ class MovingAverageBaseline(tf.Module):
                         tf.zeros_like(self._mean))
 
     def update(self, values):
-        """Folds `values` (shape `[num_samples] + prefix`) into the average."""
+        """Folds `values` (shape `[num_samples] + prefix`) into the average.
+
+        On TensorFlow, assigns the variables and returns the two assignment
+        ops; on JAX, returns a new `MovingAverageBaseline` holding the
+        updated average (this one is unchanged).
+        """
         values = tf.cast(values, self._mean.dtype)
         if self._shape.rank == 0:
             x = tf.reduce_mean(values)
         else:
             x = tf.reduce_mean(values, axis=0)
         d = tf.constant(self._decay, self._mean.dtype)
+        if backend.JAX_MODE:
+            return self._replace(d * self._mean + (1. - d) * x,
+                                 d * self._weight + (1. - d))
         mean_op = self._mean.assign(d * self._mean + (1. - d) * x)
         weight_op = self._weight.assign(d * self._weight + (1. - d))
         return mean_op, weight_op
+
+    def _replace(self, mean, weight):
+        """A copy holding `mean` and `weight` (JAX's functional update)."""
+        return type(self).tree_unflatten(self.tree_flatten()[1], (mean, weight))
+
+    # The JAX pytree protocol (the class is registered on the JAX substrate
+    # only): the two state arrays are the leaves; decay, shape and name are
+    # static.
+    def tree_flatten(self):
+        return (self._mean, self._weight), (
+            self._decay, tuple(self._shape.as_list()), self.name)
+
+    @classmethod
+    def tree_unflatten(cls, aux_data, children):
+        new = object.__new__(cls)
+        decay, shape, name = aux_data
+        tf.Module.__init__(new, name=name)
+        new._decay, new._shape = decay, tf.TensorShape(shape)
+        new._mean, new._weight = children
+        return new
+
+
+if backend.JAX_MODE:
+    backend.register_pytree_node_class(MovingAverageBaseline)
 
 
 def _score_function_surrogate(f, logits, seed, num_samples, categorical,
@@ -169,9 +223,12 @@ def _surrogate_at(samples, values, prefix_rank, logits, categorical,
 
 
 def _with_updates(result, updates):
-    """`result`, computed after the baseline `updates` have run."""
+    """`result`, computed after the baseline `updates` have run; on JAX,
+    where an update is a new baseline, the pair `(result, new_baseline)`."""
     if not updates:
         return result
+    if backend.JAX_MODE:
+        return result, updates[0]
     with tf.control_dependencies(updates):
         return tf.identity(result)
 
@@ -203,14 +260,18 @@ def _baseline_value(baseline, values, updates):
                 f"shape () or the batch prefix {prefix} that `f` returns "
                 f"after its sample axis; got shape {baseline.shape}.")
         current = tf.cast(tf.identity(baseline.value()), values.dtype)
+        if backend.JAX_MODE:            # The updated copy; the caller returns it.
+            updates.append(baseline.update(tf.stop_gradient(values)))
+            return current
         with tf.control_dependencies([current]):
             updates.extend(baseline.update(tf.stop_gradient(values)))
         return current
     try:
-        shape = tf.broadcast_static_shape(baseline.shape, values.shape)
+        shape = tf.broadcast_static_shape(
+            tf.TensorShape(baseline.shape), tf.TensorShape(values.shape))
     except ValueError:
         shape = None
-    if shape is None or shape.rank != values.shape.rank or not (
+    if shape is None or shape.rank != len(values.shape) or not (
             shape.is_compatible_with(values.shape)):
         raise ValueError(
             "Argument `baseline` must broadcast to the shape of `f`'s values, "
@@ -294,11 +355,14 @@ def reinforce(f, logits, *, seed, num_samples=1, categorical=False,
     Args:
       num_samples: Python int >= 1: samples (and evaluations of `f`).
       baseline: `None`, a `MovingAverageBaseline` (updated by this call
-        after it is read), or a float `Tensor` broadcastable to `f`'s output
-        that does not depend on the samples (no gradient flows through it).
+        after it is read; on JAX the updated copy is returned), or a float
+        `Tensor` broadcastable to `f`'s output that does not depend on the
+        samples (no gradient flows through it).
 
     Returns:
-      A scalar float `Tensor`, the surrogate.
+      A scalar float `Tensor`, the surrogate. On JAX with a
+      `MovingAverageBaseline`, the pair `(surrogate, updated_baseline)`
+      (JAX has no variables; see `MovingAverageBaseline`).
 
     Raises:
       TypeError: As every estimator, and if `baseline` is not None, a
@@ -414,7 +478,9 @@ def score_function_surrogate(values, logits, samples, *, categorical=False,
       name: Python `str` name for the ops.
 
     Returns:
-      A scalar float `Tensor`, the surrogate.
+      A scalar float `Tensor`, the surrogate. On JAX with a
+      `MovingAverageBaseline`, the pair `(surrogate, updated_baseline)`, as
+      for `reinforce`.
 
     Raises:
       TypeError: If `values`, `logits` or `samples` are not real tensors,

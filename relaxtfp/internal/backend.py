@@ -19,6 +19,7 @@ __all__ = [
     "JAX_MODE",
     "SUBSTRATE",
     "multiply_no_nan",
+    "register_pytree_node_class",
     "stateless_normal",
     "stateless_uniform",
 ]
@@ -46,6 +47,14 @@ def stateless_normal(shape, seed, dtype):
     if JAX_MODE:
         return tf.random.stateless_normal(shape, seed=seed, dtype=dtype)
     return tf.random.stateless_normal(shape, seed=seed, dtype=dtype, alg=_TF_ALG)
+
+
+def register_pytree_node_class(cls):
+    """Registers `cls` as a JAX pytree (JAX only; it defines `tree_flatten`
+    and the class method `tree_unflatten`), so that its instances pass
+    through `jax.jit` and `jax.grad(..., has_aux=True)`."""
+    import jax  # Only on the JAX substrate.
+    return jax.tree_util.register_pytree_node_class(cls)
 
 
 def multiply_no_nan(x, y):

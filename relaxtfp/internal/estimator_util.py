@@ -47,6 +47,8 @@ from relaxtfp.internal import noise
 from relaxtfp.internal import numerics
 from relaxtfp.internal import parameters
 from relaxtfp.internal.tfp_internal import assert_util
+from relaxtfp.internal.tfp_internal import dtype_util
+from relaxtfp.internal.tfp_internal import ps
 
 __all__ = [
     "as_two_categories",
@@ -175,8 +177,10 @@ def convert_real(x, name, dtype=None):
             raise TypeError(f"{rule}; got {x!r}.")
         return tf.constant(array, dtype=dtype, name=name)
     x_dtype = tf.as_dtype(x.dtype)
-    if x_dtype.is_bool or not (x_dtype.is_floating or x_dtype.is_integer):
-        raise TypeError(f"{rule}; got a tensor of dtype {x_dtype.name}.")
+    if dtype_util.is_bool(x_dtype) or not (
+            dtype_util.is_floating(x_dtype) or dtype_util.is_integer(x_dtype)):
+        raise TypeError(f"{rule}; got a tensor of dtype "
+                        f"{dtype_util.name(x_dtype)}.")
     return tf.cast(x, dtype or x_dtype, name=name)
 
 
@@ -194,13 +198,14 @@ def convert_temperature(x, logits, categorical, validate_args,
     +inf it is constant (derivative 0), so neither gives a gradient.
     """
     x = convert_real(x, name, logits.dtype)
-    batch_shape = logits.shape[:batch_rank(logits, categorical)]
+    batch_shape = tf.TensorShape(logits.shape)[:batch_rank(logits, categorical)]
     try:
-        shape = tf.broadcast_static_shape(x.shape, batch_shape)
+        shape = tf.broadcast_static_shape(tf.TensorShape(x.shape), batch_shape)
     except ValueError:
         shape = None
     if shape is None or not shape.is_compatible_with(batch_shape) or (
-            x.shape.rank is not None and x.shape.rank > batch_shape.rank):
+            tf.TensorShape(x.shape).rank is not None
+            and tf.TensorShape(x.shape).rank > batch_shape.rank):
         raise ValueError(
             f"Argument `{name}` must be a scalar or broadcast to the batch "
             f"shape {batch_shape} of `logits`; got shape {x.shape}.")
@@ -236,9 +241,9 @@ def convert_logits(logits, categorical, validate_args=False):
         raise type(e)(
             f"Argument `logits` must be a real tensor; got {logits!r:.80} "
             f"({e})") from e
-    if logits.shape.rank is None:
+    if tf.TensorShape(logits.shape).rank is None:
         raise ValueError("Argument `logits` must have a statically known rank.")
-    if categorical and logits.shape.rank < 1:
+    if categorical and len(logits.shape) < 1:
         raise ValueError(
             "Argument `logits` must have a trailing category axis (rank >= 1) "
             "when `categorical=True`.")
@@ -268,13 +273,13 @@ def convert_logits(logits, categorical, validate_args=False):
 
 def batch_rank(logits, categorical):
     """Rank of the batch shape: the logits rank minus the category axis."""
-    return logits.shape.rank - (1 if categorical else 0)
+    return len(logits.shape) - (1 if categorical else 0)
 
 
 def sample_bernoulli_uniform(logits, num_samples, seed):
     """Uniforms `u` of shape `[num_samples] + logits.shape` and the Bernoulli
     sample `b = 1[u < sigmoid(logits)]` (float, same dtype as `logits`)."""
-    shape = tf.concat([[num_samples], tf.shape(logits)], axis=0)
+    shape = ps.concat([[num_samples], ps.shape(logits)], axis=0)
     u = noise.uniform(shape, seed=seed, dtype=logits.dtype)
     b = tf.cast(u < tf.math.sigmoid(logits), logits.dtype)
     return u, b
@@ -283,9 +288,9 @@ def sample_bernoulli_uniform(logits, num_samples, seed):
 def sample_categorical(logits, num_samples, seed):
     """One-hot categorical sample `[num_samples] + logits.shape` by the
     Gumbel-max trick: `one_hot(argmax(logits + G))`."""
-    shape = tf.concat([[num_samples], tf.shape(logits)], axis=0)
+    shape = ps.concat([[num_samples], ps.shape(logits)], axis=0)
     g = noise.gumbel(shape, seed=seed, dtype=logits.dtype)
-    k = tf.shape(logits)[-1]
+    k = ps.shape(logits)[-1]
     return tf.one_hot(tf.argmax(logits + g, axis=-1), k, dtype=logits.dtype)
 
 
@@ -356,14 +361,15 @@ def check_values(raw, num_evaluations, logits, categorical,
         values = tf.convert_to_tensor(raw)
     except (TypeError, ValueError) as e:
         raise TypeError(f"{rule}; got {type(raw).__name__} {raw!r:.80}.") from e
-    ok = values.dtype.is_floating or (
-        values.dtype.is_integer and not values.dtype.is_bool
+    ok = dtype_util.is_floating(values.dtype) or (
+        dtype_util.is_integer(values.dtype) and not dtype_util.is_bool(values.dtype)
         and not differentiable)
     if not ok:
-        raise TypeError(f"{rule}; got values of dtype {values.dtype.name}.")
+        raise TypeError(
+            f"{rule}; got values of dtype {dtype_util.name(values.dtype)}.")
     values = tf.cast(values, logits.dtype)
-    batch_shape = logits.shape[:batch_rank(logits, categorical)]
-    rank = values.shape.rank
+    batch_shape = tf.TensorShape(logits.shape)[:batch_rank(logits, categorical)]
+    rank = tf.TensorShape(values.shape).rank
     expected = f"[{num_evaluations}] + a prefix of {batch_shape.as_list()}"
     message = (f"{what} values of shape {expected} (the sample axis, then a "
                f"prefix of the batch shape); got shape {values.shape}.")
@@ -372,7 +378,7 @@ def check_values(raw, num_evaluations, logits, categorical,
     prefix_rank = rank - 1
     want = tf.TensorShape([num_evaluations]).concatenate(
         batch_shape[:prefix_rank])
-    if not values.shape.is_compatible_with(want):
+    if not tf.TensorShape(values.shape).is_compatible_with(want):
         raise ValueError(message)
     return values, prefix_rank
 
@@ -393,15 +399,18 @@ def convert_samples(samples, logits, categorical, validate_args=False):
         samples = tf.convert_to_tensor(samples)
     except (TypeError, ValueError) as e:
         raise TypeError(f"{rule}; got {samples!r:.80}.") from e
-    if not (samples.dtype.is_floating or samples.dtype.is_integer
-            or samples.dtype.is_bool):
-        raise TypeError(f"{rule}; got a tensor of dtype {samples.dtype.name}.")
+    if not (dtype_util.is_floating(samples.dtype) or dtype_util.is_integer(samples.dtype)
+            or dtype_util.is_bool(samples.dtype)):
+        raise TypeError(
+            f"{rule}; got a tensor of dtype {dtype_util.name(samples.dtype)}.")
     samples = tf.cast(samples, logits.dtype)
-    rank = samples.shape.rank
-    if rank is None or rank != logits.shape.rank + 1 or not (
-            samples.shape[1:].is_compatible_with(logits.shape)):
+    samples_shape = tf.TensorShape(samples.shape)
+    logits_shape = tf.TensorShape(logits.shape)
+    rank = samples_shape.rank
+    if rank is None or rank != logits_shape.rank + 1 or not (
+            samples_shape[1:].is_compatible_with(logits_shape)):
         raise ValueError(
-            f"{rule} = [m] + {logits.shape.as_list()}; got shape {samples.shape}.")
+            f"{rule} = [m] + {logits_shape.as_list()}; got shape {samples.shape}.")
     if not validate_args:
         return samples
     assertions = [tf.debugging.assert_equal(
@@ -418,23 +427,23 @@ def convert_samples(samples, logits, categorical, validate_args=False):
 def reduce_latent(x, prefix_rank):
     """Sums `x` (shape `[m] + batch`) over the latent axes after the prefix,
     leaving `[m] + batch[:prefix_rank]`."""
-    axes = list(range(1 + prefix_rank, x.shape.rank))
+    axes = list(range(1 + prefix_rank, len(x.shape)))
     return tf.reduce_sum(x, axis=axes) if axes else x
 
 
 def broadcast_to_latent(values, target_rank):
     """Appends unit axes to `values` (`[m] + prefix`) up to `target_rank`, so
     it broadcasts against `[m] + batch` (or `[m] + batch + [K]`)."""
-    extra = target_rank - values.shape.rank
-    return tf.reshape(values, tf.concat(
-        [tf.shape(values), tf.ones([extra], tf.int32)], axis=0))
+    extra = target_rank - len(values.shape)
+    return tf.reshape(values, ps.concat(
+        [ps.shape(values), ps.ones([extra], tf.int32)], axis=0))
 
 
 def with_category_axis(x):
     """Appends a unit category axis to a non-scalar per-variable parameter
     (one value per variable of the batch), so it broadcasts against
     `batch + [K]`; a scalar is returned as it is."""
-    return x if x.shape.rank == 0 else x[..., tf.newaxis]
+    return x if tf.TensorShape(x.shape).rank == 0 else x[..., tf.newaxis]
 
 
 def gradient_term(grad, logits, categorical=False):
@@ -500,6 +509,6 @@ def draw_conditional_gumbel(logits, one_hot, num_draws, seed):
     logits = tf.stop_gradient(tf.convert_to_tensor(logits))
     one_hot = tf.convert_to_tensor(one_hot, dtype=logits.dtype)
     logits = logits + tf.zeros_like(one_hot)
-    shape = tf.concat([[num_draws], tf.shape(one_hot)], axis=0)
+    shape = ps.concat([[num_draws], ps.shape(one_hot)], axis=0)
     u = noise.uniform(shape, seed=seed, dtype=logits.dtype)
     return noise.conditional_gumbel(logits, one_hot, u)

@@ -4,9 +4,10 @@ Monte Carlo checks of gradient estimators against them.
 Exact part. `exact_expectation(f, logits, categorical)` enumerates every
 outcome of the latent variables (2**M outcomes for M Bernoulli variables,
 K**M for M categorical variables with K categories) and returns
-`sum_prefix sum_b q(b) f(b)` as a differentiable TF expression, so
-`exact_gradients` gets the exact gradient with respect to the logits AND to
-any variable `f` uses by automatic differentiation (float64 recommended).
+`sum_prefix sum_b q(b) f(b)` as a differentiable expression of the test
+run's substrate (`tests.substrates`), so `exact_gradients` gets the exact
+gradient with respect to the logits AND to parameters `f` takes by automatic
+differentiation (float64 recommended).
 `f` follows the estimators' convention: a batch `[N] + logits.shape` of
 samples (0/1, or one-hot on the last axis) in, `[N] + batch[:r]` out.
 
@@ -15,17 +16,23 @@ Monte Carlo part. `replicate(f, logits_shape, ...)` and
 vectorized call: the logits are tiled to `[R] + logits.shape` and `f` is
 applied per replica, so `f`'s output gains a leading replica axis in its
 batch prefix, and the surrogate (a sum over prefix elements) has one
-independent gradient per replica. `assert_unbiased` applies a z-test per
-gradient coordinate with a union (Bonferroni) bound over coordinates, at a
-stated false-failure rate, and checks its power.
+independent gradient per replica. Parameters of `f` (decoder weights) are
+passed explicitly, `f(samples, *params)`, so that their gradients are taken
+the same way on TensorFlow and on JAX (which has no variables).
+`assert_unbiased` applies a z-test per gradient coordinate with a union
+(Bonferroni) bound over coordinates, at a stated rate, and checks power.
 """
 
 import itertools
 import math
 
 import numpy as np
-import tensorflow as tf
 from scipy import special
+
+from tests import substrates
+
+sub = substrates.current()
+tf = sub.tf
 
 __all__ = [
     "assert_unbiased",
@@ -65,7 +72,7 @@ def exact_expectation(f, logits, categorical=False):
     batch_shape = logits.shape[:-1] if categorical else logits.shape
     k = logits.shape[-1] if categorical else 2
     outcomes = tf.constant(enumerate_outcomes(
-        batch_shape, categorical, k, logits.dtype.as_numpy_dtype))
+        batch_shape, categorical, k, np.dtype(sub.dtype_name(logits.dtype))))
     if categorical:
         log_q = tf.reduce_sum(outcomes * tf.math.log_softmax(logits), axis=-1)
     else:
@@ -76,16 +83,18 @@ def exact_expectation(f, logits, categorical=False):
     return tf.reduce_sum(tf.math.exp(log_q) * tf.reduce_sum(values, axis=1))
 
 
-def exact_gradients(f, logits, categorical=False, variables=()):
-    """Exact `(value, d value / d logits, [d value / d v for v in variables])`
-    as NumPy arrays, by enumeration and automatic differentiation."""
+def exact_gradients(f, logits, categorical=False, params=()):
+    """Exact `(value, d value / d logits, [d value / d p for p in params])`
+    as NumPy arrays, by enumeration and automatic differentiation; `f` is
+    called as `f(samples, *params)`."""
     logits = tf.convert_to_tensor(logits)
-    with tf.GradientTape() as tape:
-        tape.watch(logits)
-        value = exact_expectation(f, logits, categorical)
-    grads = tape.gradient(value, [logits] + list(variables))
-    return (value.numpy(), grads[0].numpy(),
-            [g.numpy() for g in grads[1:]])
+    params = [tf.convert_to_tensor(p) for p in params]
+    value, grads = sub.value_and_gradient(
+        lambda logits, *params: exact_expectation(
+            lambda b: f(b, *params), logits, categorical),
+        logits, *params)
+    return (np.asarray(value), np.asarray(grads[0]),
+            [np.asarray(g) for g in grads[1:]])
 
 
 def toy_gradient(logits, target):
@@ -101,44 +110,46 @@ def replicate(f, logits_shape, num_replicas):
     logits_shape = list(logits_shape)
 
     def f_rep(samples):
-        n = tf.shape(samples)[0]
+        n = samples.shape[0]
         flat = tf.reshape(samples, [-1] + logits_shape)
         values = f(flat)
-        return tf.reshape(values, tf.concat(
-            [[n, num_replicas], tf.shape(values)[1:]], axis=0))
+        return tf.reshape(values, [n, num_replicas] + list(values.shape[1:]))
 
     return f_rep
 
 
 def estimator_replicas(estimator, f, logits, num_replicas, seed,
-                       variables=(), jit_compile=False, replicated=False,
+                       params=(), jit_compile=False, replicated=False,
                        **options):
     """R independent estimates of the gradient of `sum_prefix E[f]`.
 
-    Returns `(values, logits_grads, variable_grads)`: the surrogate value
+    Returns `(values, logits_grads, param_grads)`: the surrogate value
     divided by R (an unbiased estimate of `sum_prefix E[f]`), logits
-    gradients of shape `[R] + logits.shape`, and for every variable in
-    `variables` — each a `tf.Variable` of shape `[R] + shape` that `f` reads
-    per replica — its `[R] + shape` gradient. With `replicated=True`, `f`
-    already maps `[N, R] + logits.shape` to `[N, R] + prefix` (needed when
-    it reads such per-replica variables); otherwise `replicate` wraps it.
+    gradients of shape `[R] + logits.shape`, and for every array in
+    `params` — each of shape `[R] + shape`, passed to `f` as
+    `f(samples, *params)` and read per replica — its `[R] + shape`
+    gradient. With `replicated=True`, `f` already maps `[N, R] +
+    logits.shape` to `[N, R] + prefix` (needed when it reads such
+    per-replica parameters); otherwise `replicate` wraps it.
+    `jit_compile=True` compiles the call with XLA (`sub.xla`).
     """
     logits = tf.convert_to_tensor(logits)
-    tiled = tf.tile(logits[tf.newaxis], [num_replicas] + [1] * logits.shape.rank)
-    f_rep = f if replicated else replicate(f, logits.shape, num_replicas)
+    tiled = tf.tile(logits[tf.newaxis], [num_replicas] + [1] * len(logits.shape))
+    params = [tf.convert_to_tensor(p) for p in params]
 
-    def run(tiled):
-        with tf.GradientTape() as tape:
-            tape.watch(tiled)
-            value = estimator(f_rep, tiled, seed=seed, **options)
-        grads = tape.gradient(value, [tiled] + list(variables))
-        return value, grads
+    def run(tiled, *params):
+        def surrogate(tiled, *params):
+            f_params = lambda b: f(b, *params)  # noqa: E731
+            f_rep = (f_params if replicated else
+                     replicate(f_params, logits.shape, num_replicas))
+            return estimator(f_rep, tiled, seed=seed, **options)
+        return sub.value_and_gradient(surrogate, tiled, *params)
 
     if jit_compile:
-        run = tf.function(run, jit_compile=True)
-    value, grads = run(tiled)
-    return (value.numpy() / num_replicas, grads[0].numpy(),
-            [g.numpy() for g in grads[1:]])
+        run = sub.xla(run)
+    value, grads = run(tiled, *params)
+    return (np.asarray(value) / num_replicas, np.asarray(grads[0]),
+            [np.asarray(g) for g in grads[1:]])
 
 
 def z_halfwidth(std, n, false_fail_rate, num_tests):

@@ -10,12 +10,15 @@ is at most 10% of the exact gradient's norm).
 
 import numpy as np
 import pytest
-import tensorflow as tf
 
-from relaxtfp.estimators.arm import arm
-from relaxtfp.estimators.arm import disarm
-from relaxtfp.internal import estimator_util as util
+from tests import substrates
+from tests import utils
 from tests.estimators import exact
+
+sub = substrates.current()
+tf = sub.tf
+arm, disarm = sub.estimators.arm, sub.estimators.disarm
+util = sub.internal("estimator_util")
 
 NUM_REPLICAS = 50_000
 FALSE_FAIL_RATE = 1e-6
@@ -87,13 +90,13 @@ def test_two_n_evaluations_in_one_call(seed):
     shapes = []
 
     def f(b):
-        shapes.append(b.shape)
+        shapes.append(tuple(b.shape))
         return tf.reduce_sum(b, -1)
 
     for estimator in (arm, disarm):
         shapes.clear()
         estimator(f, tf.constant([0.1, 0.2, 0.3]), seed=seed, num_samples=5)
-        assert shapes == [tf.TensorShape([10, 3])]
+        assert shapes == [(10, 3)]
 
 
 def test_antithetic_pairs_have_the_right_marginals(seed):
@@ -103,9 +106,8 @@ def test_antithetic_pairs_have_the_right_marginals(seed):
     n = 100_000
     arm(lambda b: seen.append(b) or tf.reduce_sum(b, -1), logits, seed=seed,
         num_samples=n)
-    b = seen[0].numpy()
-    p = 1. / (1. + np.exp(-logits.numpy()))
-    from tests import utils
+    b = np.asarray(seen[0])
+    p = 1. / (1. + np.exp(-np.asarray(logits)))
     for half in (b[:n], b[n:]):
         for d in range(3):
             utils.assert_proportion_matches(half[:, d].sum(), n, p[d],
@@ -121,23 +123,20 @@ def test_surrogate_value_is_the_mean_over_2n(seed):
 
     logits = tf.constant([0.4, -0.3], tf.float64)
     value = disarm(f, logits, seed=seed, num_samples=4)
-    np.testing.assert_allclose(value, np.mean(f(seen[0]).numpy()),
+    np.testing.assert_allclose(value, np.mean(np.asarray(f(seen[0]))),
                                rtol=1e-14)
 
 
 def test_gradient_to_variables_inside_f(seed):
     phi0 = np.array([0.2, -0.4, 0.7])
     logits = tf.constant(exact.BERNOULLI_LOGITS)
-    phi = tf.Variable(phi0)
     f = lambda b, p: tf.reduce_sum((b - p) ** 2, -1) * (1. + b[..., 0])  # noqa
-    _, _, (phi_grad,) = exact.exact_gradients(
-        lambda b: f(b, phi), logits, variables=[phi])
+    _, _, (phi_grad,) = exact.exact_gradients(f, logits, params=[phi0])
     for estimator in (arm, disarm):
         reps = NUM_REPLICAS // 10
-        phi_rep = tf.Variable(np.tile(phi0, [reps, 1]))
         _, _, (phi_grads,) = exact.estimator_replicas(
-            estimator, lambda b: f(b, phi_rep), logits, reps, seed,
-            variables=[phi_rep], replicated=True, num_samples=2)
+            estimator, f, logits, reps, seed,
+            params=[np.tile(phi0, [reps, 1])], replicated=True, num_samples=2)
         exact.assert_unbiased(phi_grads, phi_grad, FALSE_FAIL_RATE)
 
 
@@ -153,10 +152,9 @@ def test_batch_prefix_convention(seed):
         return exact.bernoulli_f(b) * mask
 
     for estimator in (arm, disarm):
-        with tf.GradientTape() as tape:
-            tape.watch(logits)
-            loss = estimator(f, logits, seed=seed, num_samples=2)
-        g = tape.gradient(loss, logits).numpy()
+        g = np.asarray(sub.gradients(
+            lambda logits: estimator(f, logits, seed=seed, num_samples=2),
+            logits)[0])
         assert np.all(g[1:] == 0.) and np.any(g[0] != 0.), g
 
 
@@ -211,23 +209,19 @@ def test_arsm_gradient_to_variables_inside_f_and_value(seed):
     logits = tf.constant(exact.CATEGORICAL_LOGITS)
     f = lambda b, p: (exact.categorical_f(b)  # noqa: E731
                       * tf.reduce_sum(p * b[..., 0, :], -1))
-    phi = tf.Variable(phi0)
     _, _, (phi_grad,) = exact.exact_gradients(
-        lambda b: f(b, phi), logits, categorical=True, variables=[phi])
+        f, logits, categorical=True, params=[phi0])
     reps = NUM_REPLICAS // 5
-    phi_rep = tf.Variable(np.tile(phi0, [reps, 1]))
-
-    def f_rep(b):                          # [N, R, 2, 3] -> [N, R]
-        return f(b, phi_rep)
+    # f maps [N, R, 2, 3] and phi [R, 3] to [N, R].
     _, _, (phi_grads,) = exact.estimator_replicas(
-        arm, f_rep, logits, reps, seed, variables=[phi_rep], replicated=True,
-        num_samples=2, categorical=True)
+        arm, f, logits, reps, seed, params=[np.tile(phi0, [reps, 1])],
+        replicated=True, num_samples=2, categorical=True)
     exact.assert_unbiased(phi_grads, phi_grad, FALSE_FAIL_RATE)
     seen = []
     value = arm(lambda b: seen.append(b) or exact.categorical_f(b), logits,
                 seed=seed, num_samples=3, categorical=True)
     np.testing.assert_allclose(
-        value, np.mean(exact.categorical_f(seen[0]).numpy()), rtol=1e-14)
+        value, np.mean(np.asarray(exact.categorical_f(seen[0]))), rtol=1e-14)
 
 
 @pytest.mark.parametrize("logits_shape,prefix_rank,num_vars", [
@@ -242,27 +236,25 @@ def test_arsm_number_of_evaluations(logits_shape, prefix_rank, num_vars,
     latent_axes = list(range(1 + prefix_rank, len(logits_shape)))
 
     def f(b):
-        shapes.append(b.shape)
+        shapes.append(tuple(b.shape))
         x = tf.reduce_sum(b * tf.range(k, dtype=b.dtype), -1) ** 2
         return tf.reduce_sum(x, latent_axes) if latent_axes else x
 
     n = 3
     arm(f, tf.zeros(logits_shape), seed=seed, num_samples=n, categorical=True)
-    assert shapes == [tf.TensorShape([n] + logits_shape),
-                      tf.TensorShape([n * num_vars * k * (k - 1) // 2]
-                                     + logits_shape)]
+    assert shapes == [tuple([n] + logits_shape),
+                      tuple([n * num_vars * k * (k - 1) // 2] + logits_shape)]
 
 
 def test_arsm_samples_are_categorical(seed):
     """The true samples z = argmin(log pi - logits) follow softmax(logits)."""
-    from tests import utils
     logits = tf.constant([0.7, -0.4, 0.0, 1.1], tf.float64)
     seen = []
     n = 100_000
     arm(lambda b: seen.append(b) or tf.reduce_sum(b, -1), logits, seed=seed,
         num_samples=n, categorical=True)
-    counts = seen[0].numpy().sum(0)
-    p = tf.math.softmax(logits).numpy()
+    counts = np.asarray(seen[0]).sum(0)
+    p = np.asarray(tf.math.softmax(logits))
     for c in range(4):
         utils.assert_proportion_matches(counts[c], n, p[c], FALSE_FAIL_RATE,
                                         num_tests=4)
@@ -273,11 +265,10 @@ def test_arsm_batch_prefix_convention(seed):
     zero get exactly zero gradient."""
     logits = tf.constant(np.tile(exact.CATEGORICAL_LOGITS, [4, 1, 1]))
     mask = tf.constant([1., 0., 0., 0.], tf.float64)
-    with tf.GradientTape() as tape:
-        tape.watch(logits)
-        loss = arm(lambda b: exact.categorical_f(b) * mask, logits, seed=seed,
-                   num_samples=2, categorical=True)
-    g = tape.gradient(loss, logits).numpy()
+    g = np.asarray(sub.gradients(
+        lambda logits: arm(lambda b: exact.categorical_f(b) * mask, logits,
+                           seed=seed, num_samples=2, categorical=True),
+        logits)[0])
     assert np.all(g[1:] == 0.) and np.any(g[0] != 0.), g
 
 
@@ -303,13 +294,12 @@ def test_xla_matches_eager_and_no_nan_at_extreme_logits(dtype, case):
     logits = tf.constant(values, dtype)
 
     def run(logits):
-        with tf.GradientTape() as tape:
-            tape.watch(logits)
-            loss = estimator(f, logits, seed=(3, 4), **options)
-        return loss, tape.gradient(loss, logits)
+        loss, (grad,) = sub.value_and_gradient(
+            lambda logits: estimator(f, logits, seed=(3, 4), **options), logits)
+        return loss, grad
 
     eager = run(logits)
-    xla = tf.function(run, jit_compile=True)(logits)
+    xla = sub.xla(run)(logits)
     assert np.all(np.isfinite(eager[1]))
     rtol = 1e-5 if dtype == tf.float32 else 1e-12
     np.testing.assert_allclose(xla[0], eager[0], rtol=rtol)

@@ -7,16 +7,24 @@ true gradient is zero (infinite logits), equal to the result on an
 equivalent ordinary input (integer logits, a temperature of another dtype),
 or NaN where the input is NaN (never a finite number computed from it).
 No case is statistical: every check is exact for a fixed seed.
+
+On JAX, run-time assertions (`validate_args=True`) raise `ValueError` when
+the estimator runs eagerly (TFP's assertions on JAX do the same) and are
+dropped under `jax.jit`, as TensorFlow drops them under XLA.
 """
 
-import keras
 import numpy as np
 import pytest
-import tensorflow as tf
 
-from relaxtfp import estimators
-from relaxtfp.estimators import MovingAverageBaseline
-from relaxtfp.estimators import relax_control_variate
+from tests import substrates
+
+sub = substrates.current()
+tf, tfp = sub.tf, sub.tfp
+estimators = sub.estimators
+MovingAverageBaseline = estimators.MovingAverageBaseline
+relax_control_variate = estimators.relax_control_variate
+# What a failed run-time assertion raises, eagerly.
+ASSERTION_ERROR = ValueError if sub.is_jax else tf.errors.InvalidArgumentError
 
 NAMES = list(estimators.ESTIMATORS)
 CATEGORICAL_NAMES = [n for n in NAMES if n != "disarm"]
@@ -28,7 +36,7 @@ NAME_AND_CATEGORICAL = [(n, c) for n in NAMES for c in (False, True)
 
 def _f(b):
     """A smooth f reducing every latent axis: [m] + logits.shape -> [m]."""
-    return tf.reduce_sum((b - 0.45) ** 2, axis=list(range(1, b.shape.rank)))
+    return tf.reduce_sum((b - 0.45) ** 2, axis=list(range(1, len(b.shape))))
 
 
 def _call(estimator, logits, f=_f, watch=True, **options):
@@ -40,13 +48,18 @@ def _call(estimator, logits, f=_f, watch=True, **options):
     if estimator == "relax" and "control_variate" not in options:
         options["control_variate"] = relax_control_variate(
             f, temperature=0.5, categorical=options.get("categorical", False))
-    with tf.GradientTape() as tape:
-        if watch:
-            tape.watch(logits)
+    def outputs(logits):
         out = getattr(estimators, estimator)(f, logits, **options)
         outs = list(out) if isinstance(out, tuple) else [out]
-    grad = tape.gradient(outs[0], logits) if watch else None
-    return [o.numpy() for o in outs], None if grad is None else grad.numpy()
+        return outs[0], outs
+
+    if watch:
+        (_, outs), grad = tfp.math.value_and_gradient(
+            outputs, logits, has_aux=True)
+    else:
+        outs, grad = outputs(logits)[1], None
+    return ([np.asarray(o) for o in outs],
+            None if grad is None else np.asarray(grad))
 
 
 def _graph_call(estimator, logits, f=_f, **options):
@@ -57,11 +70,13 @@ def _graph_call(estimator, logits, f=_f, **options):
     if estimator == "relax" and "control_variate" not in options:
         options["control_variate"] = relax_control_variate(
             f, temperature=0.5, categorical=options.get("categorical", False))
-    with tf.GradientTape() as tape:
-        tape.watch(logits)
+    def outputs(logits):
         out = getattr(estimators, estimator)(f, logits, **options)
         outs = list(out) if isinstance(out, tuple) else [out]
-    return outs + [tape.gradient(outs[0], logits)]
+        return outs[0], outs
+
+    (_, outs), grad = tfp.math.value_and_gradient(outputs, logits, has_aux=True)
+    return outs + [grad]
 
 
 # Errors -----------------------------------------------------------------------
@@ -75,7 +90,17 @@ def _round_f(b):
 
 
 def _numpy_f(b):
-    return np.sum(b.numpy(), axis=-1)
+    return np.sum(np.asarray(b), axis=-1)
+
+
+# Checks that only TensorFlow can make: on JAX a function without a
+# gradient (`round`, a constant, NumPy values) differentiates to zeros, not
+# to a missing gradient, so REBAR/RELAX cannot tell it from a flat one, and
+# NumPy arrays are valid JAX values.
+_TF_ONLY_CASES = {
+    "control_variate_returns_numpy", "control_variate_without_gradient",
+    "control_variate_constant", "rebar_f_without_gradient",
+    "straight_through_f_returns_numpy"}
 
 
 # (case id, estimator names, keyword arguments of `_call`, error, argument).
@@ -140,7 +165,7 @@ ERROR_CASES = [
      ValueError, "num_rao_samples"),
     ("baseline_callable", ["reinforce"], dict(baseline=lambda v: 0.),
      TypeError, "baseline"),
-    ("baseline_module", ["reinforce"], dict(baseline=tf.Module()), TypeError,
+    ("baseline_module", ["reinforce"], dict(baseline=tf.Module(name="m")), TypeError,
      "baseline"),
     ("baseline_string", ["reinforce"], dict(baseline="abc"), TypeError,
      "baseline"),
@@ -173,7 +198,10 @@ ERROR_CASES = [
      dict(f=_numpy_f), TypeError, "f"),
 ]
 ERROR_PARAMS = [pytest.param(name, kwargs, error, argument,
-                             id=f"{case}-{name}")
+                             id=f"{case}-{name}",
+                             marks=[substrates.tensorflow_only(
+                                 "a missing gradient; see _TF_ONLY_CASES")]
+                             if case in _TF_ONLY_CASES else [])
                 for case, names, kwargs, error, argument in ERROR_CASES
                 for name in names]
 
@@ -187,6 +215,7 @@ def test_bad_argument_raises_naming_it(name, kwargs, error, argument):
         _call(name, logits, watch=False, **kwargs)
 
 
+@substrates.tensorflow_only("JAX arrays always have a static rank")
 @pytest.mark.parametrize("name", NAMES)
 def test_logits_of_unknown_rank_raise(name):
     """Inside a `tf.function` traced for any shape, the rank of `logits` is
@@ -242,7 +271,7 @@ def test_moving_average_baseline_accepts_a_tensor_decay():
 @pytest.mark.parametrize("name", NAMES)
 def test_validate_args_refuses_nan_logits(name):
     logits = tf.constant([np.nan, 0.])
-    with pytest.raises(tf.errors.InvalidArgumentError,
+    with pytest.raises(ASSERTION_ERROR,
                        match="Argument `logits` must not contain NaN"):
         _call(name, logits, validate_args=True)
 
@@ -255,10 +284,12 @@ def test_validate_args_refuses_nan_logits(name):
 ])
 def test_validate_args_refuses_invalid_categorical_logits(name, logits,
                                                           message):
-    with pytest.raises(tf.errors.InvalidArgumentError, match=message):
+    with pytest.raises(ASSERTION_ERROR, match=message):
         _call(name, tf.constant(logits), categorical=True, validate_args=True)
 
 
+@substrates.tensorflow_only("run-time assertions inside a tf.function; JAX "
+                            "drops them under jit")
 @pytest.mark.parametrize("name", TEMPERATURE_NAMES)
 def test_validate_args_checks_a_run_time_temperature(name):
     """Inside a `tf.function` a computed temperature has no static value;
@@ -282,12 +313,11 @@ def test_validate_args_compiles_under_xla(name):
     under XLA: seeds split at run time give other, equally valid, Philox
     streams under XLA than eagerly)."""
     results = [
-        tf.function(lambda x, v=v: _graph_call(name, x, validate_args=v),
-                    jit_compile=True)(_L)
+        sub.xla(lambda x, v=v: _graph_call(name, x, validate_args=v))(_L)
         for v in (False, True)]
     for a, b in zip(*results):
-        assert np.all(np.isfinite(a.numpy()))
-        np.testing.assert_array_equal(a.numpy(), b.numpy())
+        assert np.all(np.isfinite(np.asarray(a)))
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
 
 
 @pytest.mark.parametrize("name,categorical", NAME_AND_CATEGORICAL)
@@ -326,7 +356,7 @@ def _assert_matches_finite_stand_in(name, logits, stand_in, categorical):
                                categorical=categorical)
     assert all(np.all(np.isfinite(o)) for o in outs) and np.all(
         np.isfinite(grad)), (outs, grad)
-    infinite = np.isinf(logits.numpy())
+    infinite = np.isinf(np.asarray(logits))
     assert np.all(grad[infinite] == 0.), grad
     for a, b in zip(outs, ref_outs):
         np.testing.assert_allclose(a, b, rtol=1e-6)
@@ -372,16 +402,16 @@ def test_huge_finite_logits_give_finite_results(name, categorical, dtype,
 def test_rebar_variance_gradient_finite_at_extreme_logits(categorical, logits):
     """The temperature and scale get finite variance gradients: the
     relaxation clips its pre-activation before `z / temperature` overflows."""
-    log_temperature = tf.Variable(np.log(0.5), dtype=tf.float32)
-    scale = tf.Variable(1.)
-    with tf.GradientTape() as tape:
-        _, variance = estimators.rebar(
+    def objective(log_temperature, scale):
+        return estimators.rebar(
             _f, tf.constant(logits), seed=(1, 2), num_samples=3,
             categorical=categorical, temperature=tf.exp(log_temperature),
-            scale=scale)
-    grads = tape.gradient(variance, [log_temperature, scale])
-    assert np.isfinite(variance.numpy())
-    assert all(np.isfinite(g.numpy()) for g in grads), grads
+            scale=scale)[1]
+
+    variance, grads = sub.value_and_gradient(
+        objective, tf.constant(np.log(0.5), tf.float32), tf.constant(1.))
+    assert np.isfinite(np.asarray(variance))
+    assert all(np.isfinite(np.asarray(g)) for g in grads), grads
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -482,17 +512,18 @@ def test_integer_values_of_f_are_converted(name):
         np.testing.assert_array_equal(a, b)
 
 
-@pytest.mark.parametrize("make", [tf.Variable, keras.Variable],
-                         ids=["tf", "keras"])
+@substrates.tensorflow_only("variables read under tf.GradientTape")
+@pytest.mark.parametrize("make", ["tf", "keras"])
 def test_temperature_variable_keeps_its_gradient(make):
     """A variable passed as `temperature` is cast, not copied: the variance
     objective still has a gradient with respect to it."""
-    temperature = make(0.5)
+    import keras
+    temperature = (tf.Variable if make == "tf" else keras.Variable)(0.5)
     with tf.GradientTape() as tape:
         _, variance = estimators.rebar(_f, _L, seed=(1, 2), num_samples=3,
                                        temperature=temperature)
     grad = tape.gradient(variance, temperature)
-    assert grad is not None and np.isfinite(grad.numpy()) and grad != 0.
+    assert grad is not None and np.isfinite(np.asarray(grad)) and grad != 0.
 
 
 @pytest.mark.parametrize("baseline", [

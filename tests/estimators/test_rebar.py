@@ -16,16 +16,17 @@ import re
 
 import numpy as np
 import pytest
-import tensorflow as tf
 from scipy import special
 
-import relaxtfp
-from relaxtfp.estimators.rebar import rebar
-from relaxtfp.internal import noise
-from relaxtfp.estimators.rebar import relax
-from relaxtfp.estimators.rebar import relax_control_variate
+from tests import substrates
 from tests import utils
 from tests.estimators import exact
+
+sub = substrates.current()
+tf = sub.tf
+rebar, relax = sub.estimators.rebar, sub.estimators.relax
+relax_control_variate = sub.estimators.relax_control_variate
+noise = sub.internal("noise")
 
 NUM_REPLICAS = 200_000
 FALSE_FAIL_RATE = 1e-6
@@ -53,19 +54,27 @@ def _problem(categorical):
     return tf.constant(exact.BERNOULLI_LOGITS), exact.bernoulli_f
 
 
-class _Network(tf.Module):
-    """A fixed small MLP c(z) = w2 . tanh(W1 z + b1), z flattened per sample:
-    a learned-looking correction for RELAX's control variate."""
+class _Network:
+    """A small MLP c(z) = w2 . tanh(W1 z + b1), z flattened per sample: a
+    learned-looking correction for RELAX's control variate. Its parameters
+    `params = [W1, b1, w2]` (random, fixed) are used by `__call__`;
+    `apply(params, z)` takes them explicitly, to differentiate with respect
+    to them on either substrate."""
 
     def __init__(self, size, seed, dtype=np.float64):
         rng = np.random.default_rng(seed)
-        self.w1 = tf.Variable((rng.normal(size=(size, 8)) * 0.7).astype(dtype))
-        self.b1 = tf.Variable((rng.normal(size=8) * 0.3).astype(dtype))
-        self.w2 = tf.Variable(rng.normal(size=8).astype(dtype))
+        self.params = [tf.constant(x.astype(dtype)) for x in (
+            rng.normal(size=(size, 8)) * 0.7, rng.normal(size=8) * 0.3,
+            rng.normal(size=8))]
+
+    @staticmethod
+    def apply(params, z):
+        w1, b1, w2 = params
+        flat = tf.reshape(z, [-1, w1.shape[0]])
+        return tf.linalg.matvec(tf.tanh(flat @ w1 + b1), w2)
 
     def __call__(self, z):
-        flat = tf.reshape(z, [-1, self.w1.shape[0]])
-        return tf.linalg.matvec(tf.tanh(flat @ self.w1 + self.b1), self.w2)
+        return self.apply(self.params, z)
 
 
 def test_exact_toy_gradient_closed_form():
@@ -125,7 +134,7 @@ def test_relax_toy_problem_unbiased_with_a_network_only(jit_compile, seed):
     net = _Network(1, seed=5)
     c = relax_control_variate(
         _toy_f, temperature=0.5,
-        network=lambda z: 0.05 * tf.reshape(net(z[..., None]), tf.shape(z)))
+        network=lambda z: 0.05 * tf.reshape(net(z[..., None]), z.shape))
     c_rep = exact.replicate(c, [3], num)
     _, grads, _ = exact.estimator_replicas(
         _surrogate_only(relax), _toy_f, tf.constant(TOY_LOGITS), num, seed,
@@ -138,14 +147,12 @@ def test_gradient_to_variables_inside_f_is_pathwise_and_unbiased(seed):
     samples (not through the relaxed evaluations)."""
     phi0 = np.array([0.2, -0.4, 0.7])
     logits = tf.constant(exact.BERNOULLI_LOGITS)
-    phi = tf.Variable(phi0)
-    _, _, (phi_grad,) = exact.exact_gradients(
-        lambda b: tf.reduce_sum((b - phi) ** 2, -1), logits, variables=[phi])
+    f = lambda b, phi: tf.reduce_sum((b - phi) ** 2, -1)  # noqa: E731
+    _, _, (phi_grad,) = exact.exact_gradients(f, logits, params=[phi0])
     num = NUM_REPLICAS // 10
-    phi_rep = tf.Variable(np.tile(phi0, [num, 1]))
     _, _, (phi_grads,) = exact.estimator_replicas(
-        _surrogate_only(rebar), lambda b: tf.reduce_sum((b - phi_rep) ** 2, -1),
-        logits, num, seed, variables=[phi_rep], replicated=True, num_samples=2)
+        _surrogate_only(rebar), f, logits, num, seed,
+        params=[np.tile(phi0, [num, 1])], replicated=True, num_samples=2)
     exact.assert_unbiased(phi_grads, phi_grad, FALSE_FAIL_RATE)
 
 
@@ -155,24 +162,23 @@ def test_gradient_to_variables_inside_f_is_pathwise_and_unbiased(seed):
 @pytest.mark.parametrize("categorical", [False, True])
 def test_rebar_is_relax_with_the_rebar_control_variate(categorical, seed):
     logits, f = _problem(categorical)
-    lam = tf.Variable(0.4, dtype=tf.float64)
-    eta = tf.Variable(0.9, dtype=tf.float64)
+    lam = tf.constant(0.4, dtype=tf.float64)
+    eta = tf.constant(0.9, dtype=tf.float64)
     results = []
     for use_relax in (False, True):
-        with tf.GradientTape(persistent=True) as tape:
-            tape.watch(logits)
+        def both(logits, lam, eta, use_relax=use_relax):
             if use_relax:
                 c = relax_control_variate(f, temperature=lam, scale=eta,
                                           categorical=categorical)
-                loss, var = relax(f, logits, seed=seed, num_samples=3,
-                                  control_variate=c, categorical=categorical)
-            else:
-                loss, var = rebar(f, logits, seed=seed, num_samples=3,
-                                  temperature=lam, scale=eta,
-                                  categorical=categorical)
-        results.append([loss, var, tape.gradient(loss, logits)]
-                       + tape.gradient(var, [lam, eta]))
-        del tape
+                return relax(f, logits, seed=seed, num_samples=3,
+                             control_variate=c, categorical=categorical)
+            return rebar(f, logits, seed=seed, num_samples=3,
+                         temperature=lam, scale=eta, categorical=categorical)
+        loss, (logits_grad, _, _) = sub.value_and_gradient(
+            lambda *a: both(*a)[0], logits, lam, eta)
+        var, cv_grads = sub.value_and_gradient(
+            lambda logits, *cv: both(logits, *cv)[1], logits, lam, eta)
+        results.append([loss, var, logits_grad] + list(cv_grads[1:]))
     for a, b in zip(*results):
         np.testing.assert_allclose(a, b, rtol=1e-12)
 
@@ -185,14 +191,15 @@ def test_surrogate_value_is_the_sample_mean_and_has_no_cv_gradient(seed):
         seen.append(b)
         return tf.reduce_sum(b, axis=-1) * 2. + 1.   # [n, 2]: prefix [2].
 
-    lam = tf.Variable(0.5, dtype=tf.float64)
-    with tf.GradientTape() as tape:
-        value, _ = rebar(f, logits, seed=seed, num_samples=3, temperature=lam)
-    assert tape.gradient(value, lam) is None
-    hard = seen[0].numpy()
+    value, (lam_grad,) = sub.value_and_gradient(
+        lambda lam: rebar(f, logits, seed=seed, num_samples=3,
+                          temperature=lam)[0], tf.constant(0.5, tf.float64))
+    # No gradient: None on TensorFlow, a zero on JAX.
+    assert lam_grad is None or np.asarray(lam_grad) == 0.
+    hard = np.asarray(seen[0])
     assert set(np.unique(hard)) <= {0., 1.}
-    np.testing.assert_allclose(value, np.sum(np.mean(f(seen[0]).numpy(), 0)),
-                               rtol=1e-14)
+    np.testing.assert_allclose(
+        value, np.sum(np.mean(np.asarray(f(seen[0])), 0)), rtol=1e-14)
 
 
 def test_variance_objective_gradient_matches_finite_differences(seed):
@@ -204,30 +211,31 @@ def test_variance_objective_gradient_matches_finite_differences(seed):
         return rebar(exact.bernoulli_f, logits, seed=seed, num_samples=8,
                      temperature=lam, scale=eta)[1]
 
-    lam = tf.Variable(0.6, dtype=tf.float64)
-    eta = tf.Variable(0.8, dtype=tf.float64)
-    with tf.GradientTape() as tape:
-        value = objective(lam, eta)
-    g_lam, g_eta = tape.gradient(value, [lam, eta])
+    lam = tf.constant(0.6, dtype=tf.float64)
+    eta = tf.constant(0.8, dtype=tf.float64)
+    g_lam, g_eta = sub.gradients(objective, lam, eta)
     h = 1e-6
     fd_lam = (objective(0.6 + h, 0.8) - objective(0.6 - h, 0.8)) / (2 * h)
     fd_eta = (objective(0.6, 0.8 + h) - objective(0.6, 0.8 - h)) / (2 * h)
     np.testing.assert_allclose(g_lam, fd_lam, rtol=1e-5)
     np.testing.assert_allclose(g_eta, fd_eta, rtol=1e-5)
-    assert abs(g_lam.numpy()) > 1e-6 and abs(g_eta.numpy()) > 1e-6
+    assert abs(np.asarray(g_lam)) > 1e-6 and abs(np.asarray(g_eta)) > 1e-6
 
 
 def test_relax_network_variables_get_variance_gradients(seed):
     logits, f = _problem(True)
     net = _Network(6, seed=1)
-    with tf.GradientTape() as tape:
-        c = relax_control_variate(f, temperature=0.5, network=net,
-                                  categorical=True)
-        _, var = relax(f, logits, seed=seed, num_samples=4, categorical=True,
-                       control_variate=c)
-    grads = tape.gradient(var, net.trainable_variables)
-    for g in grads:
-        assert np.all(np.isfinite(g.numpy())) and np.any(g.numpy() != 0.)
+
+    def variance(*params):
+        c = relax_control_variate(
+            f, temperature=0.5, network=lambda z: net.apply(params, z),
+            categorical=True)
+        return relax(f, logits, seed=seed, num_samples=4, categorical=True,
+                     control_variate=c)[1]
+
+    for g in sub.gradients(variance, *net.params):
+        g = np.asarray(g)
+        assert np.all(np.isfinite(g)) and np.any(g != 0.)
 
 
 def test_minimizing_the_variance_objective_reduces_the_variance():
@@ -241,32 +249,35 @@ def test_minimizing_the_variance_objective_reduces_the_variance():
     standard error is sqrt((kurtosis - 1) / n) < 2% here), so the assertion
     `after < 0.5 * before` leaves a wide margin."""
     logits = tf.constant(TOY_LOGITS)
-    log_lam = tf.Variable(np.log(0.1))
-    eta = tf.Variable(1.0, dtype=tf.float64)
-    opt = tf.keras.optimizers.Adam(0.1)
+    params = np.array([np.log(0.1), 1.0])        # log temperature, scale.
     train = 2000
 
-    @tf.function
-    def step(seed):
+    @sub.function
+    def gradient(params, seed):
         tiled = tf.tile(logits[None], [train, 1])
-        with tf.GradientTape() as tape:
-            _, var = rebar(exact.replicate(_toy_f, [3], train), tiled,
-                           seed=seed, temperature=tf.exp(log_lam), scale=eta)
-        grads = tape.gradient(var, [log_lam, eta])
-        opt.apply_gradients(zip(grads, [log_lam, eta]))
+
+        def variance(params):
+            return rebar(exact.replicate(_toy_f, [3], train), tiled,
+                         seed=seed, temperature=tf.exp(params[0]),
+                         scale=params[1])[1]
+        return sub.gradients(variance, params)[0]
 
     def measured_variance():
         _, grads, _ = exact.estimator_replicas(
             _surrogate_only(rebar), _toy_f, logits, 100_000, (9, 9),
-            temperature=np.exp(log_lam.numpy()), scale=eta.numpy())
+            temperature=np.exp(params[0]), scale=params[1])
         return grads.var(axis=0).sum()
 
     before = measured_variance()
+    m = v = np.zeros(2)                          # Adam, learning rate 0.1.
     for i in range(20):
-        step(tf.constant([i, 17]))
+        g = np.asarray(gradient(tf.constant(params), sub.seed(i, 17)))
+        m, v = 0.9 * m + 0.1 * g, 0.999 * v + 0.001 * g ** 2
+        m_hat, v_hat = m / (1. - 0.9 ** (i + 1)), v / (1. - 0.999 ** (i + 1))
+        params = params - 0.1 * m_hat / (np.sqrt(v_hat) + 1e-7)
     after = measured_variance()
     print(f"\nvariance {before:.4f} -> {after:.4f}; temperature "
-          f"{np.exp(log_lam.numpy()):.3f}, scale {eta.numpy():.3f}")
+          f"{np.exp(params[0]):.3f}, scale {params[1]:.3f}")
     assert after < 0.5 * before
 
 
@@ -297,8 +308,8 @@ def test_conditional_gumbel_has_the_exact_conditional_law(shift, seed):
     k = 1
     n = 100_000
     one_hot = tf.constant(np.eye(3)[[k] * n])
-    v = tf.random.stateless_uniform([n, 3], seed=seed, dtype=tf.float64)
-    z = noise.conditional_gumbel(tf.constant(logits), one_hot, v).numpy()
+    v = noise.uniform([n, 3], seed=seed, dtype=tf.float64)
+    z = np.asarray(noise.conditional_gumbel(tf.constant(logits), one_hot, v))
     assert np.all(z.argmax(-1) == k)
     log_z = special.logsumexp(logits)
     rate = FALSE_FAIL_RATE / 3.
@@ -324,9 +335,9 @@ def test_regression_conditional_gumbel_valid_for_unnormalized_logits(seed):
     logits = np.array([0.5, -1.0, 0.2])
     n = 100_000
     one_hot = tf.constant(np.eye(3)[[0] * n])
-    v = tf.random.stateless_uniform([n, 3], seed=seed, dtype=tf.float64)
-    z0 = noise.conditional_gumbel(tf.constant(logits), one_hot, v).numpy()
-    z5 = noise.conditional_gumbel(tf.constant(logits + 5.), one_hot, v).numpy()
+    v = noise.uniform([n, 3], seed=seed, dtype=tf.float64)
+    z0 = np.asarray(noise.conditional_gumbel(tf.constant(logits), one_hot, v))
+    z5 = np.asarray(noise.conditional_gumbel(tf.constant(logits + 5.), one_hot, v))
     np.testing.assert_allclose(z5 - 5., z0, rtol=1e-12, atol=1e-12)
     log_z = special.logsumexp(logits + 5.)
     grid = np.linspace(log_z - 8., log_z + 12., 801)
@@ -337,13 +348,14 @@ def test_regression_conditional_gumbel_valid_for_unnormalized_logits(seed):
 
 
 def test_conditional_gumbel_gradient_matches_finite_differences():
-    logits = tf.Variable([0.5, -1.0, 0.2, 3.], dtype=tf.float64)
+    logits = tf.constant([0.5, -1.0, 0.2, 3.], dtype=tf.float64)
     one_hot = tf.constant(np.eye(4)[[0, 1, 3, 2, 1]])
-    v = tf.random.stateless_uniform([5, 4], seed=(1, 2), dtype=tf.float64)
+    v = noise.uniform([5, 4], seed=(1, 2), dtype=tf.float64)
     weights = tf.constant(np.arange(20.).reshape(5, 4) / 7.)
-    with tf.GradientTape() as tape:
-        total = tf.reduce_sum(weights * noise.conditional_gumbel(logits, one_hot, v))
-    grad = tape.gradient(total, logits).numpy()
+    grad = np.asarray(sub.gradients(
+        lambda logits: tf.reduce_sum(
+            weights * noise.conditional_gumbel(logits, one_hot, v)),
+        logits)[0])
     h = 1e-6
     for i in range(4):
         e = np.eye(4)[i] * h
@@ -366,36 +378,40 @@ def test_eager_function_and_xla(categorical):
     `test_relax_toy_problem_unbiased_with_a_network_only`."""
     logits, f = _problem(categorical)
     logits = tf.cast(logits, tf.float32)
-    lam = tf.Variable(0.5)
+    lam = tf.constant(0.5)
 
-    def run():
-        with tf.GradientTape(persistent=True) as tape:
-            tape.watch(logits)
-            loss, var = rebar(f, logits, seed=(4, 5), num_samples=3,
-                              temperature=lam, categorical=categorical)
-        out = (loss, var, tape.gradient(loss, logits), tape.gradient(var, lam))
-        del tape
-        return out
+    def run(logits, lam):
+        def both(logits, lam):
+            return rebar(f, logits, seed=(4, 5), num_samples=3,
+                         temperature=lam, categorical=categorical)
+        loss, (logits_grad, _) = sub.value_and_gradient(
+            lambda *a: both(*a)[0], logits, lam)
+        var, (_, lam_grad) = sub.value_and_gradient(
+            lambda *a: both(*a)[1], logits, lam)
+        return loss, var, logits_grad, lam_grad
 
-    eager = run()
-    for a, b in zip(tf.function(run)(), eager):
+    eager = run(logits, lam)
+    for a, b in zip(sub.function(run)(logits, lam), eager):
         assert a.dtype == tf.float32
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
-    xla = tf.function(run, jit_compile=True)
-    first, second = xla(), xla()
+    xla = sub.xla(run)
+    first, second = xla(logits, lam), xla(logits, lam)
     for a, b, c in zip(first, second, eager):
         assert a.dtype == tf.float32 and a.shape == c.shape
-        assert np.all(np.isfinite(a.numpy()))
+        assert np.all(np.isfinite(np.asarray(a)))
         np.testing.assert_array_equal(a, b)
 
 
+@substrates.tensorflow_only("tf.Variable state and Keras optimizers in a "
+                            "tf.function")
 def test_gradient_tape_training_loop_under_xla():
     """RELAX in a compiled tape loop: theta goes down where t < 1/2 and up
     where t > 1/2, while the control variate trains on the variance."""
     theta = tf.Variable(np.zeros(3, np.float32))
     log_lam = tf.Variable(np.log(0.5).astype(np.float32))
     net = _Network(3, seed=2, dtype=np.float32)
-    net_vars = list(net.trainable_variables)
+    net.params = [tf.Variable(p) for p in net.params]
+    net_vars = list(net.params)
     target = tf.constant([0.2, 0.8, 0.1])
     def f(b):
         return tf.reduce_sum((b - target) ** 2, -1)
@@ -421,6 +437,7 @@ def test_gradient_tape_training_loop_under_xla():
     assert np.isfinite(log_lam.numpy()) and log_lam.numpy() != np.log(0.5).astype(np.float32)
 
 
+@substrates.tensorflow_only("a Keras network's variables under tf.GradientTape")
 def test_keras_control_variate(seed):
     import keras
     logits = tf.Variable([0.3, -0.8, 1.2])
@@ -459,7 +476,9 @@ def test_invalid_arguments():
         rebar(f, logits, (1, 2))   # seed is keyword-only.
 
 
+@substrates.tensorflow_only("the docstring examples are TensorFlow code")
 def test_docstring_examples_run():
+    relaxtfp = importlib.import_module("relaxtfp")
     estimators = importlib.import_module("relaxtfp.estimators")
     for name, obj in (("rebar", rebar), ("relax", relax),
                       ("relax_control_variate", relax_control_variate)):

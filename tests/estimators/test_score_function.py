@@ -6,18 +6,24 @@ estimates, a z-test per gradient coordinate, union-bounded, so a correct
 estimator fails with probability <= FALSE_FAIL_RATE (normal approximation
 of a mean of NUM_REPLICAS i.i.d. bounded draws); each test also asserts
 power: twice the half-width is at most 10% of the exact gradient's norm.
+
+`MovingAverageBaseline` keeps its state in variables on TensorFlow and is
+functional on JAX (`reinforce` returns the updated baseline with the
+surrogate); `_reinforce_with_baseline` and `_update` run one step of either.
 """
 
 
 import numpy as np
 import pytest
-import tensorflow as tf
 
-from relaxtfp.estimators.score_function import MovingAverageBaseline
-from relaxtfp.estimators.score_function import reinforce
-from relaxtfp.estimators.score_function import rloo
-from relaxtfp.estimators.score_function import score_function_surrogate
+from tests import substrates
 from tests.estimators import exact
+
+sub = substrates.current()
+tf, tfp = sub.tf, sub.tfp
+MovingAverageBaseline = sub.estimators.MovingAverageBaseline
+reinforce, rloo = sub.estimators.reinforce, sub.estimators.rloo
+score_function_surrogate = sub.estimators.score_function_surrogate
 
 NUM_REPLICAS = 50_000
 FALSE_FAIL_RATE = 1e-6
@@ -27,6 +33,26 @@ TARGET = np.array([0.45, 0.2, 0.9])
 
 def _toy_f(b):
     return (b - tf.constant(TARGET, b.dtype)) ** 2
+
+
+def _reinforce_with_baseline(f, logits, baseline, **options):
+    """`(surrogate, gradient, baseline after the call)` of one `reinforce`
+    call with a `MovingAverageBaseline`: on TensorFlow the call updates the
+    baseline's variables, on JAX it returns the updated baseline."""
+    def surrogate(logits):
+        return reinforce(f, logits, baseline=baseline, **options)
+    if sub.is_jax:
+        (value, baseline), grad = tfp.math.value_and_gradient(
+            surrogate, logits, has_aux=True)
+    else:
+        value, grad = tfp.math.value_and_gradient(surrogate, logits)
+    return value, grad, baseline
+
+
+def _update(baseline, values):
+    """`baseline` after `update(values)` (a new baseline on JAX)."""
+    updated = baseline.update(values)
+    return updated if sub.is_jax else baseline
 
 
 def test_exact_module_matches_the_toy_closed_form():
@@ -95,8 +121,8 @@ def test_surrogate_value_is_the_sample_mean(seed):
     for estimator in (reinforce, rloo):
         seen.clear()
         value = estimator(f, logits, seed=seed, num_samples=3)
-        expected = np.sum(np.mean(f(seen[0]).numpy(), axis=0))
-        np.testing.assert_allclose(value.numpy(), expected, rtol=1e-14)
+        expected = np.sum(np.mean(np.asarray(f(seen[0])), axis=0))
+        np.testing.assert_allclose(np.asarray(value), expected, rtol=1e-14)
 
 
 def test_gradient_to_variables_inside_f_is_pathwise_and_unbiased(seed):
@@ -110,14 +136,12 @@ def test_gradient_to_variables_inside_f_is_pathwise_and_unbiased(seed):
     def bernoulli_term(b):
         return b[..., 1] * b[..., 2]
 
-    phi = tf.Variable(phi0)
     _, grad, (phi_grad,) = exact.exact_gradients(
-        lambda b: f_single(b, phi), logits, variables=[phi])
+        f_single, logits, params=[phi0])
     for estimator in (reinforce, rloo):
-        phi_rep = tf.Variable(np.tile(phi0, [NUM_REPLICAS // 10, 1]))
         _, grads, (phi_grads,) = exact.estimator_replicas(
-            estimator, lambda b: f_single(b, phi_rep), logits,
-            NUM_REPLICAS // 10, seed, variables=[phi_rep], replicated=True,
+            estimator, f_single, logits, NUM_REPLICAS // 10, seed,
+            params=[np.tile(phi0, [NUM_REPLICAS // 10, 1])], replicated=True,
             num_samples=4)
         exact.assert_unbiased(phi_grads, phi_grad, FALSE_FAIL_RATE)
 
@@ -133,14 +157,19 @@ def test_moving_average_baseline_unbiased_and_reduces_variance(seed):
 
     _, grad, _ = exact.exact_gradients(f, logits)
     baseline = MovingAverageBaseline(decay=0.5, dtype=tf.float64)
+
+    def replicas(num_replicas, seed):   # As exact.estimator_replicas.
+        tiled = tf.tile(logits[tf.newaxis], [num_replicas, 1])
+        _, grads, new = _reinforce_with_baseline(
+            exact.replicate(f, logits.shape, num_replicas), tiled, baseline,
+            seed=seed, num_samples=4)
+        return np.asarray(grads), new
+
     for step in range(3):   # Warm the average up on earlier calls.
-        exact.estimator_replicas(reinforce, f, logits, 100, (step, 99),
-                                 num_samples=4, baseline=baseline)
-    before = baseline.value().numpy()
+        _, baseline = replicas(100, (step, 99))
+    before = np.asarray(baseline.value())
     assert abs(before - (20. + 3.4)) < 3., before   # Near E[f] ~ 23.
-    _, with_b, _ = exact.estimator_replicas(
-        reinforce, f, logits, NUM_REPLICAS, seed, num_samples=4,
-        baseline=baseline)
+    with_b, _ = replicas(NUM_REPLICAS, seed)
     exact.assert_unbiased(with_b, grad, FALSE_FAIL_RATE)
     _, without_b, _ = exact.estimator_replicas(
         reinforce, f, logits, NUM_REPLICAS, seed, num_samples=4)
@@ -153,16 +182,16 @@ def test_moving_average_baseline_unbiased_and_reduces_variance(seed):
 
 def test_moving_average_baseline_update_rule():
     baseline = MovingAverageBaseline(decay=0.75, dtype=tf.float64)
-    assert baseline.value().numpy() == 0.
+    assert np.asarray(baseline.value()) == 0.
     xs = [2., 6., -1.]
     m = w = 0.
     for x in xs:
-        baseline.update(tf.constant([[x, x], [x, x]], tf.float64))
+        baseline = _update(baseline, tf.constant([[x, x], [x, x]], tf.float64))
         m = 0.75 * m + 0.25 * x
         w = 0.75 * w + 0.25
-        np.testing.assert_allclose(baseline.value().numpy(), m / w,
+        np.testing.assert_allclose(np.asarray(baseline.value()), m / w,
                                    rtol=1e-14)
-    np.testing.assert_allclose(baseline.value().numpy(),
+    np.testing.assert_allclose(np.asarray(baseline.value()),
                                (0.25 * 2 * .75 ** 2 + .25 * 6 * .75 - .25)
                                / (1 - .75 ** 3), rtol=1e-14)
 
@@ -173,26 +202,23 @@ def test_moving_average_baseline_reads_before_update(seed):
     logits = tf.constant([0.3], tf.float64)
     def f(b):
         return b[:, 0] * 0. + 10.   # Constant f: signal = f - baseline.
-    with tf.GradientTape() as tape:
-        tape.watch(logits)
-        loss = reinforce(f, logits, seed=seed, num_samples=2,
-                         baseline=baseline)
+    _, _, baseline = _reinforce_with_baseline(
+        f, logits, baseline, seed=seed, num_samples=2)
     # First call: baseline 0, so the gradient is 10 * mean(b - p) != 0
     # unless the samples average to p; after the call the baseline is 10.
-    assert baseline.value().numpy() == 10.
-    with tf.GradientTape() as tape:
-        tape.watch(logits)
-        loss = reinforce(f, logits, seed=seed, num_samples=2,
-                         baseline=baseline)
-    np.testing.assert_allclose(tape.gradient(loss, logits), [0.], atol=1e-15)
-    del loss
+    assert np.asarray(baseline.value()) == 10.
+    _, grad, _ = _reinforce_with_baseline(
+        f, logits, baseline, seed=seed, num_samples=2)
+    np.testing.assert_allclose(grad, [0.], atol=1e-15)
 
 
 def test_moving_average_baseline_per_prefix_shape(seed):
     baseline = MovingAverageBaseline(decay=0.5, shape=[3], dtype=tf.float64)
     logits = tf.constant(exact.BERNOULLI_LOGITS)
-    reinforce(_toy_f, logits, seed=seed, num_samples=8, baseline=baseline)
+    _, _, baseline = _reinforce_with_baseline(
+        _toy_f, logits, baseline, seed=seed, num_samples=8)
     assert baseline.value().shape == (3,)
+    assert np.all(np.asarray(baseline.value()) > 0.)   # Updated.
 
 
 def test_moving_average_baseline_invalid_decay():
@@ -238,10 +264,9 @@ def test_seeds_deterministic_and_distinct():
     f = lambda b: b   # noqa: E731
 
     def g(seed):
-        with tf.GradientTape() as tape:
-            tape.watch(logits)
-            loss = reinforce(f, logits, seed=seed, num_samples=2)
-        return tape.gradient(loss, logits).numpy()
+        return np.asarray(sub.gradients(
+            lambda logits: reinforce(f, logits, seed=seed, num_samples=2),
+            logits)[0])
 
     np.testing.assert_array_equal(g((1, 2)), g((1, 2)))
     assert not np.array_equal(g((1, 2)), g((1, 3)))
@@ -252,15 +277,14 @@ def test_eager_function_and_xla_agree(dtype):
     logits = tf.constant(exact.CATEGORICAL_LOGITS, dtype)
 
     def run(logits):
-        with tf.GradientTape() as tape:
-            tape.watch(logits)
-            loss = rloo(exact.categorical_f, logits, seed=(4, 5),
-                        num_samples=3, categorical=True)
-        return loss, tape.gradient(loss, logits)
+        loss, (grad,) = sub.value_and_gradient(
+            lambda logits: rloo(exact.categorical_f, logits, seed=(4, 5),
+                                num_samples=3, categorical=True), logits)
+        return loss, grad
 
     eager = run(logits)
-    graph = tf.function(run)(logits)
-    xla = tf.function(run, jit_compile=True)(logits)
+    graph = sub.function(run)(logits)
+    xla = sub.xla(run)(logits)
     assert eager[0].dtype == dtype and eager[1].dtype == dtype
     rtol = 1e-5 if dtype == tf.float32 else 1e-12
     for other in (graph, xla):
@@ -268,6 +292,8 @@ def test_eager_function_and_xla_agree(dtype):
         np.testing.assert_allclose(other[1], eager[1], rtol=rtol, atol=rtol)
 
 
+@substrates.tensorflow_only("tf.Variable state and a Keras optimizer; "
+                            "see test_jit_training_loop_threads_the_baseline")
 def test_gradient_tape_training_loop_under_xla():
     """A plain tape loop, compiled with XLA, with a moving-average baseline,
     minimizes E[(b - t)^2]: theta goes down where t < 1/2, up where t > 1/2."""
@@ -286,11 +312,40 @@ def test_gradient_tape_training_loop_under_xla():
 
     for i in range(200):
         step(tf.constant([i, 3]))
-    t = theta.numpy()
+    t = np.asarray(theta)
     assert t[0] < -0.5 and t[1] < -1. and t[2] > 1., t
     assert baseline._weight.numpy() > 0.99
 
 
+@pytest.mark.skipif(not sub.is_jax, reason="JAX's functional baseline")
+def test_jit_training_loop_threads_the_baseline():
+    """On JAX, a `jax.jit` step threads the baseline that `reinforce`
+    returns: the loop minimizes E[(b - t)^2] as on TensorFlow, and the
+    baseline's state is updated on every step."""
+    jax = sub.jax
+    target = tf.constant(TARGET, tf.float32)
+
+    @jax.jit
+    def step(theta, baseline, seed):
+        (loss, baseline), grad = jax.value_and_grad(
+            lambda theta: reinforce(lambda b: (b - target) ** 2, theta,
+                                    seed=seed, num_samples=8,
+                                    baseline=baseline),
+            has_aux=True)(theta)
+        return theta - grad, baseline
+
+    theta = np.zeros(3, np.float32)
+    baseline = MovingAverageBaseline(decay=0.9)
+    for i in range(200):
+        theta, baseline = step(theta, baseline, sub.seed(i, 3))
+    t = np.asarray(theta)
+    assert t[0] < -0.5 and t[1] < -1. and t[2] > 1., t
+    assert isinstance(baseline, MovingAverageBaseline)
+    assert np.asarray(baseline._weight) > 0.99
+    assert baseline.decay == 0.9 and baseline.shape == ()
+
+
+@substrates.tensorflow_only("a Keras train_step written with tf.GradientTape")
 def test_keras_train_step():
     """A Keras 3 model whose train_step uses rloo, fitted with XLA."""
     import keras
@@ -346,18 +401,20 @@ def _reinforce_and_draw(logits, categorical, baseline, f):
         draws.append(b)
         return f(b)
 
-    with tf.GradientTape() as tape:
-        tape.watch(logits)
-        out = reinforce(recording_f, logits, seed=(5, 6), num_samples=6,
-                        categorical=categorical, baseline=baseline)
-    return out, tape.gradient(out, logits), draws[0]
+    # The draw is recorded outside the differentiated call (on JAX a value
+    # recorded inside it would be a tracer); the same seed draws it again.
+    reinforce(recording_f, logits, seed=(5, 6), num_samples=6,
+              categorical=categorical, baseline=baseline)
+    out, (grad,) = sub.value_and_gradient(
+        lambda lg: reinforce(f, lg, seed=(5, 6), num_samples=6,
+                             categorical=categorical, baseline=baseline), logits)
+    return out, grad, draws[0]
 
 
 def _given(values, logits, samples, **options):
-    with tf.GradientTape() as tape:
-        tape.watch(logits)
-        out = score_function_surrogate(values, logits, samples, **options)
-    return out, tape.gradient(out, logits)
+    out, (grad,) = sub.value_and_gradient(
+        lambda lg: score_function_surrogate(values, lg, samples, **options), logits)
+    return out, grad
 
 
 @pytest.mark.parametrize("categorical", [False, True])
@@ -374,7 +431,7 @@ def test_score_function_surrogate_equals_reinforce_on_its_draw(categorical):
                            baseline=baseline)
     np.testing.assert_allclose(got, want, rtol=1e-12)
     np.testing.assert_allclose(got_grad, want_grad, rtol=1e-12, atol=1e-15)
-    assert np.abs(got_grad.numpy()).max() > 0.1   # Not a vacuous comparison.
+    assert np.abs(np.asarray(got_grad)).max() > 0.1   # Not a vacuous comparison.
 
 
 def test_score_function_surrogate_matches_the_closed_form():
@@ -384,27 +441,29 @@ def test_score_function_surrogate_matches_the_closed_form():
     samples = tf.one_hot(actions, 3, dtype=tf.float64)
     values = tf.constant([1., -2., 0.5, 3.], tf.float64)
     out, grad = _given(values, logits, samples, categorical=True, baseline=0.25)
-    probs = np.exp(logits.numpy()) / np.exp(logits.numpy()).sum()
-    want = np.mean((values.numpy() - 0.25)[:, None] * (samples.numpy() - probs), axis=0)
-    np.testing.assert_allclose(out, values.numpy().mean(), rtol=1e-12)
+    probs = np.exp(np.asarray(logits)) / np.exp(np.asarray(logits)).sum()
+    want = np.mean((np.asarray(values) - 0.25)[:, None] * (np.asarray(samples) - probs), axis=0)
+    np.testing.assert_allclose(out, np.asarray(values).mean(), rtol=1e-12)
     np.testing.assert_allclose(grad, want, rtol=1e-12)
     # Bernoulli: grad = mean_i v_i (b_i - sigmoid(logits)), bool samples.
     b = np.array([[True, False], [True, True], [False, False]])
     v = tf.constant([[2., 1.], [-1., 4.], [0.5, 3.]], tf.float64)
     theta = tf.constant([0.4, -1.3], tf.float64)
     _, grad = _given(v, theta, b)
-    p = 1. / (1. + np.exp(-theta.numpy()))
-    np.testing.assert_allclose(grad, np.mean(v.numpy() * (b - p), axis=0), rtol=1e-12)
+    p = 1. / (1. + np.exp(-np.asarray(theta)))
+    np.testing.assert_allclose(grad, np.mean(np.asarray(v) * (b - p), axis=0), rtol=1e-12)
 
 
 def test_score_function_surrogate_pathwise_gradient_of_values():
     # values computed from a variable get its gradient, mean d values / d w.
-    w = tf.Variable(2.)
     samples = tf.constant([[1., 0.], [0., 1.], [1., 1.]])
-    with tf.GradientTape() as tape:
-        values = w * tf.reduce_sum(samples * [1., 3.], -1)    # [3]
-        out = score_function_surrogate(values, tf.zeros([2]), samples)
-    np.testing.assert_allclose(tape.gradient(out, w), (1. + 3. + 4.) / 3., rtol=1e-6)
+
+    def surrogate(w):
+        values = w * tf.reduce_sum(samples * tf.constant([1., 3.]), -1)    # [3]
+        return score_function_surrogate(values, tf.zeros([2]), samples)
+
+    (grad,) = sub.gradients(surrogate, tf.constant(2.))
+    np.testing.assert_allclose(grad, (1. + 3. + 4.) / 3., rtol=1e-6)
 
 
 def test_score_function_surrogate_moving_average_baseline_reads_then_updates():
@@ -413,7 +472,12 @@ def test_score_function_surrogate_moving_average_baseline_reads_then_updates():
     samples = tf.one_hot([[0], [2]], 3)[:, 0][:, None]          # [2, 1, 3]
     logits = logits[None]                                      # [1, 3]
     values = tf.constant([[1.], [3.]])
-    _, first = _given(values, logits, samples, categorical=True, baseline=baseline)
+    if sub.is_jax:   # Functional: the updated baseline is returned.
+        (_, baseline), first = sub.jax.value_and_grad(
+            lambda lg: score_function_surrogate(values, lg, samples, categorical=True,
+                                                baseline=baseline), has_aux=True)(logits)
+    else:
+        _, first = _given(values, logits, samples, categorical=True, baseline=baseline)
     np.testing.assert_allclose(baseline.value(), 2., rtol=1e-6)   # Updated after.
     _, plain = _given(values, logits, samples, categorical=True)
     np.testing.assert_allclose(first, plain, rtol=1e-6)      # Read as 0 first.
@@ -424,13 +488,13 @@ def test_score_function_surrogate_at_the_boundaries():
     logits = tf.constant([np.inf, -np.inf, 0.3])
     samples = tf.constant([[1., 0., 1.], [1., 0., 0.]])
     _, grad = _given(tf.constant([2., -1.]), logits, samples)
-    np.testing.assert_array_equal(grad.numpy()[:2], 0.)
-    assert np.isfinite(grad.numpy()).all()
+    np.testing.assert_array_equal(np.asarray(grad)[:2], 0.)
+    assert np.isfinite(np.asarray(grad)).all()
     cat_logits = tf.constant([[0.1, -np.inf, 0.5]])
     onehot = tf.constant([[[1., 0., 0.]], [[0., 0., 1.]]])
     out, grad = _given(tf.constant([[1.], [2.]]), cat_logits, onehot, categorical=True)
-    assert np.isfinite(out.numpy()) and np.isfinite(grad.numpy()).all()
-    assert grad.numpy()[0, 1] == 0.
+    assert np.isfinite(np.asarray(out)) and np.isfinite(np.asarray(grad)).all()
+    assert np.asarray(grad)[0, 1] == 0.
 
 
 def test_score_function_surrogate_invalid_arguments():
@@ -443,13 +507,13 @@ def test_score_function_surrogate_invalid_arguments():
     with pytest.raises(TypeError, match="Argument `samples`"):
         score_function_surrogate(tf.ones([1, 2]), logits, "abc", categorical=True)
     with pytest.raises(TypeError, match="Argument `values` must be real"):
-        score_function_surrogate(tf.constant([["a", "b"]]), logits, samples,
+        score_function_surrogate(np.array([["a", "b"]]), logits, samples,
                                  categorical=True)
     with pytest.raises(TypeError, match="Argument `categorical`"):
         score_function_surrogate(tf.ones([1, 2]), logits, samples, categorical=1)
-    with pytest.raises(tf.errors.InvalidArgumentError, match="one-hot"):
+    with pytest.raises(sub.validation_error, match="one-hot"):
         score_function_surrogate(tf.ones([1, 2]), logits, tf.ones_like(samples),
                                  categorical=True, validate_args=True)
-    with pytest.raises(tf.errors.InvalidArgumentError, match="only 0 and 1"):
+    with pytest.raises(sub.validation_error, match="only 0 and 1"):
         score_function_surrogate(tf.ones([1, 2, 3]), logits, 0.5 * samples,
                                  validate_args=True)

@@ -22,15 +22,17 @@ the exact gradient's norm).
 
 import numpy as np
 import pytest
-import tensorflow as tf
 from scipy import integrate
 from scipy import special
 
-from relaxtfp.estimators.straight_through import gumbel_rao
-from relaxtfp.estimators.straight_through import reinmax
-from relaxtfp.internal import estimator_util
+from tests import substrates
 from tests import utils
 from tests.estimators import exact
+
+sub = substrates.current()
+tf = sub.tf
+gumbel_rao, reinmax = sub.estimators.gumbel_rao, sub.estimators.reinmax
+estimator_util = sub.internal("estimator_util")
 
 NUM_REPLICAS = 50_000
 NUM_SAMPLES = 100_000      # Draws of the conditional Gumbel sampler.
@@ -77,7 +79,8 @@ def test_conditional_gumbel_matches_the_exact_conditional_law(seed):
     category = 0
     one_hot = tf.one_hot(category, 3, dtype=tf.float64)
     z = estimator_util.draw_conditional_gumbel(
-        tf.constant(logits), one_hot, NUM_SAMPLES, seed).numpy()
+        tf.constant(logits), one_hot, NUM_SAMPLES, seed)
+    z = np.asarray(z)
     assert z.shape == (NUM_SAMPLES, 3)
     assert np.all(np.argmax(z, -1) == category)
     assert np.all(np.isfinite(z))
@@ -106,7 +109,7 @@ def test_regression_conditional_gumbel_shift_invariant(seed):
     np.testing.assert_allclose(g5, g0, atol=1e-12)
     # Conditioned on a low-probability category, the argmax still matches.
     z = estimator_util.draw_conditional_gumbel(logits + 5., one_hot, 1000, seed)
-    assert np.all(np.argmax(z.numpy(), -1) == [1, 2])
+    assert np.all(np.argmax(np.asarray(z), -1) == [1, 2])
 
 
 # Gumbel-Rao ------------------------------------------------------------------
@@ -229,15 +232,12 @@ def test_report_bias_on_nonlinear_f(seed):
 def test_gradient_to_variables_inside_f_unbiased(estimator, seed):
     phi0 = np.array([0.2, -0.4, 0.7])
     logits = tf.constant(exact.BERNOULLI_LOGITS)
-    phi = tf.Variable(phi0)
     f = lambda b, p: tf.reduce_sum((b - p) ** 2, -1) * (1. + b[..., 0])  # noqa
-    _, _, (phi_grad,) = exact.exact_gradients(
-        lambda b: f(b, phi), logits, variables=[phi])
+    _, _, (phi_grad,) = exact.exact_gradients(f, logits, params=[phi0])
     reps = NUM_REPLICAS // 10
-    phi_rep = tf.Variable(np.tile(phi0, [reps, 1]))
     _, _, (phi_grads,) = exact.estimator_replicas(
-        estimator, lambda b: f(b, phi_rep), logits, reps, seed,
-        variables=[phi_rep], replicated=True, num_samples=2)
+        estimator, f, logits, reps, seed, params=[np.tile(phi0, [reps, 1])],
+        replicated=True, num_samples=2)
     exact.assert_unbiased(phi_grads, phi_grad, FALSE_FAIL_RATE)
 
 
@@ -253,7 +253,7 @@ def test_forward_value_is_the_discrete_sample(estimator, categorical, seed):
 
     value = estimator(f, logits, seed=seed, num_samples=50,
                       categorical=categorical)
-    b = seen[0].numpy()
+    b = np.asarray(seen[0])
     if categorical:
         assert np.all(np.sort(b, -1)[..., :-1] == 0.)
         assert np.all(b.sum(-1) == 1.)
@@ -270,13 +270,11 @@ def test_no_nan_at_extremes(estimator, temperature):
             (True, [[-50., 0., 50.], [50., 50., -50.]])]:
         for dtype in (tf.float32, tf.float64):
             x = tf.constant(logits, dtype)
-            with tf.GradientTape() as tape:
-                tape.watch(x)
-                loss = estimator(lambda b: tf.reduce_sum(b ** 2, -1), x,
-                                 seed=(1, 2), num_samples=16,
-                                 categorical=categorical,
-                                 temperature=temperature)
-            g = tape.gradient(loss, x)
+            loss, (g,) = sub.value_and_gradient(
+                lambda x: estimator(lambda b: tf.reduce_sum(b ** 2, -1), x,
+                                    seed=(1, 2), num_samples=16,
+                                    categorical=categorical,
+                                    temperature=temperature), x)
             assert np.all(np.isfinite(g)) and np.isfinite(loss)
 
 
@@ -284,14 +282,14 @@ def test_reinmax_xla_matches_eager():
     logits = tf.constant(exact.CATEGORICAL_LOGITS, tf.float32)
 
     def run(logits):
-        with tf.GradientTape() as tape:
-            tape.watch(logits)
-            loss = reinmax(exact.categorical_f, logits, seed=(4, 5),
-                           num_samples=3, categorical=True, temperature=2.)
-        return loss, tape.gradient(loss, logits)
+        loss, (grad,) = sub.value_and_gradient(
+            lambda logits: reinmax(exact.categorical_f, logits, seed=(4, 5),
+                                   num_samples=3, categorical=True,
+                                   temperature=2.), logits)
+        return loss, grad
 
     eager = run(logits)
-    xla = tf.function(run, jit_compile=True)(logits)
+    xla = sub.xla(run)(logits)
     np.testing.assert_allclose(xla[0], eager[0], rtol=1e-5)
     np.testing.assert_allclose(xla[1], eager[1], rtol=1e-4, atol=1e-5)
 
@@ -329,11 +327,13 @@ def test_logits_of_rank_three_and_more(estimator):
     """Regression: gumbel_rao's [rao, n] + logits.shape + [K] relaxation has
     rank 6 for logits of rank 3 + K, which TensorFlow's CPU Softmax kernel
     rejected ("Input dims must be <= 5")."""
-    logits = tf.Variable(tf.random.stateless_normal([2, 3, 2, 4], seed=(5, 6)))
-    weights = tf.random.stateless_normal([2, 3, 2, 4], seed=(7, 8))
-    with tf.GradientTape() as tape:
-        surrogate = estimator(lambda b: tf.reduce_sum(b * weights, axis=[-3, -2, -1]),
-                              logits, seed=(1, 2), num_samples=2, categorical=True)
-    grad = tape.gradient(surrogate, logits)
-    assert grad.shape == logits.shape
-    assert np.all(np.isfinite(grad.numpy())) and np.any(grad.numpy() != 0.)
+    rng = np.random.default_rng(5)
+    logits = tf.constant(rng.normal(size=[2, 3, 2, 4]), tf.float32)
+    weights = tf.constant(rng.normal(size=[2, 3, 2, 4]), tf.float32)
+    (grad,) = sub.gradients(
+        lambda logits: estimator(
+            lambda b: tf.reduce_sum(b * weights, axis=[-3, -2, -1]),
+            logits, seed=(1, 2), num_samples=2, categorical=True), logits)
+    grad = np.asarray(grad)
+    assert grad.shape == tuple(logits.shape)
+    assert np.all(np.isfinite(grad)) and np.any(grad != 0.)
