@@ -62,12 +62,23 @@ class Substrate:
             self.tf = importlib.import_module("tensorflow")
             self.tfp = importlib.import_module("tensorflow_probability")
             self.rtfp = importlib.import_module("relaxtfp")
+        # The error of a failed run-time check with `validate_args=True`:
+        # TensorFlow's `InvalidArgumentError`; on JAX, TFP's assertions raise
+        # `ValueError` (eagerly, outside `jax.jit`).
+        self.InvalidArgumentError = (
+            ValueError if self.is_jax else self.tf.errors.InvalidArgumentError)
         self.tfd = self.tfp.distributions
         self.rtd = self.rtfp.distributions
         self.estimators = self.rtfp.estimators
 
     def __repr__(self):
         return f"Substrate({self.name!r})"
+
+    def module(self, name):
+        """relaxtfp's module `name` for the substrate, e.g.
+        `module("internal.simplex")` is `relaxtfp.internal.simplex` or
+        `relaxtfp.substrates.jax.internal.simplex`."""
+        return importlib.import_module(f"{self.rtfp.__name__}.{name}")
 
     # -- values -------------------------------------------------------------
 

@@ -11,6 +11,8 @@ import numpy as np
 import tensorflow as tf
 
 from relaxtfp.internal.tfp_internal import dtype_util
+from relaxtfp.internal.tfp_internal import ps
+from relaxtfp.internal.tfp_internal import tensorshape_util
 
 __all__ = [
     "bernoulli_logits_and_boundary",
@@ -47,10 +49,10 @@ def softmax(x):
     values are those of the kernel on the original tensor).
     """
     x = tf.convert_to_tensor(x)
-    shape = tf.shape(x)
-    flat = tf.reshape(x, tf.stack([-1, shape[-1]]))
+    shape = ps.shape(x)
+    flat = tf.reshape(x, ps.stack([-1, shape[-1]]))
     out = tf.reshape(tf.math.softmax(flat), shape)
-    out.set_shape(x.shape)
+    tensorshape_util.set_shape(out, x.shape)
     return out
 
 
