@@ -266,7 +266,7 @@ def test_full_bridge_is_the_law_with_scale_rsqrt_alpha(rng):
     p = tfd.Dirichlet(f64(alpha))
     full = laplace_bridge.dirichlet_to_logistic_normal(p)
     same = LogisticNormalSoftmax(full.loc, scale=f64(1. / np.sqrt(alpha)))
-    x = p.sample(5, seed=(1, 2))
+    x = p.sample(5, seed=sub.seed(1, 2))
     np.testing.assert_allclose(full.log_prob(x), same.log_prob(x), rtol=1e-11)
     np.testing.assert_allclose(tfd.kl_divergence(p, full), tfd.kl_divergence(p, same),
                                rtol=1e-11)
