@@ -161,7 +161,7 @@ def _relaxed_top_k_from_top(g, temperature, k, top):
     # instead of summing huge terms that cancel.
     # Keys of -inf (zero probabilities) get sigmoid 0; if the (k+1)-th key is
     # one of them, centre on the k-th so that z stays free of inf - inf.
-    centre = tf.where(top[..., k] > top.dtype.min,
+    centre = tf.where(top[..., k] > dtype_util.min(top.dtype),
                       0.5 * (top[..., k - 1] + top[..., k]), top[..., k - 1])
     z = (g - centre[..., tf.newaxis]) / temperature
     # The same monotone map applied to the largest keys: the largest entries
@@ -282,7 +282,7 @@ def _static_k(k):
             dtype = tf.as_dtype(k.dtype)
         except TypeError:
             dtype = None
-        if dtype is None or not dtype.is_integer:
+        if dtype is None or not dtype_util.is_integer(dtype):
             raise ValueError(f"{_K_RULE}; got k={k!r} of dtype {k.dtype}.")
         value = None if tensor_util.is_ref(k) else tf.get_static_value(k)
         if value is None:
