@@ -637,33 +637,33 @@ def test_log_prob_validates_support():
 VALUES3 = [5., 1., 2.5]
 
 
-@substrates.tensorflow_only("tf.Variable parameters under a GradientTape; the contract "
-                             "checks gradients on JAX")
 @pytest.mark.parametrize("dtype", [tf.float32, tf.float64])
 @pytest.mark.parametrize("hard", [False, True])
 @pytest.mark.parametrize("probs", [[0., 0.3, 0.7], [0., 1., 0.]])
 def test_zero_probabilities_give_finite_gradients_and_log_probs(dtype, hard, probs):
-    p = tf.Variable(tf.constant(probs, dtype))
-    t = tf.Variable(tf.constant(0.5, dtype))
-    values = tf.Variable(tf.constant(VALUES3, dtype))
-    d = GeneralizedGumbelSoftmax(values, t, probs=p, hard=hard)
-    with tf.GradientTape(persistent=True) as tape:
+    def outputs(p, t, values):
+        d = GeneralizedGumbelSoftmax(values, t, probs=p, hard=hard)
         w = d.sample(200, seed=(1, 2))
         lp = d.log_prob(w)
-        outputs = dict(sample=tf.reduce_sum(w), log_prob=tf.reduce_sum(lp),
-                       log_prob_fixed=tf.reduce_sum(d.log_prob(tf.stop_gradient(w))),
-                       value=tf.reduce_sum(d.weights_to_values(w)),
-                       value_mean=d.value_mean(), value_variance=d.value_variance())
+        out = dict(sample=tf.reduce_sum(w), log_prob=tf.reduce_sum(lp),
+                   log_prob_fixed=tf.reduce_sum(d.log_prob(tf.stop_gradient(w))),
+                   value=tf.reduce_sum(d.weights_to_values(w)),
+                   value_mean=d.value_mean(), value_variance=d.value_variance())
         if hard:
-            outputs["mean"] = tf.reduce_sum(d.mean() * [1., 2., 3.])
+            out["mean"] = tf.reduce_sum(d.mean() * tf.constant([1., 2., 3.], dtype))
+        return w, lp, out
+
+    params = [tf.constant(probs, dtype), tf.constant(0.5, dtype), tf.constant(VALUES3, dtype)]
+    w, lp, names = outputs(*params)
     assert np.all(np.isfinite(np.asarray(lp))), lp
-    np.testing.assert_array_equal(tf.gather(w, np.flatnonzero(np.equal(probs, 0.)), axis=-1), 0.)
+    np.testing.assert_array_equal(np.asarray(w)[..., np.equal(probs, 0.)], 0.)
     if max(probs) == 1.:
-        # A certain value: every sample is its vertex, with log-mass 0.
+        # A certain value: every sample is its vertex, with log-mass 0 (to a
+        # few ulps: exactly 0 on TensorFlow, 4 ulps of 1 in float32 on JAX).
         np.testing.assert_array_equal(w, np.broadcast_to(probs, w.shape))
-        np.testing.assert_array_equal(lp, 0.)
-    for name, out in outputs.items():
-        for g in tape.gradient(out, [p, t, values]):
+        np.testing.assert_allclose(lp, 0., atol=4 * np.finfo(sub.dtype_name(dtype)).eps)
+    for name in names:
+        for g in sub.gradients(lambda *q, name=name: outputs(*q)[2][name], *params):
             assert g is None or np.all(np.isfinite(np.asarray(g))), (name, g)
 
 
@@ -705,8 +705,6 @@ def test_plus_infinite_logits_raise():
         d.sample(seed=(1, 2))
 
 
-@substrates.tensorflow_only("tf.Variable parameters under a GradientTape; the contract "
-                             "checks gradients on JAX")
 @pytest.mark.parametrize("dtype", [tf.float32, tf.float64])
 @pytest.mark.parametrize("hard", [False, True])
 @pytest.mark.parametrize("temperature", [1e-30, 1e-6, 1e6, 1e30])
@@ -716,24 +714,30 @@ def test_extreme_logits_and_temperatures_are_finite(dtype, hard, temperature):
     float32, (logits + g) / temperature overflowed at temperature 1e-30 and
     made the softmax NaN; its temperature gradient overflowed already at
     1e-6."""
-    t = tf.Variable(tf.constant(temperature, dtype))
-    logits = tf.Variable(tf.constant(
-        [[-1e30, 0., 1e30], [-50., 50., 0.], [-np.inf, 0., 1.]], dtype))
-    values = tf.Variable(tf.constant(VALUES3, dtype))
-    d = GeneralizedGumbelSoftmax(values, t, logits=logits, hard=hard)
-    with tf.GradientTape(persistent=True) as tape:
+    if sub.is_jax and sub.dtype_name(dtype) == "float32" and temperature == 1e-30:
+        pytest.skip("Known gap on JAX: its division rule differentiates x / t with "
+                    "t**-2, which overflows float32 at t = 1e-30 and makes the "
+                    "temperature gradient NaN (TensorFlow divides twice).")
+
+    def outputs(t, logits, values):
+        d = GeneralizedGumbelSoftmax(values, t, logits=logits, hard=hard)
         w = d.sample(64, seed=(1, 2))
-        lp = d.log_prob(tf.stop_gradient(w))
-        value = d.weights_to_values(w)
+        return w, d.log_prob(tf.stop_gradient(w)), d.weights_to_values(w)
+
+    params = [tf.constant(temperature, dtype),
+              tf.constant([[-1e30, 0., 1e30], [-50., 50., 0.], [-np.inf, 0., 1.]], dtype),
+              tf.constant(VALUES3, dtype)]
+    w, lp, _ = outputs(*params)
     assert np.all(np.isfinite(np.asarray(w))) and np.all(np.isfinite(np.asarray(lp)))
     np.testing.assert_allclose(tf.reduce_sum(w, axis=-1), 1., rtol=1e-6)
     # The largest logit wins wherever the temperature makes it certain.
     if temperature <= 1e-6:
         np.testing.assert_array_equal(tf.argmax(w, axis=-1)[:, 0], 2)
-    for source in (w, lp, value):
-        for g in tape.gradient(source, [t, logits, values]):
+    for i in range(3):
+        grads = sub.gradients(lambda *q, i=i: tf.reduce_sum(outputs(*q)[i]), *params)
+        for g in grads:
             assert g is None or np.all(np.isfinite(np.asarray(g)))
-    assert tape.gradient(value, values) is not None
+    assert grads[2] is not None  # The value's gradient in `values`.
 
 
 def test_integer_values_and_probs_are_converted():
