@@ -521,7 +521,6 @@ def test_invalid_k_raises(k):
         GumbelSoftmaxTopK(k, 1., logits=[0.] * K)
 
 
-@substrates.tensorflow_only("tf.function tracing")
 @pytest.mark.parametrize("k", [np.int64(2), np.int32(2), np.array(2),
                                tf.constant(2), tf.constant(2, tf.int64)])
 def test_integer_k_of_any_kind_is_accepted(k):
@@ -531,14 +530,14 @@ def test_integer_k_of_any_kind_is_accepted(k):
     d = GumbelSoftmaxTopK(k, 1., logits=tf.zeros([3, K]), hard=True)
     assert d.k == 2 and type(d.k) is int
     assert type(d.parameters["k"]) is int
-    x = tf.function(lambda dist: dist.sample(seed=(1, 2)))(d)
+    x = sub.function(lambda dist: dist.sample(seed=(1, 2)))(d)
     np.testing.assert_array_equal(tf.reduce_sum(x, -1), 2.)
     assert d[1:].k == 2 and d.copy().k == 2
-    assert np.all(np.isfinite(np.asarray(tf.function(lambda dist: dist.log_prob(x))(d))))
+    assert np.all(np.isfinite(np.asarray(sub.function(lambda dist: dist.log_prob(x))(d))))
 
 
-@substrates.tensorflow_only("tf.Variable parameters under a GradientTape; the contract "
-                             "checks gradients on JAX")
+@substrates.tensorflow_only("a k known only at run time: a tf.function input signature and an "
+                             "integer tf.Variable")
 def test_k_known_only_at_run_time_raises():
     """k sets the shapes of the top-k: a traced integer k (or a variable) is
     refused with an error naming k."""
@@ -553,7 +552,8 @@ def test_k_known_only_at_run_time_raises():
         GumbelSoftmaxTopK(tf.Variable(2), 1., logits=tf.zeros([K]))
 
 
-@substrates.tensorflow_only("tf.function tracing")
+@substrates.tensorflow_only("shapes unknown until run time (a tf.function input signature); "
+                             "JAX traces static shapes")
 def test_k_checked_at_run_time_when_num_categories_is_dynamic():
     @tf.function(input_signature=[tf.TensorSpec([None], tf.float32)])
     def make_and_sample(logits):
@@ -961,7 +961,8 @@ def test_variational_inference_with_straight_through_samples_reaches_the_target(
     assert end <= 0.5 * start, (np.asarray(logits), end / start)
 
 
-@substrates.tensorflow_only("tf.function tracing")
+@substrates.tensorflow_only("shapes unknown until run time (a tf.function input signature); "
+                             "JAX traces static shapes")
 def test_value_with_the_wrong_event_size_raises():
     """A value whose last axis is not K raises ValueError naming the rule
     (statically), or InvalidArgumentError under validate_args (at run time),

@@ -553,7 +553,8 @@ def test_shapes_that_fit_no_event_size_raise(kwargs, message, validate_args):
         LogisticNormalSoftmax(validate_args=validate_args, **kwargs)
 
 
-@substrates.tensorflow_only("tf.function tracing")
+@substrates.tensorflow_only("shapes unknown until run time (a tf.function input signature); "
+                             "JAX traces static shapes")
 def test_dynamic_covariance_shapes_are_checked_with_validate_args():
     @tf.function(input_signature=[tf.TensorSpec([None], tf.float64),
                                   tf.TensorSpec([None, None], tf.float64)])
