@@ -32,6 +32,7 @@ from relaxtfp.distributions.logistic_normal_softmax import LogisticNormalSoftmax
 from relaxtfp.internal.simplex import diagonal_log_ratio_log_det
 from relaxtfp.internal.simplex import diagonal_log_ratio_quadratic_form
 from relaxtfp.internal.simplex import diagonal_log_ratio_trace
+from relaxtfp.internal.tfp_internal import dtype_util
 from relaxtfp.internal.tfp_internal import ps
 
 tfd = tfp.distributions
@@ -159,7 +160,7 @@ def _check_positive_definite_in_dtype(bridge, alpha):
         return
     try:
         chol = tf.linalg.cholesky(bridge.log_ratio_covariance())
-        diag = tf.linalg.diag_part(chol).numpy()
+        diag = np.asarray(tf.linalg.diag_part(chol))
         valid = np.all(np.isfinite(diag) & (diag > 0.))
     except tf.errors.InvalidArgumentError:
         valid = False
@@ -167,7 +168,7 @@ def _check_positive_definite_in_dtype(bridge, alpha):
         a = tf.get_static_value(alpha)
         raise ValueError(
             "dirichlet_to_logistic_normal: in "
-            f"{alpha.dtype.name} the bridge's centered covariance of "
+            f"{dtype_util.name(alpha.dtype)} the bridge's centered covariance of "
             f"Dirichlet concentrations from {np.min(a):.3g} to {np.max(a):.3g} "
             "is not positive definite on the differences (its entries share a "
             "term of order max(1/concentration) that cancels). Use float64, or "

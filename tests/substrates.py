@@ -62,6 +62,7 @@ class Substrate:
             self.tf = importlib.import_module("tensorflow")
             self.tfp = importlib.import_module("tensorflow_probability")
             self.rtfp = importlib.import_module("relaxtfp")
+        # The error of a failed run-time check with `validate_args=True`:
         self.tfd = self.tfp.distributions
         self.rtd = self.rtfp.distributions
         self.estimators = self.rtfp.estimators
@@ -76,10 +77,11 @@ class Substrate:
     def __repr__(self):
         return f"Substrate({self.name!r})"
 
-    def internal(self, name):
-        """relaxtfp's private module `relaxtfp.internal.<name>` for the
-        substrate (e.g. `internal("estimator_util")`)."""
-        return importlib.import_module(f"{self.rtfp.__name__}.internal.{name}")
+    def module(self, name):
+        """relaxtfp's module `name` for the substrate, e.g.
+        `module("internal.simplex")` is `relaxtfp.internal.simplex` or
+        `relaxtfp.substrates.jax.internal.simplex`."""
+        return importlib.import_module(f"{self.rtfp.__name__}.{name}")
 
     # -- values -------------------------------------------------------------
 

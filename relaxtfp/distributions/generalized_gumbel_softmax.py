@@ -19,6 +19,7 @@ from relaxtfp.internal.tfp_internal import parameter_properties
 from relaxtfp.internal.tfp_internal import ps
 from relaxtfp.internal.tfp_internal import reparameterization
 from relaxtfp.internal.tfp_internal import tensor_util
+from relaxtfp.internal.tfp_internal import tensorshape_util
 
 tfb = tfp.bijectors
 tfd = tfp.distributions
@@ -230,13 +231,14 @@ class GeneralizedGumbelSoftmax(CategoricalLogitsProbsMixin,
         param_name = "logits" if self._logits is not None else "probs"
         param = self._logits if self._logits is not None else self._probs
         for name, t in (("values", self._values), (param_name, param)):
-            if t.shape.rank is not None and t.shape.rank < 1:
+            rank = tensorshape_util.rank(t.shape)
+            if rank is not None and rank < 1:
                 raise ValueError(f"Argument `{name}` must have rank at least 1 "
                                  "(its last axis indexes the K values).")
         k_values = tf.compat.dimension_value(self._values.shape[-1]) if (
-            self._values.shape.rank) else None
+            tensorshape_util.rank(self._values.shape)) else None
         k_param = tf.compat.dimension_value(param.shape[-1]) if (
-            param.shape.rank) else None
+            tensorshape_util.rank(param.shape)) else None
         if k_values is not None and k_param is not None and k_values != k_param:
             raise ValueError(
                 f"Argument `values` must have the same last dimension as "
@@ -329,7 +331,7 @@ class GeneralizedGumbelSoftmax(CategoricalLogitsProbsMixin,
           ValueError: If `distribution` has non-scalar events, or if a
             Python-number `truncation` is not in (0, 1].
         """
-        event_rank = distribution.event_shape.rank
+        event_rank = tensorshape_util.rank(distribution.event_shape)
         if event_rank is not None and event_rank != 0:
             raise ValueError(
                 "Argument `distribution` must have scalar events (event shape "
@@ -342,7 +344,8 @@ class GeneralizedGumbelSoftmax(CategoricalLogitsProbsMixin,
         with tf.name_scope(name):
             dtype = distribution.dtype
             values = tf.cast(tf.convert_to_tensor(values), dtype)
-            if values.shape.rank is not None and values.shape.rank < 1:
+            values_rank = tensorshape_util.rank(values.shape)
+            if values_rank is not None and values_rank < 1:
                 raise ValueError("Argument `values` must have rank at least 1 "
                                  "(its last axis indexes the K values).")
             batch = ps.broadcast_shape(ps.shape(values)[:-1],
@@ -575,7 +578,7 @@ class GeneralizedGumbelSoftmax(CategoricalLogitsProbsMixin,
             # x_k * log p_k with 0 * (-inf) read as 0 on dropped categories.
             terms = tf.where(keep, x * tf.where(keep, log_p, zero), zero)
             return tf.where(outside, neg_inf, tf.reduce_sum(terms, axis=-1))
-        tiny = np.finfo(self.dtype.as_numpy_dtype).tiny
+        tiny = np.finfo(dtype_util.as_numpy_dtype(self.dtype)).tiny
         # Underflowed components (w_k < tiny) are read as tiny: see the class
         # docstring. Dropped categories are read as x_k = 1 (log x_k = 0),
         # which takes them out of both sums below without a `where` on the
@@ -698,7 +701,8 @@ class GeneralizedGumbelSoftmax(CategoricalLogitsProbsMixin,
 def _broadcast_unless_static(x, shape, static_shape):
     """`tf.broadcast_to(x, shape)`, or `x` itself where its static shape is
     already `static_shape` (fully defined)."""
-    if static_shape.is_fully_defined() and x.shape == static_shape:
+    if (tensorshape_util.is_fully_defined(static_shape)
+            and tuple(x.shape) == tuple(static_shape)):
         return x
     return tf.broadcast_to(x, shape)
 

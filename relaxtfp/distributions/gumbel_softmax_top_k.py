@@ -22,6 +22,7 @@ from relaxtfp.internal.tfp_internal import parameter_properties
 from relaxtfp.internal.tfp_internal import ps
 from relaxtfp.internal.tfp_internal import reparameterization
 from relaxtfp.internal.tfp_internal import tensor_util
+from relaxtfp.internal.tfp_internal import tensorshape_util
 
 tfb = tfp.bijectors
 tfd = tfp.distributions
@@ -47,7 +48,7 @@ _CLIP = 30.
 # the rounding floor of the sum (|sum - k| / k <= 4.8e-7 in float32,
 # 6.7e-16 in float64) after 8 steps in float32 and 10 in float64 (measured
 # with benchmarks on these rows); the counts below add 2 steps of margin.
-_NUM_NEWTON = {tf.float16: 10, tf.bfloat16: 10, tf.float32: 10, tf.float64: 12}
+_NUM_NEWTON = {"float16": 10, "bfloat16": 10, "float32": 10, "float64": 12}
 
 
 def _solve_level(z, k, top=None):
@@ -116,7 +117,7 @@ def _solve_level(z, k, top=None):
     # Philox noise changes the noise itself (other Gumbel draws than eagerly
     # for the same seed), which would break eager/XLA agreement.
     state = (0.5 * (lo + hi), lo, hi)
-    for _ in range(_NUM_NEWTON.get(dtype, 12)):
+    for _ in range(_NUM_NEWTON.get(dtype_util.name(dtype), 12)):
         state = newton(*state)
     return state[0]
 
@@ -160,7 +161,7 @@ def _relaxed_top_k_from_top(g, temperature, k, top):
     # instead of summing huge terms that cancel.
     # Keys of -inf (zero probabilities) get sigmoid 0; if the (k+1)-th key is
     # one of them, centre on the k-th so that z stays free of inf - inf.
-    centre = tf.where(top[..., k] > top.dtype.min,
+    centre = tf.where(top[..., k] > dtype_util.min(top.dtype),
                       0.5 * (top[..., k - 1] + top[..., k]), top[..., k - 1])
     z = (g - centre[..., tf.newaxis]) / temperature
     # The same monotone map applied to the largest keys: the largest entries
@@ -172,7 +173,7 @@ def _relaxed_top_k_from_top(g, temperature, k, top):
     a_neg = tf.math.sigmoid(u0[..., tf.newaxis] - z)
     slope = tf.stop_gradient(a_pos * a_neg)
     total_slope = tf.maximum(tf.reduce_sum(slope, axis=-1),
-                             np.finfo(dtype.as_numpy_dtype).tiny)
+                             np.finfo(dtype_util.as_numpy_dtype(dtype)).tiny)
     newton = (tf.reduce_sum(a_pos, axis=-1) - tf.cast(k, dtype)) / total_slope
     u = u0 + (newton - tf.stop_gradient(newton))
     return tf.math.sigmoid(z - u[..., tf.newaxis])
@@ -281,7 +282,7 @@ def _static_k(k):
             dtype = tf.as_dtype(k.dtype)
         except TypeError:
             dtype = None
-        if dtype is None or not dtype.is_integer:
+        if dtype is None or not dtype_util.is_integer(dtype):
             raise ValueError(f"{_K_RULE}; got k={k!r} of dtype {k.dtype}.")
         value = None if tensor_util.is_ref(k) else tf.get_static_value(k)
         if value is None:
@@ -343,7 +344,7 @@ def _outside_weight(logits, member):
 
 def _static_num_categories(param):
     """K if the last dimension of `param` is known statically, else None."""
-    if param.shape.rank is None or param.shape.rank == 0:
+    if tensorshape_util.rank(param.shape) in (None, 0):
         return None
     return tf.compat.dimension_value(param.shape[-1])
 
@@ -716,7 +717,7 @@ class GumbelSoftmaxTopK(CategoricalLogitsProbsMixin, tfd.AutoCompositeTensorDist
         # branch of `maximum` takes the gradient, the -inf entry none).
         slope = tf.maximum(
             tf.math.log_softmax(logits),
-            tf.constant(np.log(np.finfo(dtype.as_numpy_dtype).tiny), dtype))
+            tf.constant(np.log(np.finfo(dtype_util.as_numpy_dtype(dtype)).tiny), dtype))
         shape = ps.broadcast_shape(ps.shape(x), ps.shape(logits))
         x = tf.broadcast_to(x, shape)
         logits = tf.broadcast_to(logits, shape)

@@ -1,6 +1,7 @@
 """The Invertible Gaussian Reparameterization (Potapczynski et al., 2020)."""
 
-import numpy as np
+import math
+
 import tensorflow as tf
 import tensorflow_probability as tfp
 
@@ -17,13 +18,14 @@ from relaxtfp.internal.tfp_internal import parameter_properties
 from relaxtfp.internal.tfp_internal import ps
 from relaxtfp.internal.tfp_internal import reparameterization
 from relaxtfp.internal.tfp_internal import tensor_util
+from relaxtfp.internal.tfp_internal import tensorshape_util
 
 tfb = tfp.bijectors
 tfd = tfp.distributions
 
 __all__ = ["InvertibleGaussian"]
 
-_HALF_LOG_TWO_PI = 0.5 * np.log(2. * np.pi)
+_HALF_LOG_TWO_PI = 0.5 * math.log(2. * math.pi)
 
 
 class InvertibleGaussian(ArgmaxLawWithoutClosedForm, tfd.AutoCompositeTensorDistribution):
@@ -224,9 +226,10 @@ class InvertibleGaussian(ArgmaxLawWithoutClosedForm, tfd.AutoCompositeTensorDist
         sizes = []
         for name in ("loc", "scale"):
             shape = getattr(self, "_" + name).shape
-            if shape.rank is not None and shape.rank > 0:
+            rank = tensorshape_util.rank(shape)
+            if rank is not None and rank > 0:
                 sizes.append((name, tf.compat.dimension_value(shape[-1])))
-            elif shape.rank == 0:
+            elif rank == 0:
                 sizes.append((name, 1))
         known = [(n, k) for n, k in sizes if k is not None]
         if (len(known) == 2 and 1 not in (known[0][1], known[1][1])
@@ -235,7 +238,8 @@ class InvertibleGaussian(ArgmaxLawWithoutClosedForm, tfd.AutoCompositeTensorDist
                 f"The last axes of `loc` (size {known[0][1]}) and `scale` (size "
                 f"{known[1][1]}) must have the same size K - 1, or size 1; got "
                 f"shapes {self._loc.shape} and {self._scale.shape}.")
-        if self._loc.shape.rank == 0 and self._scale.shape.rank == 0:
+        if (tensorshape_util.rank(self._loc.shape) == 0
+                and tensorshape_util.rank(self._scale.shape) == 0):
             raise ValueError(
                 "The event size K is undefined: `loc` or `scale` must have a "
                 "last axis of size K - 1 >= 1; both are scalars.")
@@ -248,7 +252,7 @@ class InvertibleGaussian(ArgmaxLawWithoutClosedForm, tfd.AutoCompositeTensorDist
     def _event_shape(self):
         k_minus_1 = tf.broadcast_static_shape(
             self._loc.shape[-1:], self._scale.shape[-1:])
-        if k_minus_1.rank is None or k_minus_1[0] is None:
+        if tensorshape_util.rank(k_minus_1) is None or k_minus_1[0] is None:
             return tf.TensorShape([None])
         return tf.TensorShape([k_minus_1[0] + 1])
 

@@ -23,6 +23,7 @@ from relaxtfp.internal.tfp_internal import parameter_properties
 from relaxtfp.internal.tfp_internal import ps
 from relaxtfp.internal.tfp_internal import reparameterization
 from relaxtfp.internal.tfp_internal import tensor_util
+from relaxtfp.internal.tfp_internal import tensorshape_util
 
 tfb = tfp.bijectors
 tfd = tfp.distributions
@@ -258,11 +259,12 @@ class LogisticNormalSoftmax(ArgmaxLawWithoutClosedForm, tfd.AutoCompositeTensorD
         loc_k = _static_last_dim(self._loc)
         if self._covariance_matrix is not None:
             shape = self._covariance_matrix.shape
-            if shape.rank is not None and shape.rank < 2:
+            rank = tensorshape_util.rank(shape)
+            if rank is not None and rank < 2:
                 raise ValueError(
                     "Argument `covariance_matrix` must have shape [..., K, K]; "
                     f"got shape {shape}.")
-            if shape.rank is not None:
+            if rank is not None:
                 rows, cols = (tf.compat.dimension_value(d) for d in shape[-2:])
                 if rows is not None and cols is not None and rows != cols:
                     raise ValueError(
@@ -282,7 +284,8 @@ class LogisticNormalSoftmax(ArgmaxLawWithoutClosedForm, tfd.AutoCompositeTensorD
                     f"The last axes of `loc` (size {loc_k}) and `scale` (size "
                     f"{scale_k}) must have the same size K, or size 1; got "
                     f"shapes {self._loc.shape} and {self._scale.shape}.")
-            if self._loc.shape.rank == 0 and self._scale.shape.rank == 0:
+            if (tensorshape_util.rank(self._loc.shape) == 0
+                    and tensorshape_util.rank(self._scale.shape) == 0):
                 raise ValueError(
                     "The event size K is undefined: `loc` or `scale` must have "
                     "a last axis of size K >= 2; both are scalars.")
@@ -470,8 +473,8 @@ class LogisticNormalSoftmax(ArgmaxLawWithoutClosedForm, tfd.AutoCompositeTensorD
     def _covariance_shape_assertions(self):
         """Run-time shape checks for shapes not known statically (the static
         ones raise `ValueError` in the constructor)."""
-        if (self._covariance_matrix.shape.is_fully_defined()
-                and self._loc.shape.is_fully_defined()):
+        if (tensorshape_util.is_fully_defined(self._covariance_matrix.shape)
+                and tensorshape_util.is_fully_defined(self._loc.shape)):
             return []
         cov_shape = tf.shape(self._covariance_matrix)
         k = cov_shape[-1]
@@ -533,9 +536,9 @@ class LogisticNormalSoftmax(ArgmaxLawWithoutClosedForm, tfd.AutoCompositeTensorD
 def _static_last_dim(t):
     """The static size of the last axis of `t` (None if unknown or if `t`
     is a scalar, whose size along a broadcast axis is 1)."""
-    if t.shape.rank is None:
+    if tensorshape_util.rank(t.shape) is None:
         return None
-    if t.shape.rank == 0:
+    if tensorshape_util.rank(t.shape) == 0:
         return 1
     return tf.compat.dimension_value(t.shape[-1])
 

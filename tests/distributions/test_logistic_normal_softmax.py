@@ -2,18 +2,18 @@
 
 import numpy as np
 import pytest
-import tensorflow as tf
-import tensorflow_probability as tfp
 from scipy import integrate
 from scipy import special
 from scipy import stats
 
-from relaxtfp.distributions import LogisticNormalSoftmax
-from relaxtfp.internal.simplex import SoftmaxCenteredLebesgue
+from tests import substrates
 from tests import utils
 from tests.distributions.contract import DistributionContract
 
-tfd = tfp.distributions
+sub = substrates.current()
+tf, tfp, tfd = sub.tf, sub.tfp, sub.tfd
+LogisticNormalSoftmax = sub.rtd.LogisticNormalSoftmax
+SoftmaxCenteredLebesgue = sub.module("internal.simplex").SoftmaxCenteredLebesgue
 
 NUM_SAMPLES = 100_000
 FALSE_FAIL_RATE = 1e-6
@@ -65,20 +65,19 @@ class TestLogisticNormalSoftmaxScaleContract(DistributionContract):
         # The law depends on differences of `loc` only; float32 represents a
         # coordinate down to exp(-87), so the spread of the log-ratios (loc
         # differences plus several standard deviations) stays below that.
-        cases = []
-        for loc, s in (([[50., 0., 10.], [-50., -10., 0.]], 1e-3),
-                       ([[50., 0., 10.], [-50., -10., 0.]], 0.1),
-                       ([[50., 0., 10.], [-50., -10., 0.]], 1.),
-                       ([[1., 0., -1.], [0., 0., 0.]], 10.)):
-            loc = tf.Variable(tf.constant(loc, dtype))
-            scale = tf.Variable(tf.constant([s, s, s], dtype))
-            cases.append((LogisticNormalSoftmax(loc, scale=scale), [loc, scale]))
-        return cases
+        def build(loc, scale):
+            return LogisticNormalSoftmax(loc, scale=scale)
+        return [(build, [tf.constant(loc, dtype), tf.constant([s, s, s], dtype)])
+                for loc, s in (([[50., 0., 10.], [-50., -10., 0.]], 1e-3),
+                               ([[50., 0., 10.], [-50., -10., 0.]], 0.1),
+                               ([[50., 0., 10.], [-50., -10., 0.]], 1.),
+                               ([[1., 0., -1.], [0., 0., 0.]], 10.))]
 
-    def variables(self, dtype):
-        loc = tf.Variable(tf.constant([[0.5, 0., -1.]], dtype))
-        scale = tf.Variable(tf.constant([1., 0.5, 0.8], dtype))
-        return LogisticNormalSoftmax(loc, scale=scale), [loc, scale]
+    def parameters(self, dtype):
+        def build(loc, scale):
+            return LogisticNormalSoftmax(loc, scale=scale)
+        return build, [tf.constant([[0.5, 0., -1.]], dtype),
+                       tf.constant([1., 0.5, 0.8], dtype)]
 
 
 class TestLogisticNormalSoftmaxCovarianceContract(DistributionContract):
@@ -94,20 +93,18 @@ class TestLogisticNormalSoftmaxCovarianceContract(DistributionContract):
                                      covariance_matrix=tf.constant(COV, dtype))
 
     def extreme_cases(self, dtype):
-        cases = []
-        for loc, s in (([[50., 0., 10.], [-50., -10., 0.]], 1e-3),
-                       ([[50., 0., 10.], [-50., -10., 0.]], 1.),
-                       ([[1., 0., -1.], [0., 0., 0.]], 10.)):
-            loc = tf.Variable(tf.constant(loc, dtype))
-            for base in (np.eye(3), BRIDGE_COV * 3.):
-                cov = tf.Variable(tf.constant(s ** 2 * base, dtype))
-                cases.append((LogisticNormalSoftmax(loc, covariance_matrix=cov), [loc, cov]))
-        return cases
+        def build(loc, cov):
+            return LogisticNormalSoftmax(loc, covariance_matrix=cov)
+        return [(build, [tf.constant(loc, dtype), tf.constant(s ** 2 * base, dtype)])
+                for loc, s in (([[50., 0., 10.], [-50., -10., 0.]], 1e-3),
+                               ([[50., 0., 10.], [-50., -10., 0.]], 1.),
+                               ([[1., 0., -1.], [0., 0., 0.]], 10.))
+                for base in (np.eye(3), BRIDGE_COV * 3.)]
 
-    def variables(self, dtype):
-        loc = tf.Variable(tf.constant([[0.5, 0., -1.]], dtype))
-        cov = tf.Variable(tf.constant(COV, dtype))
-        return LogisticNormalSoftmax(loc, covariance_matrix=cov), [loc, cov]
+    def parameters(self, dtype):
+        def build(loc, cov):
+            return LogisticNormalSoftmax(loc, covariance_matrix=cov)
+        return build, [tf.constant([[0.5, 0., -1.]], dtype), tf.constant(COV, dtype)]
 
 
 # -- analytic values ----------------------------------------------------------
@@ -172,29 +169,29 @@ def test_log_ratio_moments():
 
 
 def test_log_prob_is_minus_inf_on_the_boundary_without_nan_gradients():
+    x = f64([[0., 0.4, 0.6], [0.2, 0.3, 0.5]])
     for d in (make_diag(), make_full()):
-        loc = tf.Variable(f64(LOC))
-        x = f64([[0., 0.4, 0.6], [0.2, 0.3, 0.5]])
-        dist = (LogisticNormalSoftmax(loc, scale=d.scale) if d.scale is not None
-                else LogisticNormalSoftmax(loc, covariance_matrix=d.covariance_matrix))
-        with tf.GradientTape() as tape:
-            lp = dist.log_prob(x)
-            second = lp[1]
-        assert lp[0].numpy() == -np.inf and np.isfinite(second.numpy())
-        g = tape.gradient(second, loc).numpy()
-        assert np.all(np.isfinite(g))
+        def log_prob(loc, d=d):
+            dist = (LogisticNormalSoftmax(loc, scale=d.scale) if d.scale is not None
+                    else LogisticNormalSoftmax(loc, covariance_matrix=d.covariance_matrix))
+            return dist.log_prob(x)
+
+        lp = np.asarray(log_prob(f64(LOC)))
+        assert lp[0] == -np.inf and np.isfinite(lp[1])
+        (g,) = sub.gradients(lambda loc, log_prob=log_prob: log_prob(loc)[1], f64(LOC))
+        assert np.all(np.isfinite(np.asarray(g)))
 
 
 def test_samples_lie_on_the_simplex():
     for d in (make_diag(), make_full()):
-        x = d.sample(1000, seed=(1, 2)).numpy()
+        x = np.asarray(d.sample(1000, seed=(1, 2)))
         assert np.all(x >= 0.)
         np.testing.assert_allclose(x.sum(-1), 1., rtol=1e-14)
 
 
 def test_event_space_bijector_maps_onto_the_simplex():
     bij = make_full().experimental_default_event_space_bijector()
-    y = bij(f64([[0.3, -2.], [40., -40.]])).numpy()
+    y = np.asarray(bij(f64([[0.3, -2.], [40., -40.]])))
     assert y.shape == (2, 3) and np.all(y >= 0.)
     np.testing.assert_allclose(y.sum(-1), 1., rtol=1e-14)
 
@@ -216,7 +213,7 @@ def test_mean_is_not_implemented_and_estimate_mean_is_unbiased(seed):
         return integrate.quad(lambda t: special.expit(t) * stats.norm.pdf(t, m, s),
                               -np.inf, np.inf, epsabs=1e-13)[0]
 
-    est = d.estimate_mean(NUM_SAMPLES, seed=seed).numpy()
+    est = np.asarray(d.estimate_mean(NUM_SAMPLES, seed=seed))
     eps = utils.hoeffding_epsilon(NUM_SAMPLES, FALSE_FAIL_RATE)
     assert abs(est[0] - exact(m)) <= eps
     np.testing.assert_allclose(est.sum(), 1., rtol=1e-12)
@@ -236,8 +233,8 @@ def test_regression_log_prob_exists_and_is_exact(make):
     is below 0.1."""
     q = make()
     p = tfd.Dirichlet(f64([1., 1., 1.]))
-    x = p.sample(NUM_SAMPLES, seed=(5, 6))
-    ratio = tf.exp(q.log_prob(x) - p.log_prob(x)).numpy()
+    x = p.sample(NUM_SAMPLES, seed=sub.seed(5, 6))
+    ratio = np.asarray(tf.exp(q.log_prob(x) - p.log_prob(x)))
     utils.assert_mean_within_clt(ratio, 1., FALSE_FAIL_RATE)
     assert utils.clt_halfwidth(ratio.std(), ratio.size, FALSE_FAIL_RATE) < 0.1
 
@@ -250,8 +247,8 @@ def _region_probs(dist, num_nodes=24):
     exp(log_prob(x)) times the Jacobian prod(x) of d -> x (computed here, not
     by the library), by Gauss-Legendre in each cell. The outer cells are cut
     at 14 standard deviations, beyond which the mass is below 1e-40."""
-    m = dist.log_ratio_loc().numpy()
-    sd = np.sqrt(np.diag(dist.log_ratio_covariance().numpy()))
+    m = np.asarray(dist.log_ratio_loc())
+    sd = np.sqrt(np.diag(np.asarray(dist.log_ratio_covariance())))
     nodes, weights = np.polynomial.legendre.leggauss(num_nodes)
     probs = np.zeros((5, 5))
     edges = [np.concatenate([[m[i] - 14 * sd[i]], _CUTS, [m[i] + 14 * sd[i]]])
@@ -264,7 +261,7 @@ def _region_probs(dist, num_nodes=24):
             t2 = (a2 + b2) / 2 + (b2 - a2) / 2 * nodes
             d1, d2 = np.meshgrid(t1, t2, indexing="ij")
             x = special.softmax(np.stack([d1, d2, np.zeros_like(d1)], -1), axis=-1)
-            dens = np.exp(dist.log_prob(x).numpy()) * x.prod(-1)
+            dens = np.exp(np.asarray(dist.log_prob(x))) * x.prod(-1)
             w = np.outer(weights, weights) * (b1 - a1) * (b2 - a2) / 4.
             probs[i, j] = (dens * w).sum()
     return probs
@@ -292,7 +289,7 @@ def test_region_probabilities_agree_with_log_prob(make, wrong, seed):
     d = make()
     probs = _region_probs(d)
     np.testing.assert_allclose(probs.sum(), 1., atol=1e-9)
-    counts = _cell_counts(d.sample(NUM_SAMPLES, seed=seed).numpy())
+    counts = _cell_counts(np.asarray(d.sample(NUM_SAMPLES, seed=seed)))
     for c, p in zip(counts.ravel(), probs.ravel()):
         utils.assert_proportion_matches(c, NUM_SAMPLES, p, FALSE_FAIL_RATE, num_tests=25)
     eps = utils.hoeffding_epsilon(NUM_SAMPLES, FALSE_FAIL_RATE, num_tests=25)
@@ -307,13 +304,12 @@ def _check_gradients_against_finite_differences(total, params, rtol):
     parameter entry at a time; for the covariance, along the symmetric
     direction E_ij + E_ji (its lower triangle is what the Cholesky reads), so
     the matching autodiff quantity is g_ij + g_ji."""
-    variables = {k: tf.Variable(f64(v)) for k, v in params.items()}
-    with tf.GradientTape() as tape:
-        value = total(variables)
-    grads = tape.gradient(value, variables)
+    names = list(params)
+    grads = dict(zip(names, sub.gradients(
+        lambda *values: total(dict(zip(names, values))), *[f64(params[k]) for k in names])))
     h = 1e-6
     for k, v in params.items():
-        g = grads[k].numpy()
+        g = np.asarray(grads[k])
         for idx in np.ndindex(v.shape):
             e = np.zeros_like(v)
             e[idx] = h
@@ -359,6 +355,8 @@ def test_log_prob_gradients_match_finite_differences(variant):
 # -- extremes -----------------------------------------------------------------------
 
 
+@substrates.tensorflow_only("tf.Variable parameters under a GradientTape; the contract "
+                             "checks gradients on JAX")
 @pytest.mark.parametrize("dtype", [tf.float32, tf.float64])
 def test_huge_scale_gives_vertices_without_nan(dtype):
     """At scale 1e3 nearly every sample is a vertex in floating point; samples
@@ -371,15 +369,17 @@ def test_huge_scale_gives_vertices_without_nan(dtype):
         with tf.GradientTape() as tape:
             x = d.sample(500, seed=(1, 2))
             s = tf.reduce_sum(x * tf.constant([1., 2., 3.], dtype))
-        x_, lp = x.numpy(), d.log_prob(x).numpy()
+        x_, lp = np.asarray(x), np.asarray(d.log_prob(x))
         assert np.all(np.isfinite(x_)) and np.all(x_ >= 0.)
         np.testing.assert_allclose(x_.sum(-1), 1., rtol=1e-6)
         assert not np.any(np.isnan(lp))
         np.testing.assert_array_equal(np.isfinite(lp), np.all(x_ > 0., axis=-1))
         if d.scale is not None:
-            assert np.all(np.isfinite(tape.gradient(s, scale).numpy()))
+            assert np.all(np.isfinite(np.asarray(tape.gradient(s, scale))))
 
 
+@substrates.tensorflow_only("tf.Variable parameters under a GradientTape; the contract "
+                             "checks gradients on JAX")
 @pytest.mark.parametrize("dtype", [tf.float32, tf.float64])
 def test_huge_loc_gives_no_nan_values_or_gradients(dtype):
     """loc = +-1e30 with scales 1e-3..1e3. Samples are vertices, where the
@@ -396,10 +396,10 @@ def test_huge_loc_gives_no_nan_values_or_gradients(dtype):
         x = d.sample(50, seed=(1, 2))
         lp_samples = d.log_prob(tf.stop_gradient(x))
         lp_point = d.log_prob(point)
-    assert np.all(lp_samples.numpy() == -np.inf)
+    assert np.all(np.asarray(lp_samples) == -np.inf)
     for g in tape.gradient(lp_samples, [loc, scale]):
         np.testing.assert_array_equal(g, 0.)
-    g_loc, g_scale = (g.numpy() for g in tape.gradient(lp_point, [loc, scale]))
+    g_loc, g_scale = (np.asarray(g) for g in tape.gradient(lp_point, [loc, scale]))
     assert not np.any(np.isnan(g_loc)) and not np.any(np.isnan(g_scale))
     if dtype == tf.float64:
         np.testing.assert_allclose(
@@ -407,7 +407,7 @@ def test_huge_loc_gives_no_nan_values_or_gradients(dtype):
                                          np.diag([1e-6, 1., 1e6])), rtol=1e-9)
         assert np.all(np.isfinite(g_loc)) and np.all(np.isfinite(g_scale))
     else:
-        assert lp_point.numpy() == -np.inf
+        assert np.asarray(lp_point) == -np.inf
         np.testing.assert_array_equal(g_scale, np.inf)
 
 
@@ -415,7 +415,7 @@ def test_log_prob_finite_for_tiny_and_mixed_scales():
     scale = np.array([1e-3, 1., 1e3])
     d = make_diag(loc=[0., 0., 0.], scale=scale)
     x = _points()
-    lp = d.log_prob(x).numpy()
+    lp = np.asarray(d.log_prob(x))
     np.testing.assert_allclose(lp, reference_log_prob(x, np.zeros(3), np.diag(scale ** 2)),
                                rtol=1e-9)
 
@@ -436,28 +436,29 @@ def test_log_prob_finite_for_tiny_and_mixed_scales():
      "Argument `covariance_matrix` must be positive definite on the differences"),
 ])
 def test_invalid_parameters_raise(kwargs, message):
-    with pytest.raises(tf.errors.InvalidArgumentError, match=message):
+    with pytest.raises(sub.validation_error, match=message):
         LogisticNormalSoftmax(validate_args=True, **kwargs)
 
 
 def test_singular_bridge_covariance_is_valid():
     d = LogisticNormalSoftmax(f64([0., 0., 0.]), covariance_matrix=f64(BRIDGE_COV),
                               validate_args=True)
-    assert np.isfinite(d.log_prob(f64([0.2, 0.3, 0.5])).numpy())
+    assert np.isfinite(np.asarray(d.log_prob(f64([0.2, 0.3, 0.5]))))
 
 
+@substrates.tensorflow_only("assigns a tf.Variable after construction")
 def test_invalid_variable_assignment_is_caught():
     scale = tf.Variable([1., 1., 1.])
     d = LogisticNormalSoftmax([0., 0., 0.], scale=scale, validate_args=True)
     d.sample(seed=(1, 2))
     scale.assign([1., -1., 1.])
-    with pytest.raises(tf.errors.InvalidArgumentError, match="`scale` must be positive"):
+    with pytest.raises(sub.validation_error, match="`scale` must be positive"):
         d.sample(seed=(1, 2))
     cov = tf.Variable(np.eye(3))
     d = LogisticNormalSoftmax(f64([0., 0., 0.]), covariance_matrix=cov, validate_args=True)
     d.log_prob(f64([0.2, 0.3, 0.5]))
     cov.assign(np.diag([1., -1., 1.]))
-    with pytest.raises(tf.errors.InvalidArgumentError,
+    with pytest.raises(sub.validation_error,
                        match="`covariance_matrix` must be positive"):
         d.log_prob(f64([0.2, 0.3, 0.5]))
 
@@ -473,9 +474,9 @@ def test_scale_and_covariance_are_exclusive_and_event_size_at_least_two():
 
 def test_log_prob_validates_support():
     d = LogisticNormalSoftmax([0., 0., 0.], scale=[1., 1., 1.], validate_args=True)
-    with pytest.raises(tf.errors.InvalidArgumentError, match="must sum to 1"):
+    with pytest.raises(sub.validation_error, match="must sum to 1"):
         d.log_prob([0.2, 0.3, 0.6])
-    with pytest.raises(tf.errors.InvalidArgumentError, match="negative components"):
+    with pytest.raises(sub.validation_error, match="negative components"):
         d.log_prob([-0.1, 0.5, 0.6])
 
 
@@ -496,6 +497,7 @@ def test_covariance_is_the_moment_method_and_covariance_matrix_the_parameter():
     assert make_full().parameters["covariance_matrix"] is not None
 
 
+@substrates.tensorflow_only("tfp.experimental.util.make_trainable builds tf.Variables")
 def test_make_trainable_builds_a_working_distribution():
     """`covariance_matrix` is the non-preferred alternative to `scale`, so
     `make_trainable` builds `loc` and `scale` only."""
@@ -509,9 +511,9 @@ def test_make_trainable_builds_a_working_distribution():
         x = d.sample(5, seed=(3, 4))
         lp = d.log_prob(tf.stop_gradient(x))
         total = tf.reduce_sum(lp) + tf.reduce_sum(x * tf.constant([1., 2., 3., 4.]))
-    assert x.shape == (5, 2, 4) and np.all(np.isfinite(lp.numpy()))
+    assert x.shape == (5, 2, 4) and np.all(np.isfinite(np.asarray(lp)))
     for g in tape.gradient(total, d.trainable_variables):
-        assert g is not None and np.all(np.isfinite(g.numpy()))
+        assert g is not None and np.all(np.isfinite(np.asarray(g)))
 
 
 # -- shapes ---------------------------------------------------------------------------
@@ -551,6 +553,8 @@ def test_shapes_that_fit_no_event_size_raise(kwargs, message, validate_args):
         LogisticNormalSoftmax(validate_args=validate_args, **kwargs)
 
 
+@substrates.tensorflow_only("shapes unknown until run time (a tf.function input signature); "
+                             "JAX traces static shapes")
 def test_dynamic_covariance_shapes_are_checked_with_validate_args():
     @tf.function(input_signature=[tf.TensorSpec([None], tf.float64),
                                   tf.TensorSpec([None, None], tf.float64)])
@@ -561,9 +565,9 @@ def test_dynamic_covariance_shapes_are_checked_with_validate_args():
 
     np.testing.assert_allclose(log_prob(f64(LOC), f64(COV)),
                                make_full().log_prob(np.full(3, 1. / 3.)), rtol=1e-13)
-    with pytest.raises(tf.errors.InvalidArgumentError, match="must be square"):
+    with pytest.raises(sub.validation_error, match="must be square"):
         log_prob(f64(LOC), f64(np.ones((3, 2))))
-    with pytest.raises(tf.errors.InvalidArgumentError,
+    with pytest.raises(sub.validation_error,
                        match="last axis of `loc` must have the size K"):
         log_prob(f64(LOC), f64(np.eye(4)))
 
@@ -602,7 +606,7 @@ def _log_ratio_mvn(d):
 def test_kl_is_the_gaussian_kl_of_the_log_ratios(variant_p, variant_q):
     p = _lns(LOC, variant_p)
     q = _lns(_KL_Q["loc"], variant_q, _KL_Q["scale"], _KL_Q["covariance_matrix"])
-    kl = tfd.kl_divergence(p, q).numpy()
+    kl = np.asarray(tfd.kl_divergence(p, q))
     assert kl.shape == (2,) and np.all(kl > 0.)
     np.testing.assert_allclose(
         kl, tfd.kl_divergence(_log_ratio_mvn(p), _log_ratio_mvn(q)), rtol=1e-11)
@@ -638,10 +642,10 @@ def test_kl_matches_monte_carlo(variant, seed):
     sees only differences) is more than twice the half-width away."""
     p = _lns(LOC, variant)
     q = _lns(_KL_Q["loc"], variant, _KL_Q["scale"], _KL_Q["covariance_matrix"])
-    kl = tfd.kl_divergence(p, q).numpy()
+    kl = np.asarray(tfd.kl_divergence(p, q))
     # One sample of p for both batch members of q.
     x = p.sample(NUM_SAMPLES, seed=seed)[:, tf.newaxis]
-    values = (p.log_prob(x) - q.log_prob(x)).numpy()
+    values = np.asarray((p.log_prob(x) - q.log_prob(x)))
     utils.assert_mean_within_clt(values, kl, FALSE_FAIL_RATE / 2)
     half = utils.clt_halfwidth(values.std(0), NUM_SAMPLES, FALSE_FAIL_RATE / 2)
     if variant == "scale":
@@ -651,7 +655,7 @@ def test_kl_matches_monte_carlo(variant, seed):
         g_p = tfd.MultivariateNormalFullCovariance(f64(LOC), f64(COV))
         g_q = tfd.MultivariateNormalFullCovariance(f64(_KL_Q["loc"]),
                                                    f64(_KL_Q["covariance_matrix"]))
-    naive = tfd.kl_divergence(g_p, g_q).numpy()
+    naive = np.asarray(tfd.kl_divergence(g_p, g_q))
     assert np.all(np.abs(naive - kl) > 2. * half), (naive, kl, half)
 
 
@@ -660,10 +664,7 @@ def test_kl_gradients_are_finite_and_match_finite_differences():
         return tfd.kl_divergence(LogisticNormalSoftmax(loc, scale=scale),
                                  LogisticNormalSoftmax(f64(_KL_Q["loc"][0]),
                                                        scale=f64(_KL_Q["scale"])))
-    loc, scale = tf.Variable(f64(LOC)), tf.Variable(f64(SCALE))
-    with tf.GradientTape() as tape:
-        value = kl(loc, scale)
-    grads = tape.gradient(value, [loc, scale])
+    grads = sub.gradients(kl, f64(LOC), f64(SCALE))
     h = 1e-6
     for n, base in enumerate((LOC, SCALE)):
         for i in range(3):
@@ -703,7 +704,7 @@ def test_regression_no_degenerate_scalar_simplex():
     broadcasts against a length-K loc."""
     d = LogisticNormalSoftmax(tf.zeros([4]), scale=1.)
     assert tuple(d.event_shape) == (4,) and tuple(d.batch_shape) == ()
-    x = d.sample(3, seed=(1, 2)).numpy()
+    x = np.asarray(d.sample(3, seed=(1, 2)))
     assert x.shape == (3, 4) and len(np.unique(x)) == 12
 
 

@@ -18,7 +18,7 @@ from tests.estimators import exact
 sub = substrates.current()
 tf = sub.tf
 arm, disarm = sub.estimators.arm, sub.estimators.disarm
-util = sub.internal("estimator_util")
+util = sub.module("internal.estimator_util")
 
 NUM_REPLICAS = 50_000
 FALSE_FAIL_RATE = 1e-6

@@ -26,7 +26,7 @@ sub = substrates.current()
 tf = sub.tf
 rebar, relax = sub.estimators.rebar, sub.estimators.relax
 relax_control_variate = sub.estimators.relax_control_variate
-noise = sub.internal("noise")
+noise = sub.module("internal.noise")
 
 NUM_REPLICAS = 200_000
 FALSE_FAIL_RATE = 1e-6

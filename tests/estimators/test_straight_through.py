@@ -32,7 +32,7 @@ from tests.estimators import exact
 sub = substrates.current()
 tf = sub.tf
 gumbel_rao, reinmax = sub.estimators.gumbel_rao, sub.estimators.reinmax
-estimator_util = sub.internal("estimator_util")
+estimator_util = sub.module("internal.estimator_util")
 
 NUM_REPLICAS = 50_000
 NUM_SAMPLES = 100_000      # Draws of the conditional Gumbel sampler.

@@ -2,16 +2,18 @@
 
 import numpy as np
 import pytest
-import tensorflow as tf
-import tensorflow_probability as tfp
 
-from relaxtfp.internal.simplex import SoftmaxCenteredLebesgue
-from relaxtfp.internal.simplex import diagonal_log_ratio_log_det
-from relaxtfp.internal.simplex import diagonal_log_ratio_quadratic_form
-from relaxtfp.internal.simplex import diagonal_log_ratio_trace
+from tests import substrates
 from tests import utils
 
+sub = substrates.current()
+tf, tfp = sub.tf, sub.tfp
 tfd = tfp.distributions
+simplex = sub.module("internal.simplex")
+SoftmaxCenteredLebesgue = simplex.SoftmaxCenteredLebesgue
+diagonal_log_ratio_log_det = simplex.diagonal_log_ratio_log_det
+diagonal_log_ratio_quadratic_form = simplex.diagonal_log_ratio_quadratic_form
+diagonal_log_ratio_trace = simplex.diagonal_log_ratio_trace
 FALSE_FAIL_RATE = 1e-6
 
 
@@ -30,7 +32,7 @@ def test_log_det_is_sum_of_log_coordinates():
 
 
 def test_forward_is_stable_for_large_inputs():
-    y = SoftmaxCenteredLebesgue().forward(tf.constant([1e4, -1e4], tf.float32)).numpy()
+    y = np.asarray(SoftmaxCenteredLebesgue().forward(tf.constant([1e4, -1e4], tf.float32)))
     assert np.all(np.isfinite(y))
     np.testing.assert_allclose(y.sum(), 1., rtol=1e-6)
 
@@ -45,8 +47,8 @@ def test_transformed_normal_density_has_dirichlet_measure():
                                    tf.constant([0.8, 1.1], tf.float64)),
         SoftmaxCenteredLebesgue())
     p = tfd.Dirichlet(tf.constant([1., 1., 1.], tf.float64))
-    x = p.sample(200_000, seed=(1, 2))
-    ratio = tf.exp(q.log_prob(x) - p.log_prob(x)).numpy()
+    x = p.sample(200_000, seed=sub.seed(1, 2))
+    ratio = np.asarray(tf.exp(q.log_prob(x) - p.log_prob(x)))
     utils.assert_mean_within_clt(ratio, 1., FALSE_FAIL_RATE)
     assert utils.clt_halfwidth(ratio.std(), ratio.size, FALSE_FAIL_RATE) < 0.05
 
@@ -59,7 +61,7 @@ def _difference_matrix(k):
 
 
 def _matrix_forms(residual, log_scale, log_variance):
-    """The same quantities through S = A diag(scale**2) A^T, in TensorFlow."""
+    """The same quantities through S = A diag(scale**2) A^T, as matrices."""
     k = residual.shape[-1]
     a = tf.constant(_difference_matrix(k), tf.float64)
     s = tf.linalg.matmul(a * tf.math.exp(2. * log_scale), a, transpose_b=True)
@@ -84,23 +86,32 @@ def test_diagonal_forms_match_the_matrix_forms(spread, rng):
             diagonal_log_ratio_trace(log_variance, log_scale), trace, rtol=1e-9)
 
 
+def _derivatives(f, x, y):
+    """`[df/dx, df/dy]` followed by the four blocks of the Hessian of a scalar
+    `f(x, y)`, `d(df/dx)/dx, d(df/dx)/dy, d(df/dy)/dx, d(df/dy)/dy`."""
+    if sub.is_jax:
+        grad = sub.jax.grad(f, argnums=(0, 1))
+        hessian = sub.jax.jacfwd(grad, argnums=(0, 1))(x, y)
+        return list(grad(x, y)) + [h for row in hessian for h in row]
+    with tf.GradientTape(persistent=True) as outer:
+        outer.watch([x, y])
+        with tf.GradientTape() as inner:
+            inner.watch([x, y])
+            value = f(x, y)
+        g_x, g_y = inner.gradient(value, [x, y])
+    return [g_x, g_y] + [outer.jacobian(g, v) for g in (g_x, g_y) for v in (x, y)]
+
+
 def test_quadratic_form_gradient_and_hessian_match_the_matrix_form(rng):
     """The analytic gradient is written in differentiable ops of the inputs,
-    so an outer tape gets the right second derivatives."""
-    residual = tf.Variable(rng.normal(size=4))
-    log_scale = tf.Variable(rng.normal(size=4) * 0.5)
-    variance = tf.constant(np.zeros(4))
+    so an outer derivative (a second tape, or `jax.jacfwd` of `jax.grad`
+    through the shim's custom gradient) gets the right second derivatives."""
+    residual = tf.constant(rng.normal(size=4), tf.float64)
+    log_scale = tf.constant(rng.normal(size=4) * 0.5, tf.float64)
+    variance = tf.constant(np.zeros(4), tf.float64)
 
-    def derivatives(f):
-        with tf.GradientTape(persistent=True) as outer:
-            with tf.GradientTape() as inner:
-                value = f()
-            g_r, g_s = inner.gradient(value, [residual, log_scale])
-        hessians = [outer.jacobian(g, v) for g in (g_r, g_s) for v in (residual, log_scale)]
-        return [g_r, g_s] + hessians
-
-    ours = derivatives(lambda: diagonal_log_ratio_quadratic_form(residual, log_scale))
-    ref = derivatives(lambda: _matrix_forms(residual, log_scale, variance)[0])
+    ours = _derivatives(diagonal_log_ratio_quadratic_form, residual, log_scale)
+    ref = _derivatives(lambda r, s: _matrix_forms(r, s, variance)[0], residual, log_scale)
     for a, b in zip(ours, ref):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
 
@@ -121,9 +132,10 @@ def test_trace_keeps_its_precision_when_one_weight_dominates():
     full precision."""
     log_scale = np.log([1e-3, 1., 1.])
     log_variance = np.zeros(3)
-    exact = diagonal_log_ratio_trace(tf.constant(log_variance), tf.constant(log_scale)).numpy()
-    ours = diagonal_log_ratio_trace(tf.constant(log_variance, tf.float32),
-                                    tf.constant(log_scale, tf.float32)).numpy()
+    exact = np.asarray(diagonal_log_ratio_trace(tf.constant(log_variance, tf.float64),
+                                                tf.constant(log_scale, tf.float64)))
+    ours = np.asarray(diagonal_log_ratio_trace(tf.constant(log_variance, tf.float32),
+                                               tf.constant(log_scale, tf.float32)))
     np.testing.assert_allclose(ours, exact, rtol=1e-5)
     w = np.exp(-2. * log_scale).astype(np.float32)
     pi = w / w.sum()
