@@ -15,7 +15,7 @@ This module learns its substrate from its own module name: it is
 
 import tensorflow as tf
 
-__all__ = ["JAX_MODE", "SUBSTRATE", "stateless_normal", "stateless_uniform"]
+__all__ = ["JAX_MODE", "SUBSTRATE", "divide", "stateless_normal", "stateless_uniform"]
 
 SUBSTRATE = "jax" if __name__.startswith("relaxtfp.substrates.jax.") else "tensorflow"
 JAX_MODE = SUBSTRATE == "jax"
@@ -40,3 +40,35 @@ def stateless_normal(shape, seed, dtype):
     if JAX_MODE:
         return tf.random.stateless_normal(shape, seed=seed, dtype=dtype)
     return tf.random.stateless_normal(shape, seed=seed, dtype=dtype, alg=_TF_ALG)
+
+
+def divide(x, y):
+    """`x / y`, differentiated as `dx / y - dy * (x / y) / y`.
+
+    TensorFlow differentiates a quotient this way. JAX multiplies
+    `-dy * x` by `y**-2`, which overflows for tiny `y` (a temperature of
+    1e-30 in float32) and turns a finite derivative, or a zero one where
+    `x = 0`, into inf or NaN. The JAX rule here keeps TensorFlow's order of
+    operations, and is itself differentiable (derivatives of any order).
+    """
+    if JAX_MODE:
+        return _jax_divide(x, y)
+    return x / y
+
+
+if JAX_MODE:
+    import jax
+
+    @jax.custom_jvp
+    def _jax_divide(x, y):
+        return x / y
+
+    @_jax_divide.defjvp
+    def _jax_divide_jvp(primals, tangents):
+        x, y = primals
+        dx, dy = tangents
+        quotient = x / y
+        # `quotient * (1 / y)`, not `quotient / y`: XLA rewrites `(x / y) / y`
+        # as `x / (y * y)`, whose `y * y` underflows.
+        reciprocal = 1. / y
+        return quotient, dx / y - dy * (quotient * reciprocal)
