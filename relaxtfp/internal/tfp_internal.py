@@ -14,6 +14,7 @@ from tensorflow_probability.python.internal import prefer_static as ps
 from tensorflow_probability.python.internal import reparameterization
 from tensorflow_probability.python.internal import samplers
 from tensorflow_probability.python.internal import tensor_util
+from tensorflow_probability.python.internal import tensorshape_util
 
 __all__ = [
     "assert_util",
@@ -23,4 +24,5 @@ __all__ = [
     "reparameterization",
     "samplers",
     "tensor_util",
+    "tensorshape_util",
 ]
