@@ -45,6 +45,9 @@ class Substrate:
       rtfp: relaxtfp for the substrate (`relaxtfp` or
         `relaxtfp.substrates.jax`); `rtd` its distributions, `estimators`
         its estimators.
+      invalid_argument_error: the exception a failed `validate_args`
+        assertion raises (`tf.errors.InvalidArgumentError`; `ValueError` on
+        JAX).
     """
 
     def __init__(self, name):
@@ -65,6 +68,10 @@ class Substrate:
         self.tfd = self.tfp.distributions
         self.rtd = self.rtfp.distributions
         self.estimators = self.rtfp.estimators
+        # What `validate_args` assertions raise: TensorFlow's
+        # InvalidArgumentError, or ValueError on JAX (TFP's JAX assertions).
+        self.invalid_argument_error = (
+            ValueError if self.is_jax else self.tf.errors.InvalidArgumentError)
 
     def __repr__(self):
         return f"Substrate({self.name!r})"
@@ -98,6 +105,23 @@ class Substrate:
 
     def gradients(self, f, *args):
         return self.value_and_gradient(f, *args)[1]
+
+    def gradients_of_sum(self, f, *args):
+        """Gradients of the sum of `f(*args)`: what `tape.gradient` gives for
+        a non-scalar output."""
+        return self.gradients(lambda *a: self.tf.reduce_sum(f(*a)), *args)
+
+    def gradients_of_outputs(self, f, *args):
+        """`{name: gradients of the sum of f(*args)[name]}` for a function
+        returning a dict of tensors: what a persistent tape gives for several
+        outputs. `f` is differentiated once per output; on JAX all of it runs
+        as one `jax.jit` computation (op-by-op differentiation is slow)."""
+        def all_gradients(*a):
+            return {name: self.gradients_of_sum(lambda *b, name=name: f(*b)[name], *a)
+                    for name in f(*a)}
+        if self.is_jax:
+            all_gradients = self.jax.jit(all_gradients)
+        return all_gradients(*args)
 
     def function(self, f):
         """Graph mode: `tf.function`, or `jax.jit` (JAX has no other)."""
