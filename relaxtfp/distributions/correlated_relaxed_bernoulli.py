@@ -664,15 +664,13 @@ class CorrelatedRelaxedBernoulli(LogitsProbsMixin,
         eps = noise.normal(shape, seed=seed, dtype=self.dtype)
         v = _chol_matvec(chol, eps)
         t = temperature[..., tf.newaxis]
-        # The clip keeps the temperature gradient of a saturated sigmoid
-        # finite (see `numerics.clip_to_saturation`).
-        z = tf.math.sigmoid(
-            numerics.clip_to_saturation(logits + _logit_ndtr(v), t) / t)
+        # `relaxed_sigmoid` keeps the temperature gradient of a saturated
+        # sigmoid finite, and samples that round to 0 or 1 inside the support
+        # (see the class docstring): the nearest representable interior
+        # points, `low` and `high`.
+        z = numerics.relaxed_sigmoid(logits + _logit_ndtr(v), t)
         low, high = self._ends()
-        # Keep samples that rounded to 0 or 1 inside the support (see the
-        # class docstring): the nearest representable interior points. A
-        # coordinate with probability 0 (1) is the constant `low` (`high`).
-        z = tf.clip_by_value(z, low, high)
+        # A coordinate with probability 0 (1) is the constant `low` (`high`).
         return tf.where(side < 0., low, tf.where(side > 0., high, z))
 
     def _log_prob(self, x):
