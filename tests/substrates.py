@@ -45,6 +45,8 @@ class Substrate:
       rtfp: relaxtfp for the substrate (`relaxtfp` or
         `relaxtfp.substrates.jax`); `rtd` its distributions, `estimators`
         its estimators.
+      validation_error: the exception a failed `validate_args` assertion
+        raises (`tf.errors.InvalidArgumentError`; `ValueError` on JAX).
     """
 
     def __init__(self, name):
@@ -129,6 +131,23 @@ class Substrate:
         `InvalidArgumentError`, or `ValueError` on JAX (TFP's JAX assertions
         raise it eagerly)."""
         return ValueError if self.is_jax else self.tf.errors.InvalidArgumentError
+
+    def gradients_of_sum(self, f, *args):
+        """Gradients of the sum of `f(*args)`: what `tape.gradient` gives for
+        a non-scalar output."""
+        return self.gradients(lambda *a: self.tf.reduce_sum(f(*a)), *args)
+
+    def gradients_of_outputs(self, f, *args):
+        """`{name: gradients of the sum of f(*args)[name]}` for a function
+        returning a dict of tensors: what a persistent tape gives for several
+        outputs. `f` is differentiated once per output; on JAX all of it runs
+        as one `jax.jit` computation (op-by-op differentiation is slow)."""
+        def all_gradients(*a):
+            return {name: self.gradients_of_sum(lambda *b, name=name: f(*b)[name], *a)
+                    for name in f(*a)}
+        if self.is_jax:
+            all_gradients = self.jax.jit(all_gradients)
+        return all_gradients(*args)
 
     def function(self, f):
         """Graph mode: `tf.function`, or `jax.jit` (JAX has no other)."""

@@ -17,6 +17,7 @@ from relaxtfp.internal.tfp_internal import parameter_properties
 from relaxtfp.internal.tfp_internal import ps
 from relaxtfp.internal.tfp_internal import reparameterization
 from relaxtfp.internal.tfp_internal import tensor_util
+from relaxtfp.internal.tfp_internal import tensorshape_util
 
 tfb = tfp.bijectors
 tfd = tfp.distributions
@@ -179,17 +180,17 @@ def _fold_samples(chol, x):
     sample (`[S, B..., D, D]`) and then summed. Returns `(columns, unfold)`,
     or `None` where the shapes do not allow it.
     """
-    chol_rank, x_rank = chol.shape.rank, x.shape.rank
+    chol_rank, x_rank = tensorshape_util.rank(chol.shape), tensorshape_util.rank(x.shape)
     if chol_rank is None or x_rank is None:
         return None
     batch_rank = chol_rank - 2
     sample_rank = x_rank - 1 - batch_rank
     if sample_rank < 1:
         return None
-    batch = chol.shape[:-2]
-    if (not batch.is_fully_defined()
-            or not x.shape[sample_rank:-1].is_fully_defined()
-            or x.shape[sample_rank:-1] != batch):
+    batch, x_batch = chol.shape[:-2], x.shape[sample_rank:-1]
+    if (not tensorshape_util.is_fully_defined(batch)
+            or not tensorshape_util.is_fully_defined(x_batch)
+            or tensorshape_util.as_list(x_batch) != tensorshape_util.as_list(batch)):
         return None
     x_shape = ps.shape(x)
     flat = tf.reshape(x, ps.concat([[-1], x_shape[sample_rank:]], axis=0))
@@ -214,7 +215,7 @@ def _chol_matvec(chol, x):
     the same treatment per batch member (`_fold_samples`). Only factors whose
     batch dimensions broadcast inside those of `x` fall back to `matvec`.
     """
-    if chol.shape.rank == 2:
+    if tensorshape_util.rank(chol.shape) == 2:
         x_shape = ps.shape(x)
         flat = tf.reshape(x, ps.concat([[-1], x_shape[-1:]], axis=0))
         return tf.reshape(tf.linalg.matmul(flat, chol, transpose_b=True),
@@ -233,7 +234,7 @@ def _chol_solve(chol, x):
     one right-hand side (`[D, N]` for an unbatched factor), so that the
     gradient with respect to `L` is one `[D, N] x [N, D]` product.
     """
-    if chol.shape.rank == 2:
+    if tensorshape_util.rank(chol.shape) == 2:
         x_shape = ps.shape(x)
         flat = tf.reshape(x, ps.concat([[-1], x_shape[-1:]], axis=0))
         solved = tf.linalg.triangular_solve(chol, tf.transpose(flat),
@@ -479,19 +480,20 @@ class CorrelatedRelaxedBernoulli(LogitsProbsMixin,
         mat_name = ("correlation" if self._correlation is not None
                     else "correlation_cholesky")
         vec, mat = self._vector_param(), self._matrix_param()
-        if vec.shape.rank is not None and vec.shape.rank < 1:
+        vec_rank, mat_rank = tensorshape_util.rank(vec.shape), tensorshape_util.rank(mat.shape)
+        if vec_rank is not None and vec_rank < 1:
             raise ValueError(f"Argument `{vec_name}` must have rank at least 1 "
                              f"(shape [..., D]); got shape {vec.shape}.")
-        if mat.shape.rank is None:
+        if mat_rank is None:
             return
-        if mat.shape.rank < 2:
+        if mat_rank < 2:
             raise ValueError(f"Argument `{mat_name}` must have rank at least 2 "
                              f"(shape [..., D, D]); got shape {mat.shape}.")
         rows, cols = mat.shape[-2], mat.shape[-1]
         if rows is not None and cols is not None and rows != cols:
             raise ValueError(f"Argument `{mat_name}` must be square; got shape "
                              f"{mat.shape}.")
-        d_vec = vec.shape[-1] if vec.shape.rank is not None else None
+        d_vec = vec.shape[-1] if vec_rank is not None else None
         if (d_vec is not None and cols is not None and d_vec != cols
                 and d_vec != 1):
             raise ValueError(
@@ -662,15 +664,13 @@ class CorrelatedRelaxedBernoulli(LogitsProbsMixin,
         eps = noise.normal(shape, seed=seed, dtype=self.dtype)
         v = _chol_matvec(chol, eps)
         t = temperature[..., tf.newaxis]
-        # The clip keeps the temperature gradient of a saturated sigmoid
-        # finite (see `numerics.clip_to_saturation`).
-        z = tf.math.sigmoid(
-            numerics.clip_to_saturation(logits + _logit_ndtr(v), t) / t)
+        # `relaxed_sigmoid` keeps the temperature gradient of a saturated
+        # sigmoid finite, and samples that round to 0 or 1 inside the support
+        # (see the class docstring): the nearest representable interior
+        # points, `low` and `high`.
+        z = numerics.relaxed_sigmoid(logits + _logit_ndtr(v), t)
         low, high = self._ends()
-        # Keep samples that rounded to 0 or 1 inside the support (see the
-        # class docstring): the nearest representable interior points. A
-        # coordinate with probability 0 (1) is the constant `low` (`high`).
-        z = tf.clip_by_value(z, low, high)
+        # A coordinate with probability 0 (1) is the constant `low` (`high`).
         return tf.where(side < 0., low, tf.where(side > 0., high, z))
 
     def _log_prob(self, x):

@@ -9,6 +9,7 @@ import math
 import tensorflow as tf
 import tensorflow_probability as tfp
 
+from relaxtfp.internal import backend
 from relaxtfp.internal import forward_laws
 from relaxtfp.internal import noise
 from relaxtfp.internal import numerics
@@ -59,7 +60,7 @@ def _standardize(num, scale, lower=True):
     num = tf.math.minimum(num, bound)
     if lower:
         num = tf.math.maximum(num, -bound)
-    return num / scale
+    return backend.divide(num, scale)
 
 
 def _std_normal_pdf(x):

@@ -18,6 +18,7 @@ import tensorflow as tf
 __all__ = [
     "JAX_MODE",
     "SUBSTRATE",
+    "divide",
     "multiply_no_nan",
     "register_pytree_node_class",
     "stateless_normal",
@@ -26,6 +27,9 @@ __all__ = [
 
 SUBSTRATE = "jax" if __name__.startswith("relaxtfp.substrates.jax.") else "tensorflow"
 JAX_MODE = SUBSTRATE == "jax"
+
+if JAX_MODE:
+    import jax  # Only on the JAX substrate: TensorFlow users need no JAX.
 
 # TensorFlow's stateless kernels take an explicit algorithm; Philox is fast
 # under XLA on CPU (see `relaxtfp.internal.noise`). JAX's generators take a
@@ -53,7 +57,6 @@ def register_pytree_node_class(cls):
     """Registers `cls` as a JAX pytree (JAX only; it defines `tree_flatten`
     and the class method `tree_unflatten`), so that its instances pass
     through `jax.jit` and `jax.grad(..., has_aux=True)`."""
-    import jax  # Only on the JAX substrate.
     return jax.tree_util.register_pytree_node_class(cls)
 
 
@@ -77,8 +80,6 @@ def multiply_no_nan(x, y):
 
 
 if JAX_MODE:
-    import jax  # pylint: disable=g-import-not-at-top
-
     @jax.custom_vjp
     def _jax_multiply_no_nan(x, y):
         return jax.numpy.where(y == 0, jax.numpy.zeros((), x.dtype), x * y)
@@ -91,3 +92,33 @@ if JAX_MODE:
         return _jax_multiply_no_nan(dz, y), _jax_multiply_no_nan(x, dz)
 
     _jax_multiply_no_nan.defvjp(_jax_multiply_no_nan_fwd, _jax_multiply_no_nan_bwd)
+
+
+def divide(x, y):
+    """`x / y`, differentiated as `dx / y - dy * (x / y) / y`.
+
+    TensorFlow differentiates a quotient this way. JAX multiplies
+    `-dy * x` by `y**-2`, which overflows for tiny `y` (a temperature of
+    1e-30 in float32) and turns a finite derivative, or a zero one where
+    `x = 0`, into inf or NaN. The JAX rule here keeps TensorFlow's order of
+    operations, and is itself differentiable (derivatives of any order).
+    """
+    if JAX_MODE:
+        return _jax_divide(x, y)
+    return x / y
+
+
+if JAX_MODE:
+    @jax.custom_jvp
+    def _jax_divide(x, y):
+        return x / y
+
+    @_jax_divide.defjvp
+    def _jax_divide_jvp(primals, tangents):
+        x, y = primals
+        dx, dy = tangents
+        quotient = x / y
+        # `quotient * (1 / y)`, not `quotient / y`: XLA rewrites `(x / y) / y`
+        # as `x / (y * y)`, whose `y * y` underflows.
+        reciprocal = 1. / y
+        return quotient, dx / y - dy * (quotient * reciprocal)

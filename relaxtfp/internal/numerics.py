@@ -10,6 +10,7 @@ import math
 import numpy as np
 import tensorflow as tf
 
+from relaxtfp.internal import backend
 from relaxtfp.internal.tfp_internal import dtype_util
 from relaxtfp.internal.tfp_internal import ps
 from relaxtfp.internal.tfp_internal import tensorshape_util
@@ -79,9 +80,14 @@ def sigmoid_in_open_unit(z, temperature):
     `eps / temperature`).
     """
     np_dtype = dtype_util.as_numpy_dtype(z.dtype)
-    low = np.finfo(np_dtype).tiny
-    high = np.nextafter(np_dtype(1.), np_dtype(0.))
-    return tf.clip_by_value(tf.math.sigmoid(z / temperature), low, high)
+    low = tf.constant(np.finfo(np_dtype).tiny, z.dtype)
+    high = tf.constant(np.nextafter(np_dtype(1.), np_dtype(0.)), z.dtype)
+    s = tf.math.sigmoid(backend.divide(z, temperature))
+    # Selected with `tf.where`, whose gradient at the moved points is exactly
+    # 0 on both substrates. (JAX's `clip_by_value` multiplies the incoming
+    # gradient by 0 there, and an infinite one, such as that of a density at
+    # `tiny`, becomes NaN.)
+    return tf.where(s < low, low, tf.where(s > high, high, s))
 
 
 def logit(x):

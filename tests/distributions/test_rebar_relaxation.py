@@ -1,18 +1,20 @@
 """Tests for relaxtfp.distributions.RebarRelaxation."""
 
+import importlib
+
 import numpy as np
 import pytest
-import tensorflow as tf
-import tensorflow_probability as tfp
 from scipy import integrate
 from scipy import special
 
-from relaxtfp.distributions import RebarRelaxation
-from relaxtfp.internal import noise
+from tests import substrates
 from tests import utils
 from tests.distributions.contract import DistributionContract
 
-tfd = tfp.distributions
+sub = substrates.current()
+tf, tfp, tfd = sub.tf, sub.tfp, sub.tfd
+RebarRelaxation = sub.rtd.RebarRelaxation
+noise = importlib.import_module(sub.rtfp.__name__ + ".internal.noise")
 
 NUM_SAMPLES = 100_000
 FALSE_FAIL_RATE = 1e-6
@@ -46,19 +48,17 @@ class TestRebarRelaxationContract(DistributionContract):
                                logits=tf.zeros([n], dtype))
 
     def extreme_cases(self, dtype):
-        cases = []
-        for t in (1e-3, 1e-2, 1., 1e2, 1e3):
-            temperature = tf.Variable(tf.constant(t, dtype))
-            logits = tf.Variable(tf.constant([-50., -5., 0., 5., 50.], dtype))
-            cases.append((RebarRelaxation(temperature, logits=logits),
-                          [temperature, logits]))
-        return cases
+        def build(temperature, logits):
+            return RebarRelaxation(temperature, logits=logits)
+        return [(build, [tf.constant(t, dtype),
+                         tf.constant([-50., -5., 0., 5., 50.], dtype)])
+                for t in (1e-3, 1e-2, 1., 1e2, 1e3)]
 
-    def variables(self, dtype):
-        variables = [tf.Variable(tf.constant([[0.5], [2.]], dtype)),
-                     tf.Variable(tf.constant([-1., 0., 1.5], dtype))]
-        t, lg = variables
-        return RebarRelaxation(t, logits=lg), variables
+    def parameters(self, dtype):
+        def build(t, lg):
+            return RebarRelaxation(t, logits=lg)
+        return build, [tf.constant([[0.5], [2.]], dtype),
+                       tf.constant([-1., 0., 1.5], dtype)]
 
 
 # -- analytic values ----------------------------------------------------------
@@ -90,7 +90,7 @@ def test_normalization_cdf_and_quantile(temperature, logits):
     t = np.array([1e-4, 0.1, 0.5, 0.9, 0.9999])
     lo, hi = special.expit(-36.), special.expit(36.)
     integrated, mass = utils.cdf_from_density_on_unit_interval(
-        lambda x: d.log_prob(x).numpy(), t, max_logit=36.)
+        lambda x: np.asarray(d.log_prob(x)), t, max_logit=36.)
     np.testing.assert_allclose(
         mass, cdf(hi, temperature, logits) - cdf(lo, temperature, logits), atol=1e-6)
     np.testing.assert_allclose(d.cdf(t) - cdf(lo, temperature, logits), integrated,
@@ -113,7 +113,7 @@ def test_probs_and_logits_parameterizations_agree():
 
 def test_log_prob_outside_open_interval_is_minus_inf():
     d = RebarRelaxation(0.5, logits=0.)
-    assert np.all(d.log_prob([-0.1, 0., 1., 1.01]).numpy() == -np.inf)
+    assert np.all(np.asarray(d.log_prob([-0.1, 0., 1., 1.01])) == -np.inf)
 
 
 def test_conditional_logistic_matches_the_uniform_form():
@@ -123,8 +123,8 @@ def test_conditional_logistic_matches_the_uniform_form():
     v = np.array([1e-4, 0.1, 0.5, 0.93, 1. - 1e-6])[None, :]
     p = special.expit(logits)
     for b, u in ((1., (1. - p) + v * p), (0., v * (1. - p))):
-        got = noise.conditional_logistic(tf.constant(logits), tf.constant(b, tf.float64),
-                                    tf.constant(v)).numpy()
+        got = np.asarray(noise.conditional_logistic(
+            tf.constant(logits), tf.constant(b, tf.float64), tf.constant(v)))
         np.testing.assert_allclose(got, logits + special.logit(u), rtol=1e-9,
                                    atol=1e-12)
         assert np.all(got > 0.) if b else np.all(got < 0.)
@@ -146,10 +146,10 @@ def test_pathwise_gradients_match_finite_differences(method):
              else d.conditional_sample(b, seed=seed))
         return tf.reduce_sum(x)
 
-    variables = {k: tf.Variable(tf.constant(v, tf.float64)) for k, v in params.items()}
-    with tf.GradientTape() as tape:
-        value = total(**variables)
-    grads = tape.gradient(value, variables)
+    names = list(params)
+    grads = dict(zip(names, sub.gradients(
+        lambda *p: total(**dict(zip(names, p))),
+        *[tf.constant(params[k], tf.float64) for k in names])))
     h = 1e-6
     for k, v in params.items():
         plus = {**params, k: v + h}
@@ -164,11 +164,10 @@ def test_reparameterized_gradient_is_unbiased_for_d_cdf():
     """Per-sample pathwise gradients of 1 - x average to d E[1 - X]/d logits,
     where E[X] = integral of P(X > x) dx (quadrature in float64)."""
     n = 50_000
-    lg = tf.Variable(tf.constant(-0.4, tf.float64) * tf.ones([n], tf.float64))
-    with tf.GradientTape() as tape:
-        x = RebarRelaxation(tf.constant(0.8, tf.float64), logits=lg).sample(
-            seed=(21, 22))
-    per_sample = tape.gradient(x, lg).numpy()
+    lg = tf.constant(-0.4, tf.float64) * tf.ones([n], tf.float64)
+    per_sample = np.asarray(sub.gradients_of_sum(
+        lambda lg: RebarRelaxation(tf.constant(0.8, tf.float64), logits=lg).sample(
+            seed=(21, 22)), lg)[0])
 
     def mean(logits):
         return integrate.quad(lambda t: 1. - cdf(t, 0.8, logits), 0., 1.,
@@ -179,20 +178,21 @@ def test_reparameterized_gradient_is_unbiased_for_d_cdf():
 
 
 def test_conditional_sample_gradients_finite_at_extremes():
+    b = tf.broadcast_to(tf.constant([[0.] * 5, [1.] * 5])[:, None], [2, 100, 5])
+
+    def outputs(temperature, logits):
+        return dict(x=RebarRelaxation(temperature, logits=logits).conditional_sample(
+            b, seed=(3, 4)))
     for t in (1e-3, 1., 1e3):
-        temperature = tf.Variable(tf.constant(t, tf.float32))
-        logits = tf.Variable(tf.constant([-50., -5., 0., 5., 50.]))
-        b = tf.constant([[0.] * 5, [1.] * 5])
-        with tf.GradientTape() as tape:
-            x = RebarRelaxation(temperature, logits=logits).conditional_sample(
-                tf.broadcast_to(b[:, None], [2, 100, 5]), seed=(3, 4))
-        assert np.all(np.isfinite(x.numpy()))
-        assert np.all((x.numpy() > 0.) & (x.numpy() < 1.))
+        params = [tf.constant(t, tf.float32), tf.constant([-50., -5., 0., 5., 50.])]
+        x = np.asarray(outputs(*params)["x"])
+        assert np.all(np.isfinite(x))
+        assert np.all((x > 0.) & (x < 1.))
         # x > 1/2 exactly where b = 1 (ties at 1/2 only by saturation: none).
-        np.testing.assert_array_equal(x.numpy()[0] <= 0.5, True)
-        np.testing.assert_array_equal(x.numpy()[1] >= 0.5, True)
-        for g in tape.gradient(x, [temperature, logits]):
-            assert np.all(np.isfinite(g.numpy()))
+        np.testing.assert_array_equal(x[0] <= 0.5, True)
+        np.testing.assert_array_equal(x[1] >= 0.5, True)
+        for g in sub.gradients_of_outputs(outputs, *params)["x"]:
+            assert np.all(np.isfinite(g))
 
 
 # -- statistics ----------------------------------------------------------------
@@ -213,10 +213,10 @@ def test_samples_agree_with_log_prob(temperature, logits, seed):
     d = RebarRelaxation(tf.constant(temperature, tf.float64),
                         logits=tf.constant(logits, tf.float64))
     from_density, mass = utils.cdf_from_density_on_unit_interval(
-        lambda x: d.log_prob(x).numpy(), GRID)
+        lambda x: np.asarray(d.log_prob(x)), GRID)
     np.testing.assert_allclose(mass, 1., atol=1e-7)
     np.testing.assert_allclose(from_density, cdf(GRID, temperature, logits), atol=1e-7)
-    x = d.sample(NUM_SAMPLES, seed=seed).numpy()
+    x = np.asarray(d.sample(NUM_SAMPLES, seed=seed))
     _dkwm_against(x, from_density, [cdf(GRID, 1.1 * temperature, logits),
                                     cdf(GRID, temperature, logits + 0.1)])
 
@@ -230,8 +230,8 @@ def test_conditional_sample_has_the_conditional_law(temperature, logits, b, seed
     conditional law of a logistic barely depends on its location)."""
     d = RebarRelaxation(tf.constant(temperature, tf.float64),
                         logits=tf.constant(logits, tf.float64))
-    x = d.conditional_sample(tf.fill([NUM_SAMPLES], tf.constant(b, tf.float64)),
-                             seed=seed).numpy()
+    x = np.asarray(d.conditional_sample(
+        tf.fill([NUM_SAMPLES], tf.constant(b, tf.float64)), seed=seed))
     assert np.all(x > 0.5) if b else np.all(x < 0.5)
     want = conditional_cdf(GRID, temperature, logits, b)
     _dkwm_against(x, want, [conditional_cdf(GRID, 1.2 * temperature, logits, b)])
@@ -245,7 +245,7 @@ def test_conditional_after_bernoulli_is_the_marginal(seed):
                         logits=tf.constant(logits, tf.float64))
     u = np.random.default_rng(seed[0]).uniform(size=NUM_SAMPLES)
     b = (u < special.expit(logits)).astype(np.float64)
-    x = d.conditional_sample(b, seed=seed).numpy()
+    x = np.asarray(d.conditional_sample(b, seed=seed))
     _dkwm_against(x, cdf(GRID, temperature, logits),
                   [cdf(GRID, 1.1 * temperature, logits)])
 
@@ -260,16 +260,17 @@ def test_conditional_after_bernoulli_is_the_marginal(seed):
     (dict(temperature=1., probs=-0.1), r"Argument `probs` must be in \[0, 1\]"),
 ])
 def test_invalid_parameters_raise(kwargs, message):
-    with pytest.raises(tf.errors.InvalidArgumentError, match=message):
+    with pytest.raises(sub.validation_error, match=message):
         RebarRelaxation(validate_args=True, **kwargs)
 
 
+@substrates.tensorflow_only("tf.Variable assignment; JAX has no variables")
 def test_invalid_variable_assignment_is_caught():
     t = tf.Variable(1.)
     d = RebarRelaxation(t, logits=0., validate_args=True)
     d.sample(seed=(1, 2))
     t.assign(-1.)
-    with pytest.raises(tf.errors.InvalidArgumentError,
+    with pytest.raises(sub.validation_error,
                        match="`temperature` must be positive"):
         d.sample(seed=(1, 2))
 
@@ -283,11 +284,11 @@ def test_logits_and_probs_are_exclusive():
 
 def test_log_prob_and_conditional_validate_their_inputs():
     d = RebarRelaxation(1., logits=0., validate_args=True)
-    with pytest.raises(tf.errors.InvalidArgumentError, match=r"Sample must be in \(0, 1\)"):
+    with pytest.raises(sub.validation_error, match=r"Sample must be in \(0, 1\)"):
         d.log_prob(1.)
-    with pytest.raises(tf.errors.InvalidArgumentError, match=r"Sample must be in \(0, 1\)"):
+    with pytest.raises(sub.validation_error, match=r"Sample must be in \(0, 1\)"):
         d.log_prob(0.)
-    with pytest.raises(tf.errors.InvalidArgumentError,
+    with pytest.raises(sub.validation_error,
                        match="Argument `b` must be 0 or 1."):
         d.conditional_sample([0., 0.5], seed=(1, 2))
 
@@ -307,7 +308,7 @@ def test_conditional_sample_eager_function_and_xla_agree():
     def run():
         return d.conditional_sample(b, seed=(3, 4))
     eager = run()
-    for mode in (tf.function(run), tf.function(run, jit_compile=True)):
+    for mode in (sub.function(run), sub.xla(run)):
         np.testing.assert_allclose(mode(), eager, rtol=1e-5)
 
 
@@ -316,36 +317,34 @@ def test_conditional_sample_eager_function_and_xla_agree():
 BOUNDARY_PROBS = [[0.], [1.], [0., 0.3, 1.]]
 
 
-@pytest.mark.parametrize("dtype", [tf.float32, tf.float64])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("probs", BOUNDARY_PROBS)
 @pytest.mark.parametrize("temperature", [0.5, 2.])
 def test_boundary_probs_give_finite_gradients_and_log_probs(dtype, probs, temperature):
-    p = tf.Variable(tf.constant(probs, dtype))
-    t = tf.Variable(tf.constant(temperature, dtype))
-    d = RebarRelaxation(t, probs=p)
-    with tf.GradientTape(persistent=True) as tape:
+    def outputs(p, t):
+        d = RebarRelaxation(t, probs=p)
         x = d.sample(200, seed=(1, 2))
-        lp = d.log_prob(x)
         b = tf.cast(x > 0.5, dtype)
-        outputs = dict(
-            sample=tf.reduce_sum(x), log_prob=tf.reduce_sum(lp),
-            log_prob_fixed=tf.reduce_sum(d.log_prob(tf.stop_gradient(x))),
-            conditional=tf.reduce_sum(d.conditional_sample(b, seed=(3, 4))),
-            cdf=tf.reduce_sum(d.cdf(0.4)), log_cdf=tf.reduce_sum(d.log_cdf(0.4)),
-            quantile=tf.reduce_sum(d.quantile(0.3)))
-    assert np.all(np.isfinite(lp.numpy())), lp
-    for name, out in outputs.items():
-        for g in tape.gradient(out, [p, t]):
-            assert np.all(np.isfinite(g.numpy())), (name, g)
+        return dict(
+            sample=x, log_prob=d.log_prob(x),
+            log_prob_fixed=d.log_prob(tf.stop_gradient(x)),
+            conditional=d.conditional_sample(b, seed=(3, 4)),
+            cdf=d.cdf(0.4), log_cdf=d.log_cdf(0.4), quantile=d.quantile(0.3))
+    params = [tf.constant(probs, dtype), tf.constant(temperature, dtype)]
+    lp = outputs(*params)["log_prob"]
+    assert np.all(np.isfinite(lp)), lp
+    for name, grads in sub.gradients_of_outputs(outputs, *params).items():
+        for g in grads:
+            assert np.all(np.isfinite(g)), (name, g)
 
 
-@pytest.mark.parametrize("dtype", [tf.float32, tf.float64])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("side", [0., 1.])
 def test_boundary_values_are_the_point_mass(dtype, side):
-    np_dtype = dtype.as_numpy_dtype
+    np_dtype = np.dtype(dtype).type
     end = np.finfo(np_dtype).tiny if side == 0. else np.nextafter(np_dtype(1), np_dtype(0))
     d = RebarRelaxation(tf.constant(0.7, dtype), probs=tf.constant([side], dtype))
-    x = d.sample(100, seed=(3, 4)).numpy()
+    x = d.sample(100, seed=(3, 4))
     np.testing.assert_array_equal(x, end)
     np.testing.assert_array_equal(d.conditional_sample([[0.], [1.]], seed=(3, 4)), end)
     np.testing.assert_array_equal(
@@ -353,13 +352,14 @@ def test_boundary_values_are_the_point_mass(dtype, side):
     np.testing.assert_array_equal(d.cdf(tf.constant([[0.4]], dtype)), 1. - side)
     np.testing.assert_array_equal(d.quantile(tf.constant([[0.3]], dtype)), side)
     # Infinite logits are the same laws, with zero gradients (the limits).
-    logits = tf.Variable(tf.constant([-np.inf if side == 0. else np.inf], dtype))
-    e = RebarRelaxation(tf.constant(0.7, dtype), logits=logits)
-    with tf.GradientTape() as tape:
+    def total(logits):
+        e = RebarRelaxation(tf.constant(0.7, dtype), logits=logits)
         sample = e.sample(10, seed=(3, 4))
-        total = tf.reduce_sum(sample) + tf.reduce_sum(e.log_prob(sample)) + e.cdf(0.4)[0]
-    np.testing.assert_array_equal(tape.gradient(total, logits), [0.])
-    np.testing.assert_array_equal(sample, end)
+        return tf.reduce_sum(sample) + tf.reduce_sum(e.log_prob(sample)) + e.cdf(0.4)[0]
+    logits = tf.constant([-np.inf if side == 0. else np.inf], dtype)
+    np.testing.assert_array_equal(sub.gradients(total, logits)[0], [0.])
+    np.testing.assert_array_equal(
+        RebarRelaxation(tf.constant(0.7, dtype), logits=logits).sample(10, seed=(3, 4)), end)
 
 
 @pytest.mark.parametrize("temperature", [0.3, 1., 3.])
@@ -377,42 +377,44 @@ def test_boundary_cdf_gradients_are_one_sided_limits(temperature, side):
             out["log_cdf"] = d.log_cdf(x)
         return out
 
-    p = tf.Variable(tf.constant(side, tf.float64))
+    p = tf.constant(side, tf.float64)
     t = tf.constant(temperature, tf.float64)
-    with tf.GradientTape(persistent=True) as tape:
-        at = outputs(RebarRelaxation(t, probs=p))
+    at = outputs(RebarRelaxation(t, probs=p))
     near = outputs(RebarRelaxation(t, probs=tf.constant(side + h, tf.float64)))
     for name in at:
-        grad = tape.jacobian(at[name], p).numpy()
-        quotient = (near[name].numpy() - at[name].numpy()) / h
+        # The derivative of each of the 3 outputs (a Jacobian of shape [3]).
+        grad = [sub.gradients(lambda p, i=i: outputs(RebarRelaxation(t, probs=p))[name][i],
+                              p)[0] for i in range(3)]
+        quotient = (np.asarray(near[name]) - np.asarray(at[name])) / h
         np.testing.assert_allclose(grad, quotient, rtol=2e-5, atol=1e-6, err_msg=name)
 
 
-@pytest.mark.parametrize("dtype", [tf.float32, tf.float64])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("temperature", [1e-30, 1e-6, 1e6, 1e30])
 def test_extreme_logits_and_temperatures_are_finite(dtype, temperature):
     """Logits of +-1e30 and +-inf with temperatures far outside 1e-3..1e3:
     samples, log-probs and their gradients stay finite. In float32
     the temperature gradient of a saturated sample, -(logits + L) /
     temperature**2 times a zero derivative, was NaN from temperature 1e-6."""
-    t = tf.Variable(tf.constant(temperature, dtype))
-    logits = tf.Variable(tf.constant([-np.inf, -1e30, -50., 0., 50., 1e30, np.inf], dtype))
-    d = RebarRelaxation(t, logits=logits)
-    with tf.GradientTape(persistent=True) as tape:
+    def outputs(t, logits):
+        d = RebarRelaxation(t, logits=logits)
         x = d.sample(64, seed=(1, 2))
-        outputs = [x, d.log_prob(x), d.conditional_sample(tf.cast(x > 0.5, dtype), seed=(3, 4))]
-    assert np.all(np.isfinite(x.numpy()))
-    for out in outputs:
-        assert np.all(np.isfinite(out.numpy()))
-        for g in tape.gradient(out, [t, logits]):
-            assert np.all(np.isfinite(g.numpy()))
+        return dict(sample=x, log_prob=d.log_prob(x), conditional=d.conditional_sample(
+            tf.cast(x > 0.5, dtype), seed=(3, 4)))
+    params = [tf.constant(temperature, dtype),
+              tf.constant([-np.inf, -1e30, -50., 0., 50., 1e30, np.inf], dtype)]
+    for name, out in outputs(*params).items():
+        assert np.all(np.isfinite(out)), name
+    for name, grads in sub.gradients_of_outputs(outputs, *params).items():
+        for g in grads:
+            assert np.all(np.isfinite(g)), name
 
 
 def test_integer_boundary_probs_are_converted():
     d = RebarRelaxation(1, probs=np.array([0, 1]))
     assert d.dtype == tf.float32
     x = d.sample(5, seed=(1, 2))
-    assert np.all(np.isfinite(d.log_prob(x).numpy()))
+    assert np.all(np.isfinite(d.log_prob(x)))
     np.testing.assert_array_equal(d.log_prob(x), 0.)
 
 
@@ -430,8 +432,8 @@ def test_regression_log_prob_matches_sampler_not_the_muprop_mixture(seed):
     d = RebarRelaxation(tf.constant(temperature, tf.float64),
                         probs=tf.constant(0.3, tf.float64))
     ours, _ = utils.cdf_from_density_on_unit_interval(
-        lambda x: d.log_prob(x).numpy(), GRID)
-    x = d.sample(NUM_SAMPLES, seed=seed).numpy()
+        lambda x: np.asarray(d.log_prob(x)), GRID)
+    x = np.asarray(d.sample(NUM_SAMPLES, seed=seed))
     c = (temperature ** 2 + temperature + 1.) / (temperature + 1.)
     relaxit_sampler_law = cdf(GRID, temperature, c * logits)
     _dkwm_against(x, ours, [relaxit_sampler_law])
@@ -446,7 +448,7 @@ def test_regression_no_shared_noise_across_batch():
     sample_shape = (), so every element took the same value."""
     d = RebarRelaxation(0.5, logits=tf.zeros([3, 4]))
     for x in (d.sample(seed=(1, 2)), d.conditional_sample(tf.ones([3, 4]), seed=(1, 2))):
-        assert len(np.unique(x.numpy())) == 12
+        assert len(np.unique(np.asarray(x))) == 12
 
 
 def test_regression_float64_is_kept_and_python_float_temperature_works():
@@ -461,11 +463,11 @@ def test_regression_float64_is_kept_and_python_float_temperature_works():
 def test_regression_support_is_the_unit_interval():
     """relaxit declared support `real`."""
     d = RebarRelaxation(1e-3, logits=[-50., 0., 50.])
-    x = d.sample(1000, seed=(1, 2)).numpy()
+    x = np.asarray(d.sample(1000, seed=(1, 2)))
     assert x.min() > 0. and x.max() < 1.
-    y = d.experimental_default_event_space_bijector()(
-        tf.constant([-30., 0., 30.], tf.float64))
-    assert np.all((y.numpy() > 0.) & (y.numpy() < 1.))
+    y = np.asarray(d.experimental_default_event_space_bijector()(
+        tf.constant([-30., 0., 30.], tf.float64)))
+    assert np.all((y > 0.) & (y < 1.))
 
 
 # -- discrete_law: the law of b = 1[x > 1/2] ---------------------------------------
@@ -492,10 +494,10 @@ def test_frequency_of_hard_values_matches_the_discrete_law():
     twice the band (0.017)."""
     logits = np.array([-1., 0.2, 1.5], np.float32)
     d = RebarRelaxation(0.3, logits=logits)
-    p = d.discrete_law().probs_parameter().numpy().astype(np.float64)
+    p = np.asarray(d.discrete_law().probs_parameter()).astype(np.float64)
     n = NUM_SAMPLES
     eps = utils.hoeffding_epsilon(n, FALSE_FAIL_RATE, num_tests=3)
     assert 2. * eps <= 0.02
-    counts = np.sum(d.sample(n, seed=(5, 12)).numpy() > 0.5, axis=0)
+    counts = np.sum(np.asarray(d.sample(n, seed=(5, 12))) > 0.5, axis=0)
     for count, prob in zip(counts, p):
         utils.assert_proportion_matches(count, n, prob, FALSE_FAIL_RATE, num_tests=3)
