@@ -4,6 +4,7 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
+from relaxtfp.internal import backend
 from relaxtfp.internal import forward_laws
 from relaxtfp.internal import noise
 from relaxtfp.internal import numerics
@@ -519,7 +520,7 @@ class GeneralizedGumbelSoftmax(CategoricalLogitsProbsMixin,
         # float32 and the softmax is NaN.
         y = y - tf.stop_gradient(tf.reduce_max(y + bias, axis=-1, keepdims=True))
         t = temperature[..., tf.newaxis]
-        z = numerics.clip_to_saturation(y, t) / t + bias
+        z = backend.divide(numerics.clip_to_saturation(y, t), t) + bias
         w = numerics.softmax(z)
         if not self._hard:
             return w
