@@ -59,6 +59,21 @@ def rng():
     return np.random.default_rng(TEST_SEED)
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _release_compiled_functions():
+    """On JAX, drop the compiled functions of a test module after it.
+
+    JAX keeps every executable it compiled for the life of the process; the
+    suite compiles thousands (each test traces its own functions), and one
+    process holding all of them has aborted inside XLA's compiler late in a
+    full run, while each module passes on its own.
+    """
+    yield
+    if SUBSTRATE == "jax":
+        import jax
+        jax.clear_caches()
+
+
 @pytest.fixture(autouse=True)
 def _reset_eager():
     # Keep every test independent of functions compiled by another.
