@@ -6,7 +6,11 @@ No learning is asserted: the quick runs are 3 episodes of 50 steps."""
 import json
 import os
 
+from tests import substrates
 from tests import utils
+
+# The Acrobot agent (benchmarks/policy_gradient.py) trains with TensorFlow.
+pytestmark = substrates.tensorflow_only("the Acrobot benchmark's agent is TensorFlow code")
 
 bench = utils.load_script("benchmarks/acrobot.py")
 

@@ -21,14 +21,6 @@ backend = bench.load_backend(sub.name)
 # The compiled mode whose traces are counted: tf.function or jax.jit.
 COMPILED = "function" if backend.name == "tensorflow" else "jit"
 
-# Classes whose step runs on JAX today; the others are still being ported to
-# the JAX substrate (issue 15), and their JAX cells are skipped.
-JAX_READY = frozenset({
-    "GaussianRelaxedBernoulli", "HardConcrete", "RebarRelaxation", "StochasticTimesSmooth",
-    "StraightThroughBernoulli", "StraightThroughRelaxedBernoulli",
-    "StraightThroughGumbelSoftmax", "DecoupledStraightThroughGumbelSoftmax",
-    bench.TFP_RELAXED_BERNOULLI, bench.TFP_RELAXED_ONE_HOT})
-
 # Every class the script times now: the exported ones, the table entries whose
 # module already defines the class, and TFP's reference distributions.
 _CLASSES = (bench.resolve_classes(include_unexported=True, backend=backend)
@@ -36,10 +28,8 @@ _CLASSES = (bench.resolve_classes(include_unexported=True, backend=backend)
 
 
 def _param(classes):
-    """pytest parameters of `classes`, skipped on JAX where not yet ported."""
-    return [pytest.param(*c, id=c[0], marks=pytest.mark.skipif(
-        sub.is_jax and c[0] not in JAX_READY, reason="not yet ported to JAX"))
-        for c in classes]
+    """pytest parameters of `classes`, named by class."""
+    return [pytest.param(*c, id=c[0]) for c in classes]
 
 
 def _small_inputs(spec):
@@ -111,8 +101,8 @@ def test_modes_must_belong_to_the_backend(capsys):
 
 def test_quick_mode_smoke(tmp_path, monkeypatch):
     """A quick run with the default outputs writes them to the scratch folder
-    and leaves benchmarks/results/ as it was. Every class is timed or, on
-    JAX for a class not yet ported, listed as failed with its error."""
+    and leaves benchmarks/results/ as it was. Every class is timed (a class
+    that raised would be listed under failures with its error)."""
     monkeypatch.setattr(bench.bench_io, "SCRATCH_DIR", str(tmp_path))
     stem = "throughput" if backend.name == "tensorflow" else "throughput_jax"
     json_path = tmp_path / f"{stem}.json"
@@ -130,9 +120,7 @@ def test_quick_mode_smoke(tmp_path, monkeypatch):
     timed = {r["distribution"] for r in rows}
     failed = {f["distribution"] for f in written["failures"]}
     assert timed | failed == set(rd.__all__) | set(bench.REFERENCES)
-    assert not timed & failed
-    expected_to_work = (set(rd.__all__) | set(bench.REFERENCES)) if not sub.is_jax else JAX_READY
-    assert not failed & expected_to_work, written["failures"]
+    assert not failed, written["failures"]
     for r in rows:
         assert r["mode"] == COMPILED and r["elements"] <= 1000
         assert r["tracing_count"] == 1, r
@@ -171,7 +159,16 @@ def test_a_failing_class_is_reported_and_the_run_goes_on(monkeypatch, capsys):
         result)
 
 
-@pytest.mark.parametrize("name,spec,module", _param(_CLASSES))
+_KNOWN_LARGE_ON_JAX = pytest.mark.xfail(
+    sub.is_jax, strict=True,
+    reason="on JAX the shim's batched matvec materializes the correlation's "
+           "Cholesky factor per batch member ([64, 8, 8]); open in issue 15's note")
+
+
+@pytest.mark.parametrize("name,spec,module", [
+    pytest.param(*c, id=c[0], marks=_KNOWN_LARGE_ON_JAX)
+    if c[0] == "CorrelatedRelaxedBernoulli" else pytest.param(*c, id=c[0])
+    for c in _CLASSES])
 def test_no_intermediate_larger_than_batch_times_k(name, spec, module):
     """Every statically shaped tensor of the step (forward and backward) has at
     most 2 x elements entries, with elements = batch x K

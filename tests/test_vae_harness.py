@@ -29,23 +29,10 @@ tf, tfp, tfd, relaxtfp = sub.tf, sub.tfp, sub.tfd, sub.rtfp
 
 import keras  # noqa: E402
 
+from benchmarks.vae import backend as vae_backend  # noqa: E402
 from benchmarks.vae import model as vae_model  # noqa: E402
 from benchmarks.vae import options  # noqa: E402
 from benchmarks.vae import run  # noqa: E402
-
-# The methods whose distribution runs on the JAX substrate today; the others
-# are still being ported (issue 15), and their tests are skipped on JAX.
-JAX_READY = frozenset({
-    "straight_through_relaxed_bernoulli", "straight_through_bernoulli", "hard_concrete",
-    "gaussian_relaxed_bernoulli", "stochastic_times_smooth", "rloo",
-    "straight_through_gumbel_softmax", "decoupled_straight_through_gumbel_softmax"})
-
-
-def jax_ready(method):
-    """A mark that skips a test of `method` on JAX until its class is ported."""
-    return pytest.mark.skipif(sub.is_jax and method not in JAX_READY,
-                              reason=f"{method}'s distribution is not yet ported to JAX")
-
 
 def _model(temperature):
     latent = vae_model.LatentModel("invertible_gaussian", "categorical", num_latents=3,
@@ -54,7 +41,6 @@ def _model(temperature):
     return latent, (lambda code: tf.zeros([tf.shape(code)[0], 5]))  # log p(x|z) constant
 
 
-@jax_ready("invertible_gaussian")
 def test_log_weights_equal_the_density_ratio_in_the_interior():
     latent, decoder = _model(temperature=1.)
     params = tf.random.stateless_normal([2, 3, 6], seed=sub.seed(1, 2)) * 0.5
@@ -62,7 +48,7 @@ def test_log_weights_equal_the_density_ratio_in_the_interior():
     w = latent.log_weights(params, decoder, x, num_samples=7, seed=(3, 4))
     # The same draws, scored by the simplex densities (finite at temperature 1).
     dist = latent.layer.distribution(params)
-    eps = tf.random.stateless_normal([7, 2, 3, 3], seed=(3, 4), alg="philox")
+    eps = vae_backend.normal([7, 2, 3, 3], (3, 4))   # The harness's own draw.
     y = dist.loc + dist.scale * eps
     z = tf.math.softmax(tf.concat([y / dist.temperature - tf.math.log(dist.delta),
                                    tf.zeros([7, 2, 3, 1])], -1))
@@ -71,7 +57,6 @@ def test_log_weights_equal_the_density_ratio_in_the_interior():
     np.testing.assert_allclose(np.asarray(w), log_px + np.asarray(ratio), rtol=1e-4, atol=1e-3)
 
 
-@jax_ready("invertible_gaussian")
 def test_log_weights_finite_where_the_simplex_point_underflows():
     latent, decoder = _model(temperature=0.1)
     # Spread pre-images: softmax++ of y / 0.1 underflows to exact zeros.
@@ -161,7 +146,6 @@ def test_bad_counts_are_refused(capsys, argv):
     assert argv[0] in capsys.readouterr().err
 
 
-@jax_ready("correlated_relaxed_bernoulli")
 def test_learned_prior_enters_the_bounds_and_the_prior_draws():
     # q = p (params equal to the prior's logits) and a constant decoder:
     # every log weight is then log p(x|b) = -5 log 2 exactly. Bounds that
@@ -218,7 +202,6 @@ def test_learning_rate_decay_out_of_range_is_refused(capsys, value):
     assert "--learning-rate-decay must be in (0, 1]" in capsys.readouterr().err
 
 
-@jax_ready("correlated_relaxed_bernoulli")
 def test_tuned_options_run_end_to_end_and_are_recorded(capsys, tmp_path):
     pytest.importorskip("sklearn")   # --dataset digits
     argv = ["--smoke", "--dataset", "digits", "--preset", "paper", "--epochs", "2",
@@ -291,7 +274,7 @@ _DISCRETE_METHODS = [
 
 
 @pytest.mark.parametrize("method,latent", [
-    pytest.param(m, latent, id=m, marks=jax_ready(m)) for m, latent in _DISCRETE_METHODS])
+    pytest.param(m, latent, id=m) for m, latent in _DISCRETE_METHODS])
 def test_discrete_bounds_score_hard_latents_under_the_discrete_law(method, latent):
     """The discrete bounds draw hard latents from the layer's
     `discrete_law()` and score them under it and the layer's `prior_law`:

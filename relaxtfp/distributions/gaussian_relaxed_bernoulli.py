@@ -269,8 +269,10 @@ class GaussianRelaxedBernoulli(tfd.AutoCompositeTensorDistribution):
         # The Gaussian log density is a quadratic: finite for every finite
         # argument, even when scale = 1e-3 puts z = (x - loc) / scale at 1e3.
         # Outside (0, 1) its argument is 0, a harmless stand-in that keeps
-        # tf.where's unused branch (and its gradient) finite.
-        z = tf.where(interior & tf.equal(side, 0.), x - loc, tf.zeros([], self.dtype)) / scale
+        # tf.where's unused branch (and its gradient) finite; `backend.divide`
+        # keeps that gradient 0 (not 0 * inf) on JAX at scale = 1e-30.
+        z = backend.divide(
+            tf.where(interior & tf.equal(side, 0.), x - loc, tf.zeros([], self.dtype)), scale)
         log_density = -0.5 * tf.math.square(z) - tf.math.log(scale) - (
             _HALF_LOG_TWO_PI)
         # The atoms through log Phi, never log(1 - Phi): P(z = 1) =
